@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class BackordersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "backorders"
+
+    def ready(self) -> None:
+        from backorders.receivers import on_purchase_order_stage_changed
+        from projects.signals import purchase_order_stage_changed
+
+        purchase_order_stage_changed.connect(
+            on_purchase_order_stage_changed, dispatch_uid="backorders.on_purchase_order_stage_changed"
+        )

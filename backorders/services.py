@@ -1,0 +1,280 @@
+"""Flagging, resolving and cancelling backorders, and the rules that react to PO stages."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backorders.models import Backorder
+from notifications.models import Notification
+from projects.errors import TransitionNotAllowed, ValidationFailed
+from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.roles import Role
+from projects.services import (
+    BEFORE_INVOICING,
+    _require_role,
+    _sales_order_set_status,
+    activity_record,
+    note_create,
+    purchase_order_status_change,
+    sales_order_ready_automatically,
+)
+
+FLAG_STATUSES = (PurchaseOrder.Status.PROBLEM, PurchaseOrder.Status.FOLLOW_UP)
+READY_FOR_BILLING_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(PurchaseOrder.Stage.READY_FOR_BILLING) :]
+
+
+@dataclass(frozen=True)
+class BackorderRequest:
+    purchase_order_item: PurchaseOrderItem
+    quantity: int
+    expected_date: date | None
+    reason: str
+
+
+@dataclass
+class FlagResult:
+    backorders: list[Backorder] = field(default_factory=list)
+    note: Note | None = None
+    moved_to_ready: bool = False
+
+
+def backorder_open_quantity(*, purchase_order_item: PurchaseOrderItem) -> int:
+    """Sum of the open backorders already raised on one PO item."""
+    return sum(purchase_order_item.backorders.filter(status=Backorder.Status.OPEN).values_list("quantity", flat=True))
+
+
+def _validate_requests(*, purchase_order: PurchaseOrder, items: list[BackorderRequest]) -> None:
+    if not items:
+        raise ValidationFailed({"items": ["Tick at least one item that is backordered."]})
+    today = timezone.localdate()
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        prefix = f"items[{index}]"
+        po_item = item.purchase_order_item
+        if po_item.purchase_order_id != purchase_order.pk:
+            raise ValidationFailed({f"{prefix}.purchase_order_item": [f"That item is not on {purchase_order}."]})
+        if po_item.pk in seen:
+            raise ValidationFailed(
+                {f"{prefix}.purchase_order_item": ["Each item may be backordered only once per flag."]}
+            )
+        seen.add(po_item.pk)
+        available = po_item.quantity - backorder_open_quantity(purchase_order_item=po_item)
+        if isinstance(item.quantity, bool) or not isinstance(item.quantity, int):
+            raise ValidationFailed({f"{prefix}.quantity": ["Quantity must be a whole number."]})
+        if available < 1:
+            raise ValidationFailed(
+                {f"{prefix}.quantity": [f"All {po_item.quantity} of this item are already backordered."]}
+            )
+        if not 1 <= item.quantity <= available:
+            raise ValidationFailed(
+                {
+                    f"{prefix}.quantity": [
+                        f"Backordered quantity must be from 1 to {available} (the PO item's quantity "
+                        "less its other open backorders)."
+                    ]
+                }
+            )
+        if item.expected_date is None:
+            raise ValidationFailed({f"{prefix}.expected_date": ["Give the date the supplier expects to ship."]})
+        if item.expected_date < today:
+            raise ValidationFailed(
+                {f"{prefix}.expected_date": [f"The expected date {item.expected_date} is in the past."]}
+            )
+        if not (item.reason or "").strip():
+            raise ValidationFailed({f"{prefix}.reason": ["Say why the goods are short."]})
+        if len(item.reason) > 500:
+            raise ValidationFailed({f"{prefix}.reason": ["The reason may hold at most 500 characters."]})
+
+
+@transaction.atomic
+def backorder_flag(
+    *,
+    purchase_order: PurchaseOrder,
+    status: str,
+    items: list[BackorderRequest],
+    note: str,
+    by: User,
+    pin: bool = True,
+    ready_to_invoice: bool = True,
+) -> FlagResult:
+    """Flag a backorder in one go: PO status, backorder rows, the tagged note and the SO move (rule 1)."""
+    _require_role(by, Role.PRODUCTION, action="flag backorders")
+    if status not in FLAG_STATUSES:
+        raise ValidationFailed({"status": ["Choose Problem or Follow Up for the purchase order."]})
+    po = PurchaseOrder.objects.select_for_update().select_related("project", "sales_order").get(pk=purchase_order.pk)
+    _validate_requests(purchase_order=po, items=items)
+    order = SalesOrder.objects.select_for_update().get(pk=po.sales_order_id)
+    result = FlagResult()
+
+    if po.status != status:
+        purchase_order_status_change(purchase_order=po, status=status, by=by)
+    for item in items:
+        backorder = Backorder.objects.create(
+            purchase_order=po,
+            purchase_order_item=item.purchase_order_item,
+            quantity=item.quantity,
+            expected_date=item.expected_date,
+            reason=item.reason.strip(),
+            raised_by=by,
+        )
+        SalesOrderItem.objects.filter(pk=item.purchase_order_item.sales_order_item_id).update(
+            backordered_quantity=F("backordered_quantity") + item.quantity
+        )
+        activity_record(
+            project=po.project,
+            subject=backorder,
+            verb="flagged",
+            by=by,
+            to_value=f"{item.quantity} × {item.purchase_order_item.sales_order_item.description}",
+            detail=backorder.reason,
+        )
+        result.backorders.append(backorder)
+
+    if (note or "").strip():
+        result.note = note_create(
+            project=po.project,
+            body=note,
+            by=by,
+            pinned=pin,
+            notification_kind=Notification.Kind.BACKORDER_FLAGGED,
+        )
+
+    if ready_to_invoice and order.status != SalesOrder.Status.READY_TO_BE_INVOICED:
+        if order.status not in BEFORE_INVOICING:
+            raise ValidationFailed(
+                {"ready_to_invoice": [f"Sales order {order.number} is {order.get_status_display()}; untick the move."]}
+            )
+        if not any(item.remaining_quantity - item.backordered_quantity > 0 for item in order.items.all()):
+            raise ValidationFailed(
+                {"ready_to_invoice": [f"Nothing on sales order {order.number} is ready to invoice; untick the move."]}
+            )
+        mentioned = result.note is not None and result.note.mentions.filter(pk=po.project.invoicing_rep_id).exists()
+        order.project = po.project
+        _sales_order_set_status(
+            order=order,
+            status=SalesOrder.Status.READY_TO_BE_INVOICED,
+            by=by,
+            notify_invoicing_rep=not mentioned,
+            reason="backorder flagged; the rest can be invoiced now",
+        )
+        result.moved_to_ready = True
+    return result
+
+
+def _lock_open_backorder(backorder: Backorder, verb: str) -> Backorder:
+    locked = (
+        Backorder.objects.select_for_update()
+        .select_related("purchase_order__project", "purchase_order_item")
+        .get(pk=backorder.pk)
+    )
+    if locked.status != Backorder.Status.OPEN:
+        raise TransitionNotAllowed(f"The backorder is {locked.get_status_display()}; it cannot be {verb}.")
+    return locked
+
+
+def _close(backorder: Backorder, *, status: str, by: User | None, reason: str = "") -> None:
+    backorder.status = status
+    backorder.closed_at = timezone.now()
+    backorder.closed_by = by
+    backorder.cancel_reason = reason
+    backorder.save(update_fields=["status", "closed_at", "closed_by", "cancel_reason"])
+    SalesOrderItem.objects.filter(pk=backorder.purchase_order_item.sales_order_item_id).update(
+        backordered_quantity=F("backordered_quantity") - backorder.quantity
+    )
+
+
+@transaction.atomic
+def backorder_resolve(*, backorder: Backorder, by: User | None) -> Backorder:
+    """Mark a backorder resolved: the goods are ready."""
+    _require_role(by, Role.PRODUCTION, action="resolve backorders")
+    locked = _lock_open_backorder(backorder, "resolved")
+    _close(locked, status=Backorder.Status.RESOLVED, by=by)
+    activity_record(
+        project=locked.purchase_order.project,
+        subject=locked,
+        verb="resolved",
+        by=by,
+        from_value="Open",
+        to_value="Resolved",
+    )
+    backorder.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def backorder_cancel(*, backorder: Backorder, reason: str, by: User) -> Backorder:
+    """Cancel a backorder: its goods will never ship, so that quantity is no longer to invoice."""
+    _require_role(by, Role.PRODUCTION, action="cancel backorders")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why the backordered goods will never ship."]})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
+    locked = _lock_open_backorder(backorder, "cancelled")
+    order = (
+        SalesOrder.objects.select_for_update().select_related("project").get(pk=locked.purchase_order.sales_order_id)
+    )
+    item = SalesOrderItem.objects.select_for_update().get(pk=locked.purchase_order_item.sales_order_item_id)
+    if item.remaining_quantity < locked.quantity:
+        raise ValidationFailed(
+            {
+                "quantity": [
+                    f"Only {item.remaining_quantity} of {item.description} remain to invoice; "
+                    f"{locked.quantity} cannot be cancelled."
+                ]
+            }
+        )
+    _close(locked, status=Backorder.Status.CANCELLED, by=by, reason=reason)
+    SalesOrderItem.objects.filter(pk=item.pk).update(cancelled_quantity=F("cancelled_quantity") + locked.quantity)
+    activity_record(
+        project=order.project,
+        subject=locked,
+        verb="cancelled",
+        by=by,
+        from_value="Open",
+        to_value="Cancelled",
+        detail=reason,
+    )
+    # With nothing left to invoice, an order already partly invoiced is now fully invoiced.
+    remaining = [i.remaining_quantity for i in order.items.all()]
+    if (
+        not any(remaining)
+        and order.invoices.exclude(status="void").exists()
+        and order.status in BEFORE_INVOICING + [SalesOrder.Status.READY_TO_BE_INVOICED]
+    ):
+        _sales_order_set_status(
+            order=order, status=SalesOrder.Status.INVOICED, by=None, reason="the last backorder was cancelled"
+        )
+    backorder.status = locked.status
+    return locked
+
+
+def backorders_resolve_when_ready_for_billing(
+    *, purchase_order: PurchaseOrder, previous_stage: str, by: User | None
+) -> None:
+    """Resolve a PO's open backorders and ready its SO when the PO reaches Ready for Billing (rule 2)."""
+    if previous_stage in READY_FOR_BILLING_OR_LATER or purchase_order.stage not in READY_FOR_BILLING_OR_LATER:
+        return
+    open_backorders = (
+        Backorder.objects.select_for_update()
+        .select_related("purchase_order__project", "purchase_order_item")
+        .filter(purchase_order=purchase_order, status=Backorder.Status.OPEN)
+    )
+    for backorder in open_backorders:
+        _close(backorder, status=Backorder.Status.RESOLVED, by=by)
+        activity_record(
+            project=purchase_order.project,
+            subject=backorder,
+            verb="resolved",
+            by=None,
+            from_value="Open",
+            to_value="Resolved",
+            detail=f"{purchase_order} reached Ready for Billing",
+        )
+    sales_order_ready_automatically(
+        sales_order=purchase_order.sales_order, reason=f"{purchase_order} reached Ready for Billing"
+    )

@@ -1,0 +1,284 @@
+"""Issuing, sending, marking and voiding invoices."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
+from notifications.models import Notification
+from notifications.services import notify
+from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from projects.models import SalesOrder, SalesOrderItem
+from projects.money import line_amount, line_tax
+from projects.roles import Role, has_role, is_manager
+from projects.services import activity_record, sales_order_after_invoice, sales_order_after_void
+
+SEQUENCE_NAME = "INV"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sales_order_item: SalesOrderItem | int
+    quantity: int
+
+
+def invoice_number(sequence_number: int) -> str:
+    return f"INV-{sequence_number:06d}"
+
+
+def _next_sequence_number() -> int:
+    """Take the next invoice number; the row lock holds it until the invoice commits, so none is lost."""
+    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(name=SEQUENCE_NAME)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
+
+
+def _checked_lines(*, items: dict[int, SalesOrderItem], lines: list[LineRequest], order: SalesOrder) -> list[tuple]:
+    if not lines:
+        raise ValidationFailed({"lines": ["An invoice needs at least one line."]})
+    checked = []
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        prefix = f"lines[{index}]"
+        item_id = (
+            line.sales_order_item.pk if isinstance(line.sales_order_item, SalesOrderItem) else line.sales_order_item
+        )
+        item = items.get(item_id)
+        if item is None:
+            raise ValidationFailed(
+                {f"{prefix}.sales_order_item": [f"Item {item_id} is not on sales order {order.number}."]}
+            )
+        if item_id in seen:
+            raise ValidationFailed(
+                {f"{prefix}.sales_order_item": [f"{item.description} appears on two lines; use one."]}
+            )
+        seen.add(item_id)
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+            raise ValidationFailed({f"{prefix}.quantity": ["Quantity must be a whole number."]})
+        remaining = item.remaining_quantity
+        if remaining < 1:
+            raise ValidationFailed({f"{prefix}.quantity": [f"Nothing of {item.description} remains to invoice."]})
+        if not 1 <= line.quantity <= remaining:
+            raise ValidationFailed(
+                {
+                    f"{prefix}.quantity": [
+                        f"Quantity of {item.description} must be from 1 to {remaining} (what remains)."
+                    ]
+                }
+            )
+        checked.append((item, line.quantity))
+    return checked
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    sales_order: SalesOrder,
+    by: User,
+    lines: list[LineRequest] | None = None,
+    invoice_date: date | None = None,
+) -> Invoice:
+    """Issue an invoice for some or all of what remains on a sales order (rules 4 and 5)."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may issue invoices.")
+    # Lock the order first: two invoicing reps may submit at the same moment.
+    order = SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order.pk)
+    if order.status != SalesOrder.Status.READY_TO_BE_INVOICED:
+        raise TransitionNotAllowed(
+            f"Sales order {order.number} is {order.get_status_display()}; "
+            "invoices are issued only while it is Ready to be Invoiced."
+        )
+    items = {item.pk: item for item in SalesOrderItem.objects.select_for_update().filter(sales_order=order)}
+    if lines is None:
+        lines = [
+            LineRequest(sales_order_item=item, quantity=item.remaining_quantity - item.backordered_quantity)
+            for item in items.values()
+            if item.remaining_quantity - item.backordered_quantity > 0
+        ]
+        if not lines:
+            raise ValidationFailed({"lines": [f"Nothing on sales order {order.number} is ready to invoice."]})
+    checked = _checked_lines(items=items, lines=lines, order=order)
+
+    issued_on = invoice_date or timezone.localdate()
+    sequence_number = _next_sequence_number()
+    invoice = Invoice(
+        number=invoice_number(sequence_number),
+        sequence_number=sequence_number,
+        sales_order=order,
+        date=issued_on,
+        due_date=issued_on + timedelta(days=order.project.client.terms_days),
+        kind=Invoice.Kind.FINAL,
+        issued_by=by,
+        subtotal=0,
+        tax=0,
+        total=0,
+    )
+    invoice_lines = []
+    for item, quantity in checked:
+        amount = line_amount(quantity, item.unit_price)
+        invoice_lines.append(
+            InvoiceLine(
+                invoice=invoice,
+                sales_order_item=item,
+                description=item.description,
+                quantity=quantity,
+                unit_price=item.unit_price,
+                tax_rate=item.tax_rate,
+                amount=amount,
+                tax=line_tax(amount, item.tax_rate),
+            )
+        )
+        item.invoiced_quantity += quantity
+    invoice.subtotal = sum((line.amount for line in invoice_lines), start=0)
+    invoice.tax = sum((line.tax for line in invoice_lines), start=0)
+    invoice.total = invoice.subtotal + invoice.tax
+    if any(item.remaining_quantity > 0 for item in items.values()):
+        invoice.kind = Invoice.Kind.PARTIAL
+    invoice.save()
+    InvoiceLine.objects.bulk_create(invoice_lines)
+    try:
+        with transaction.atomic():
+            for item, quantity in checked:
+                SalesOrderItem.objects.filter(pk=item.pk).update(invoiced_quantity=F("invoiced_quantity") + quantity)
+    except IntegrityError as error:  # the database CHECK is the last guard against over-invoicing
+        raise ValidationFailed({"lines": ["These quantities exceed what remains to invoice."]}) from error
+
+    activity_record(
+        project=order.project,
+        subject=invoice,
+        verb=f"issued {invoice.get_kind_display().lower()} invoice",
+        by=by,
+        to_value=f"{invoice.total}",
+        detail=f"{order}: {len(invoice_lines)} line(s)",
+    )
+    sales_order_after_invoice(sales_order=order, by=by)
+    sales_order.status = order.status
+    return invoice
+
+
+# The moves a person may make with the status control; sending and voiding have their own services.
+INVOICE_STATUS_MOVES = {
+    Invoice.Status.OPEN: {Invoice.Status.EXPORTED, Invoice.Status.PAID},
+    Invoice.Status.SENT_TO_CLIENT: {Invoice.Status.EXPORTED, Invoice.Status.PAID},
+    Invoice.Status.EXPORTED: {Invoice.Status.PAID},
+    Invoice.Status.PAID: set(),
+    Invoice.Status.VOID: set(),
+}
+
+
+def _lock_invoice(invoice: Invoice) -> Invoice:
+    return Invoice.objects.select_for_update().select_related("sales_order__project").get(pk=invoice.pk)
+
+
+@transaction.atomic
+def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice:
+    """Mark an invoice exported (to accounting) or paid."""
+    if status not in (Invoice.Status.EXPORTED, Invoice.Status.PAID):
+        raise ValidationFailed({"status": ["Choose exported or paid."]})
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may change invoice statuses.")
+    locked = _lock_invoice(invoice)
+    if status not in INVOICE_STATUS_MOVES[locked.status]:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; "
+            f"it cannot be marked {Invoice.Status(status).label}."
+        )
+    previous = locked.status
+    locked.status = status
+    locked.save(update_fields=["status"])
+    activity_record(
+        project=locked.sales_order.project,
+        subject=locked,
+        verb="marked",
+        by=by,
+        from_value=Invoice.Status(previous).label,
+        to_value=Invoice.Status(status).label,
+    )
+    invoice.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
+    """Void an open or sent invoice: its quantities return to the order (rule 5)."""
+    if not is_manager(by):
+        raise RoleRequired("Only Managers may void invoices.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why the invoice is void."]})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
+    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=invoice.sales_order_id)
+    locked = _lock_invoice(invoice)
+    if not locked.can_void:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
+        )
+    for line in locked.lines.all():
+        SalesOrderItem.objects.filter(pk=line.sales_order_item_id).update(
+            invoiced_quantity=F("invoiced_quantity") - line.quantity
+        )
+    previous = locked.status
+    locked.status = Invoice.Status.VOID
+    locked.void_reason = reason
+    locked.save(update_fields=["status", "void_reason"])
+    activity_record(
+        project=order.project,
+        subject=locked,
+        verb="voided",
+        by=by,
+        from_value=Invoice.Status(previous).label,
+        to_value="Void",
+        detail=reason,
+    )
+    sales_order_after_void(sales_order=order, by=by)
+    invoice.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
+    """Email an invoice to the client's billing contact and mark it Sent to Client."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may email invoices.")
+    locked = _lock_invoice(invoice)
+    if not locked.can_send:
+        raise TransitionNotAllowed(f"Invoice {locked.number} is {locked.get_status_display()}; it cannot be emailed.")
+    project = locked.sales_order.project
+    previous = locked.status
+    locked.status = Invoice.Status.SENT_TO_CLIENT
+    locked.sent_at = timezone.now()
+    locked.save(update_fields=["status", "sent_at"])
+    activity = activity_record(
+        project=project,
+        subject=locked,
+        verb="emailed to the client",
+        by=by,
+        from_value=Invoice.Status(previous).label,
+        to_value=Invoice.Status.SENT_TO_CLIENT.label,
+        detail=project.client.billing_email,
+    )
+    notify(
+        recipients=[project.order_rep],
+        kind=Notification.Kind.INVOICE_SENT,
+        event_key=f"invoice:{locked.pk}:sent:{activity.pk}",
+        project=project,
+        message=f"Invoice {locked.number} ({locked.total}) was emailed to {project.client.name}.",
+        url=reverse("invoice-detail", args=[locked.pk]),
+        exclude=[by],
+    )
+    transaction.on_commit(lambda: _enqueue_invoice_email(invoice_id=locked.pk))
+    invoice.status = locked.status
+    return locked
+
+
+def _enqueue_invoice_email(*, invoice_id: int) -> None:
+    from invoicing.tasks import invoice_email_task
+
+    invoice_email_task.delay(invoice_id)

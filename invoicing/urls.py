@@ -1,0 +1,15 @@
+from django.urls import path
+
+from invoicing.views import invoices, reports
+
+urlpatterns = [
+    path("report/", reports.invoice_report, name="invoice-report"),
+    path("new/<int:sales_order_pk>/", invoices.invoice_create_view, name="invoice-create"),
+    path("<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
+    path("<int:pk>/send/", invoices.invoice_send_view, name="invoice-send"),
+    path("<int:pk>/status/", invoices.invoice_status_view, name="invoice-status"),
+    path("<int:pk>/void/", invoices.invoice_void_view, name="invoice-void"),
+    path("c/<str:token>/", invoices.invoice_client_view, name="invoice-client-view"),
+    path("c/<str:token>/pdf/", invoices.invoice_client_pdf, name="invoice-client-pdf"),
+]

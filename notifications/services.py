@@ -1,0 +1,101 @@
+"""Writing notifications, in the transaction of whatever caused them."""
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications.models import Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+
+def notification_enqueue_email(*, notification_id: int) -> None:
+    """Queue the email of one notification; a broker outage leaves it pending for the requeue task."""
+    from notifications.tasks import notification_email_task
+
+    try:
+        notification_email_task.apply_async(args=[notification_id], retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure must leave the row pending, not fail the request
+        logger.warning("Could not queue the email of notification %s; it stays pending.", notification_id)
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    event_key: str,
+    project,
+    message: str,
+    url: str,
+    exclude: Iterable[User] = (),
+) -> list[Notification]:
+    """Write one notification per active recipient of an event and queue its email after commit."""
+    excluded = {user.pk for user in exclude}
+    wanted: dict[int, User] = {}
+    for user in recipients:
+        if user is not None and user.is_active and user.pk not in excluded:
+            wanted.setdefault(user.pk, user)
+    if not wanted:
+        return []
+    already = set(
+        Notification.objects.filter(event_key=event_key, recipient_id__in=wanted).values_list("recipient_id", flat=True)
+    )
+    created = [
+        Notification.objects.create(
+            recipient=user, kind=kind, event_key=event_key, project=project, message=message[:500], url=url
+        )
+        for user_id, user in wanted.items()
+        if user_id not in already
+    ]
+    for notification in created:
+        transaction.on_commit(lambda pk=notification.pk: notification_enqueue_email(notification_id=pk))
+    return created
+
+
+def notification_mark_read(*, notification: Notification, by: User) -> Notification:
+    """Mark one of the caller's own notifications as read."""
+    if notification.recipient_id != by.pk:
+        raise Notification.DoesNotExist
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, by: User) -> int:
+    """Mark every unread notification of the caller as read; return how many changed."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_preference_set(*, user: User, email_enabled: bool) -> NotificationPreference:
+    """Switch the user's own notification emails on or off."""
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_enabled": email_enabled}
+    )
+    return preference
+
+
+def email_enabled_for(user: User) -> bool:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return bool(user.email) and (preference is None or preference.email_enabled)
+
+
+def notification_claim_email(*, notification_id: int, claim_ttl_seconds: int) -> bool:
+    """Claim a notification's email for sending; False when someone else has it or it went out."""
+    now = timezone.now()
+    stale = now - timezone.timedelta(seconds=claim_ttl_seconds)
+    pending = Notification.objects.filter(pk=notification_id, email_state=Notification.EmailState.PENDING)
+    claimed = pending.update(
+        email_state=Notification.EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
+    )
+    if claimed:
+        return True
+    # A claim whose worker died before finishing may be taken over once it has expired.
+    expired = Notification.objects.filter(
+        pk=notification_id, email_state=Notification.EmailState.SENDING, email_claimed_at__lt=stale
+    )
+    return bool(expired.update(email_claimed_at=now, email_attempts=F("email_attempts") + 1))

@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from projects.models import (
+    Activity,
+    Client,
+    Note,
+    Project,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    SalesOrder,
+    SalesOrderItem,
+    Supplier,
+)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "billing_email", "terms_days"]
+    search_fields = ["name", "billing_email"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "email"]
+    search_fields = ["name"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "client", "order_rep", "production_rep", "invoicing_rep"]
+    search_fields = ["number", "name", "client__name"]
+    list_select_related = ["client", "order_rep", "production_rep", "invoicing_rep"]
+
+
+class SalesOrderItemInline(admin.TabularInline):
+    model = SalesOrderItem
+    extra = 0
+    readonly_fields = ["invoiced_quantity", "cancelled_quantity", "backordered_quantity"]
+
+    def has_change_permission(self, request, obj=None):
+        # Rule 6: items of an order with an invoice are fixed.
+        return obj is None or not obj.invoices.exists()
+
+    has_delete_permission = has_change_permission
+    has_add_permission = has_change_permission
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "project", "status", "in_hands_date"]
+    list_filter = ["status"]
+    search_fields = ["number", "project__number", "project__name"]
+    # Status moves go through the workflow services so that the rules and the log apply.
+    readonly_fields = ["status"]
+    inlines = [SalesOrderItemInline]
+
+
+class PurchaseOrderItemInline(admin.TabularInline):
+    model = PurchaseOrderItem
+    extra = 0
+    raw_id_fields = ["sales_order_item"]
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "project", "supplier", "stage", "status"]
+    list_filter = ["stage", "status"]
+    search_fields = ["number", "project__number", "supplier__name"]
+    readonly_fields = ["stage", "status"]
+    inlines = [PurchaseOrderItemInline]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["project", "author", "pinned", "created_at"]
+    list_filter = ["pinned"]
+    search_fields = ["body"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "project", "actor", "verb", "subject_label", "from_value", "to_value"]
+    list_select_related = ["project", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

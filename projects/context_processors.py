@@ -1,0 +1,16 @@
+"""What every page's navigation needs: the user's roles and unread notification count."""
+
+from projects.roles import Role, has_role, role_label
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from notifications.models import Notification
+
+    return {
+        "nav_role": role_label(user),
+        "nav_can_report": has_role(user, Role.INVOICING),
+        "nav_unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+    }

@@ -1,0 +1,287 @@
+"""Clients, suppliers, projects, sales orders, purchase orders, notes and the activity log."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+MAX_QUANTITY = 10_000_000
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    billing_email = models.EmailField()
+    billing_address = models.TextField(blank=True)
+    terms_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(terms_days__lte=365), name="client_terms_days_max")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
+    order_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects_as_order_rep"
+    )
+    production_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects_as_production_rep"
+    )
+    invoicing_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects_as_invoicing_rep"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("project-detail", args=[self.pk])
+
+
+class SalesOrderStatus(models.TextChoices):
+    NEW = "new", "New"
+    PENDING_CLIENT_APPROVAL = "pending_client_approval", "Pending Client Approval"
+    CLIENT_CHANGE_REQUESTED = "client_change_requested", "Client Change Requested"
+    CLIENT_APPROVED = "client_approved", "Client Approved"
+    IN_PRODUCTION = "in_production", "In Production"
+    SHIPPED = "shipped", "Shipped"
+    READY_TO_BE_INVOICED = "ready_to_be_invoiced", "Ready to be Invoiced"
+    INVOICED = "invoiced", "Invoiced"
+    CLOSED = "closed", "Closed"
+
+
+class SalesOrder(models.Model):
+    Status = SalesOrderStatus
+
+    class BillingStatus(models.TextChoices):
+        NOT_INVOICED = "not_invoiced", "Not invoiced"
+        PARTIALLY_INVOICED = "partially_invoiced", "Partially invoiced"
+        FULLY_INVOICED = "fully_invoiced", "Fully invoiced"
+
+    number = models.CharField(max_length=20, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sales_orders")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.NEW)
+    in_hands_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=SalesOrderStatus.values), name="so_status_valid")]
+        indexes = [models.Index(fields=["status"], name="so_status_idx")]
+
+    def __str__(self) -> str:
+        return f"SO {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales-order-detail", args=[self.pk])
+
+
+# The workflow order of a sales order; closed stands outside it.
+SALES_ORDER_FLOW = [
+    SalesOrder.Status.NEW,
+    SalesOrder.Status.PENDING_CLIENT_APPROVAL,
+    SalesOrder.Status.CLIENT_CHANGE_REQUESTED,
+    SalesOrder.Status.CLIENT_APPROVED,
+    SalesOrder.Status.IN_PRODUCTION,
+    SalesOrder.Status.SHIPPED,
+    SalesOrder.Status.READY_TO_BE_INVOICED,
+    SalesOrder.Status.INVOICED,
+]
+
+
+class ItemKind(models.TextChoices):
+    PRODUCT = "product", "Product"
+    SERVICE = "service", "Service"
+
+
+class SalesOrderItem(models.Model):
+    Kind = ItemKind
+
+    sales_order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRODUCT)
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])
+    tax_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent, e.g. 8.25",
+    )
+    # Counters kept by the services in the same transaction as the rows they sum; the CHECK below
+    # makes over-invoicing impossible even if two invoices race past the application checks.
+    invoiced_quantity = models.PositiveIntegerField(default=0, editable=False)
+    cancelled_quantity = models.PositiveIntegerField(default=0, editable=False)
+    backordered_quantity = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="so_item_quantity_positive"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="so_item_unit_price_not_negative"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="so_item_unit_cost_not_negative"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0) & Q(tax_rate__lte=100), name="so_item_tax_rate_range"),
+            models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="so_item_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(invoiced_quantity__gte=0)
+                & Q(cancelled_quantity__gte=0)
+                & Q(invoiced_quantity__lte=F("quantity") - F("cancelled_quantity")),
+                name="so_item_invoiced_within_ordered",
+            ),
+            models.CheckConstraint(condition=Q(backordered_quantity__gte=0), name="so_item_backordered_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def remaining_quantity(self) -> int:
+        return self.quantity - self.cancelled_quantity - self.invoiced_quantity
+
+
+class PurchaseOrderStage(models.TextChoices):
+    CREATED = "created", "Created"  # written, not yet sent
+    SUBMITTED = "submitted", "Submitted"  # sent to the supplier
+    CONFIRMED = "confirmed", "Confirmed"  # the supplier accepted it
+    SHIPPED = "shipped", "Shipped"
+    READY_FOR_BILLING = "ready_for_billing", "Ready for Billing"
+    BILLED = "billed", "Billed"
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    NONE = "none", "None"
+    PROBLEM = "problem", "Problem"
+    FOLLOW_UP = "follow_up", "Follow Up"
+
+
+class PurchaseOrder(models.Model):
+    Stage = PurchaseOrderStage
+
+    Status = PurchaseOrderStatus
+
+    number = models.CharField(max_length=20, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="purchase_orders")
+    sales_order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="purchase_orders")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    production_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchase_orders", null=True, blank=True
+    )
+    stage = models.CharField(max_length=32, choices=Stage.choices, default=Stage.CREATED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NONE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=PurchaseOrderStage.values), name="po_stage_valid"),
+            models.CheckConstraint(condition=Q(status__in=PurchaseOrderStatus.values), name="po_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status"], name="po_status_idx")]
+
+    def __str__(self) -> str:
+        return f"PO {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchase-order-detail", args=[self.pk])
+
+
+STAGE_ORDER = list(PurchaseOrder.Stage)
+
+
+class PurchaseOrderItem(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="items")
+    sales_order_item = models.ForeignKey(SalesOrderItem, on_delete=models.PROTECT, related_name="purchase_order_items")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="po_item_quantity_positive"
+            ),
+            models.UniqueConstraint(fields=["purchase_order", "sales_order_item"], name="po_item_once_per_so_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sales_order_item.description} × {self.quantity}"
+
+
+class Note(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes")
+    body = models.TextField(max_length=5000)
+    pinned = models.BooleanField(default=False)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="mentioned_in_notes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pinned", "-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "pinned"], name="note_project_pinned_idx")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author} on {self.project.number}"
+
+
+class Activity(models.Model):
+    """One row per status or stage change, backorder, invoice and note: who, when, what, from, to."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_label = models.CharField(max_length=100)
+    verb = models.CharField(max_length=100)
+    from_value = models.CharField(max_length=100, blank=True)
+    to_value = models.CharField(max_length=100, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["project", "-created_at"], name="activity_project_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.verb} {self.subject_label}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_id is None:
+            return "automatic"
+        return self.actor.get_full_name() or self.actor.get_username()

@@ -1,0 +1,609 @@
+"""Every write on clients, projects, sales orders, purchase orders and notes."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from notifications.models import Notification
+from notifications.services import notify
+from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from projects.models import (
+    MAX_QUANTITY,
+    SALES_ORDER_FLOW,
+    STAGE_ORDER,
+    Activity,
+    Client,
+    Note,
+    Project,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    SalesOrder,
+    SalesOrderItem,
+    Supplier,
+)
+from projects.roles import Role, has_role, is_manager
+from projects.signals import purchase_order_stage_changed
+
+SOStatus = SalesOrder.Status
+Stage = PurchaseOrder.Stage
+
+# Statuses a sales rep may move an order between, in workflow order.
+BEFORE_INVOICING = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.READY_TO_BE_INVOICED)]
+BEFORE_SHIPPED = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.SHIPPED)]
+SHIPPED_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(Stage.SHIPPED) :]
+
+
+# --- activity ----------------------------------------------------------------------------------
+
+
+def activity_record(
+    *,
+    project: Project,
+    subject,
+    verb: str,
+    by: User | None,
+    from_value: str = "",
+    to_value: str = "",
+    detail: str = "",
+) -> Activity:
+    """Write one row of the activity log; `by=None` means the system did it."""
+    return Activity.objects.create(
+        project=project,
+        actor=by,
+        subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+        subject_id=subject.pk,
+        subject_label=str(subject)[:100],
+        verb=verb,
+        from_value=str(from_value),
+        to_value=str(to_value),
+        detail=detail[:2000],
+    )
+
+
+def _require_role(by: User | None, *roles: str, action: str) -> None:
+    if by is not None and not has_role(by, *roles):
+        raise RoleRequired(f"Only {' or '.join(roles)} may {action}.")
+
+
+def _next_number(model, prefix: str, start: int = 1001) -> str:
+    """Return the next free number like SO-1001 (unique constraints catch the rare race)."""
+    last = model.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))["last"]
+    if last and last[len(prefix) :].isdigit():
+        return f"{prefix}{int(last[len(prefix) :]) + 1}"
+    return f"{prefix}{start}"
+
+
+# --- clients, suppliers, projects ---------------------------------------------------------------
+
+
+def client_create(*, by: User | None, **fields) -> Client:
+    """Create a client."""
+    _require_role(by, Role.SALES, action="create clients")
+    client = Client(**fields)
+    _full_clean(client)
+    client.save()
+    return client
+
+
+def client_update(*, client: Client, by: User | None, **fields) -> Client:
+    """Change a client's details."""
+    _require_role(by, Role.SALES, action="change clients")
+    for name, value in fields.items():
+        setattr(client, name, value)
+    _full_clean(client)
+    client.save()
+    return client
+
+
+def supplier_create(*, by: User | None, **fields) -> Supplier:
+    """Create a supplier."""
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="create suppliers")
+    supplier = Supplier(**fields)
+    _full_clean(supplier)
+    supplier.save()
+    return supplier
+
+
+def supplier_update(*, supplier: Supplier, by: User | None, **fields) -> Supplier:
+    """Change a supplier's details."""
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
+    for name, value in fields.items():
+        setattr(supplier, name, value)
+    _full_clean(supplier)
+    supplier.save()
+    return supplier
+
+
+def project_create(
+    *,
+    name: str,
+    client: Client,
+    order_rep: User,
+    production_rep: User,
+    invoicing_rep: User,
+    by: User | None,
+    number: str = "",
+) -> Project:
+    """Open a project for a client with its three reps."""
+    _require_role(by, Role.SALES, action="create projects")
+    _check_reps(order_rep=order_rep, production_rep=production_rep, invoicing_rep=invoicing_rep)
+    project = Project(
+        number=number or _next_number(Project, "P-"),
+        name=name,
+        client=client,
+        order_rep=order_rep,
+        production_rep=production_rep,
+        invoicing_rep=invoicing_rep,
+    )
+    _full_clean(project)
+    project.save()
+    activity_record(project=project, subject=project, verb="created", by=by)
+    return project
+
+
+def project_update(*, project: Project, by: User | None, **fields) -> Project:
+    """Change a project's name, client or reps."""
+    _require_role(by, Role.SALES, action="change projects")
+    for name, value in fields.items():
+        setattr(project, name, value)
+    _check_reps(order_rep=project.order_rep, production_rep=project.production_rep, invoicing_rep=project.invoicing_rep)
+    _full_clean(project)
+    project.save()
+    activity_record(project=project, subject=project, verb="updated", by=by, detail=", ".join(sorted(fields)))
+    return project
+
+
+def _check_reps(**reps: User) -> None:
+    errors = {
+        field: [f"User {user.get_username()} is not active."] for field, user in reps.items() if not user.is_active
+    }
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _full_clean(instance) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise ValidationFailed(error.message_dict) from error
+
+
+# --- sales orders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    description: str
+    quantity: int
+    unit_price: Decimal
+    kind: str = SalesOrderItem.Kind.PRODUCT
+    unit_cost: Decimal = Decimal("0.00")
+    tax_rate: Decimal = Decimal("0.00")
+
+
+def _validate_item_requests(items: list[ItemRequest], field: str = "items") -> None:
+    if not items:
+        raise ValidationFailed({field: ["A sales order needs at least one item."]})
+    for index, item in enumerate(items):
+        prefix = f"{field}[{index}]"
+        if not isinstance(item.quantity, int) or isinstance(item.quantity, bool):
+            raise ValidationFailed({f"{prefix}.quantity": ["Quantity must be a whole number."]})
+        if not 1 <= item.quantity <= MAX_QUANTITY:
+            raise ValidationFailed({f"{prefix}.quantity": [f"Quantity must be from 1 to {MAX_QUANTITY:,}."]})
+        if not item.description.strip():
+            raise ValidationFailed({f"{prefix}.description": ["Description is required."]})
+        for money_field in ("unit_price", "unit_cost"):
+            value = getattr(item, money_field)
+            if value < 0:
+                raise ValidationFailed({f"{prefix}.{money_field}": ["Must not be negative."]})
+        if not Decimal("0") <= item.tax_rate <= Decimal("100"):
+            raise ValidationFailed({f"{prefix}.tax_rate": ["Tax rate must be a percent from 0 to 100."]})
+        if item.kind not in SalesOrderItem.Kind.values:
+            raise ValidationFailed(
+                {f"{prefix}.kind": [f"Kind must be one of {', '.join(SalesOrderItem.Kind.values)}."]}
+            )
+
+
+@transaction.atomic
+def sales_order_create(
+    *,
+    project: Project,
+    items: list[ItemRequest],
+    by: User | None,
+    in_hands_date: date | None = None,
+    number: str = "",
+) -> SalesOrder:
+    """Write a new sales order with its items."""
+    _require_role(by, Role.SALES, action="create sales orders")
+    _validate_item_requests(items)
+    order = SalesOrder.objects.create(
+        number=number or _next_number(SalesOrder, "SO-"), project=project, in_hands_date=in_hands_date
+    )
+    SalesOrderItem.objects.bulk_create(
+        SalesOrderItem(
+            sales_order=order,
+            position=position,
+            kind=item.kind,
+            description=item.description.strip(),
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            unit_cost=item.unit_cost,
+            tax_rate=item.tax_rate,
+        )
+        for position, item in enumerate(items)
+    )
+    activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_status_display())
+    return order
+
+
+@transaction.atomic
+def sales_order_update(
+    *,
+    sales_order: SalesOrder,
+    by: User | None,
+    in_hands_date: date | None = None,
+    items: list[ItemRequest] | None = None,
+) -> SalesOrder:
+    """Change an order's in-hands date, or replace its items while it has no invoice (rule 6)."""
+    _require_role(by, Role.SALES, action="change sales orders")
+    order = SalesOrder.objects.select_for_update().get(pk=sales_order.pk)
+    if in_hands_date is not None:
+        order.in_hands_date = in_hands_date
+        order.save(update_fields=["in_hands_date", "updated_at"])
+    if items is not None:
+        if order.invoices.exists():
+            raise TransitionNotAllowed(
+                f"Sales order {order.number} has an invoice: its items, quantities and prices can no longer change."
+            )
+        if PurchaseOrderItem.objects.filter(sales_order_item__sales_order=order).exists():
+            raise TransitionNotAllowed(
+                f"Sales order {order.number} has purchase orders: change its items on the purchase orders first."
+            )
+        _validate_item_requests(items)
+        order.items.all().delete()
+        SalesOrderItem.objects.bulk_create(
+            SalesOrderItem(sales_order=order, position=position, **item.__dict__) for position, item in enumerate(items)
+        )
+        activity_record(project=order.project, subject=order, verb="changed items of", by=by)
+    return order
+
+
+def sales_order_allowed_statuses(*, sales_order: SalesOrder, user: User) -> list[str]:
+    """Return the statuses this user may move the order to now, in workflow order."""
+    return [
+        status
+        for status in [*SALES_ORDER_FLOW, SOStatus.CLOSED]
+        if _sales_order_move_allowed(sales_order.status, status, user)
+    ]
+
+
+def _sales_order_move_allowed(current: str, target: str, user: User) -> bool:
+    """The transition table of a sales order for people (the rules move it on their own too)."""
+    if target == current or target == SOStatus.INVOICED:
+        return False  # invoiced is reached only by issuing the final invoice
+    if target == SOStatus.CLOSED:
+        return is_manager(user)
+    if current == SOStatus.CLOSED:
+        return is_manager(user)  # reopening a closed order
+    current_index, target_index = SALES_ORDER_FLOW.index(current), SALES_ORDER_FLOW.index(target)
+    if target == SOStatus.READY_TO_BE_INVOICED:
+        if current in (SOStatus.IN_PRODUCTION, SOStatus.SHIPPED):
+            return has_role(user, Role.PRODUCTION)
+        return is_manager(user) and target_index < current_index
+    if target_index > current_index:
+        return current in BEFORE_INVOICING and has_role(user, Role.SALES)
+    if current == SOStatus.CLIENT_CHANGE_REQUESTED and target == SOStatus.PENDING_CLIENT_APPROVAL:
+        return has_role(user, Role.SALES)
+    return is_manager(user)  # any other move back
+
+
+@transaction.atomic
+def sales_order_status_change(*, sales_order: SalesOrder, status: str, by: User) -> SalesOrder:
+    """Move an order to another status as a person, by the transition table."""
+    if status not in SOStatus.values:
+        raise ValidationFailed({"status": [f"Unknown status {status!r}; choose one of {', '.join(SOStatus.values)}."]})
+    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
+    if not _sales_order_move_allowed(order.status, status, by):
+        raise TransitionNotAllowed(
+            f"Sales order {order.number} is {order.get_status_display()}; "
+            f"you may not move it to {SOStatus(status).label}."
+        )
+    if status == SOStatus.READY_TO_BE_INVOICED and not _has_remaining(order):
+        raise TransitionNotAllowed(
+            f"Sales order {order.number} is {order.get_status_display()} and has nothing left to invoice."
+        )
+    _sales_order_set_status(order=order, status=status, by=by)
+    sales_order.status = order.status
+    return order
+
+
+def _has_remaining(order: SalesOrder) -> bool:
+    return any(item.remaining_quantity > 0 for item in order.items.all())
+
+
+def _sales_order_set_status(
+    *, order: SalesOrder, status: str, by: User | None, notify_invoicing_rep: bool = True, reason: str = ""
+) -> None:
+    """Apply a status the caller has already checked, log it, and tell the invoicing rep when ready."""
+    previous = order.status
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    activity = activity_record(
+        project=order.project,
+        subject=order,
+        verb="changed status of",
+        by=by,
+        from_value=SOStatus(previous).label,
+        to_value=SOStatus(status).label,
+        detail=reason,
+    )
+    project = order.project
+    if status == SOStatus.READY_TO_BE_INVOICED and notify_invoicing_rep:
+        notify(
+            recipients=[project.invoicing_rep],
+            kind=Notification.Kind.READY_TO_INVOICE,
+            event_key=f"so:{order.pk}:ready:{activity.pk}",
+            project=project,
+            message=f"{order} on {project.number} {project.name} is Ready to be Invoiced.",
+            url=reverse("sales-order-detail", args=[order.pk]),
+            exclude=[by] if by is not None else [],
+        )
+
+
+def sales_order_ready_automatically(*, sales_order: SalesOrder, reason: str) -> bool:
+    """Move an order to Ready to be Invoiced when goods are ready and something remains (rule 2)."""
+    order = SalesOrder.objects.select_for_update().select_related("project__invoicing_rep").get(pk=sales_order.pk)
+    if order.status not in BEFORE_INVOICING or not _has_remaining(order):
+        return False
+    _sales_order_set_status(order=order, status=SOStatus.READY_TO_BE_INVOICED, by=None, reason=reason)
+    return True
+
+
+def sales_order_after_invoice(*, sales_order: SalesOrder, by: User | None) -> None:
+    """Move a locked order on after an invoice was issued (rule 5)."""
+    items = list(sales_order.items.all())
+    if all(item.remaining_quantity == 0 for item in items):
+        _sales_order_set_status(order=sales_order, status=SOStatus.INVOICED, by=None, reason="final invoice issued")
+    elif any(item.backordered_quantity > 0 for item in items):
+        _sales_order_set_status(
+            order=sales_order, status=SOStatus.IN_PRODUCTION, by=None, reason="waiting for the backordered goods"
+        )
+    # Otherwise the rep chose to invoice less than was ready: the order stays Ready to be Invoiced.
+
+
+def sales_order_after_void(*, sales_order: SalesOrder, by: User | None) -> None:
+    """Put a locked order back to Ready to be Invoiced after one of its invoices was voided (rule 5)."""
+    if sales_order.status not in (SOStatus.READY_TO_BE_INVOICED, SOStatus.CLOSED) and _has_remaining(sales_order):
+        _sales_order_set_status(
+            order=sales_order, status=SOStatus.READY_TO_BE_INVOICED, by=None, reason="an invoice was voided"
+        )
+
+
+# --- purchase orders ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseItemRequest:
+    sales_order_item: SalesOrderItem
+    quantity: int
+
+
+@transaction.atomic
+def purchase_order_create(
+    *,
+    sales_order: SalesOrder,
+    supplier: Supplier,
+    items: list[PurchaseItemRequest],
+    by: User | None,
+    production_rep: User | None = None,
+    number: str = "",
+) -> PurchaseOrder:
+    """Write a purchase order to a supplier for items of one sales order."""
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="create purchase orders")
+    if not items:
+        raise ValidationFailed({"items": ["A purchase order needs at least one item."]})
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if item.sales_order_item.sales_order_id != sales_order.pk:
+            raise ValidationFailed(
+                {f"items[{index}].sales_order_item": [f"Item {item.sales_order_item.pk} is not on {sales_order}."]}
+            )
+        if item.sales_order_item.pk in seen:
+            raise ValidationFailed({f"items[{index}].sales_order_item": ["Each item may appear only once."]})
+        seen.add(item.sales_order_item.pk)
+        if not isinstance(item.quantity, int) or not 1 <= item.quantity <= item.sales_order_item.quantity:
+            raise ValidationFailed(
+                {f"items[{index}].quantity": [f"Quantity must be from 1 to {item.sales_order_item.quantity}."]}
+            )
+    project = sales_order.project
+    order = PurchaseOrder.objects.create(
+        number=number or _next_number(PurchaseOrder, "PO-"),
+        project=project,
+        sales_order=sales_order,
+        supplier=supplier,
+        production_rep=production_rep or project.production_rep,
+    )
+    PurchaseOrderItem.objects.bulk_create(
+        PurchaseOrderItem(purchase_order=order, sales_order_item=item.sales_order_item, quantity=item.quantity)
+        for item in items
+    )
+    activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_stage_display())
+    return order
+
+
+def purchase_order_allowed_stages(*, purchase_order: PurchaseOrder, user: User) -> list[str]:
+    """Return the stages this user may move the PO to now."""
+    return [stage for stage in STAGE_ORDER if _stage_move_allowed(purchase_order.stage, stage, user)]
+
+
+def _stage_move_allowed(current: str, target: str, user: User | None) -> bool:
+    """People move a PO forward, skipping stages if they need to; only managers move it back."""
+    if target == current:
+        return False
+    if STAGE_ORDER.index(target) > STAGE_ORDER.index(current):
+        return user is None or has_role(user, Role.PRODUCTION)
+    return user is not None and is_manager(user)
+
+
+@transaction.atomic
+def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by: User) -> PurchaseOrder:
+    """Move a PO to another stage and let the workflow react (rules 2 and 3)."""
+    if stage not in Stage.values:
+        raise ValidationFailed({"stage": [f"Unknown stage {stage!r}; choose one of {', '.join(Stage.values)}."]})
+    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    if not _stage_move_allowed(order.stage, stage, by):
+        if has_role(by, Role.PRODUCTION) or stage == order.stage:
+            raise TransitionNotAllowed(
+                f"Purchase order {order.number} is {order.get_stage_display()}; it cannot move to {Stage(stage).label}."
+            )
+        raise RoleRequired("Only Production or Managers may move purchase-order stages.")
+    previous = order.stage
+    order.stage = stage
+    order.save(update_fields=["stage", "updated_at"])
+    activity_record(
+        project=order.project,
+        subject=order,
+        verb="moved stage of",
+        by=by,
+        from_value=Stage(previous).label,
+        to_value=Stage(stage).label,
+    )
+    _sales_order_ship_when_all_shipped(sales_order_id=order.sales_order_id)
+    purchase_order_stage_changed.send(sender=PurchaseOrder, purchase_order=order, previous=previous, by=by)
+    purchase_order.stage = order.stage
+    return order
+
+
+def _sales_order_ship_when_all_shipped(*, sales_order_id: int) -> None:
+    """Move the SO to Shipped once every one of its POs has shipped (rule 3)."""
+    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order_id)
+    if order.status not in BEFORE_SHIPPED:
+        return
+    stages = list(order.purchase_orders.values_list("stage", flat=True))
+    if stages and all(stage in SHIPPED_OR_LATER for stage in stages):
+        _sales_order_set_status(order=order, status=SOStatus.SHIPPED, by=None, reason="every purchase order shipped")
+
+
+@transaction.atomic
+def purchase_order_status_change(*, purchase_order: PurchaseOrder, status: str, by: User | None) -> PurchaseOrder:
+    """Set or clear the Problem / Follow Up flag of a PO."""
+    if status not in PurchaseOrder.Status.values:
+        raise ValidationFailed(
+            {"status": [f"Unknown status {status!r}; choose one of {', '.join(PurchaseOrder.Status.values)}."]}
+        )
+    _require_role(by, Role.PRODUCTION, action="set purchase-order statuses")
+    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    if order.status == status:
+        raise TransitionNotAllowed(f"Purchase order {order.number} is already {order.get_status_display()}.")
+    previous = order.status
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    activity_record(
+        project=order.project,
+        subject=order,
+        verb="set status of",
+        by=by,
+        from_value=PurchaseOrder.Status(previous).label,
+        to_value=PurchaseOrder.Status(status).label,
+    )
+    purchase_order.status = order.status
+    return order
+
+
+# --- notes --------------------------------------------------------------------------------------
+
+# @name at a word start; usernames may hold letters, digits and . + - _ (a trailing dot ends a sentence).
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]+)")
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """Return the @names in a note body, in order, each once."""
+    names: list[str] = []
+    for match in MENTION.finditer(body):
+        name = match.group(1).rstrip(".")
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def resolve_mentions(body: str, field: str = "body") -> list[User]:
+    """Return the active users a body mentions, or refuse naming the unknown ones."""
+    names = mentioned_usernames(body)
+    if not names:
+        return []
+    users = {user.username.lower(): user for user in User.objects.filter(is_active=True, username__in=names)}
+    missing = {name.lower() for name in names} - users.keys()
+    if missing:
+        # A case-insensitive second look, since people type names as they like.
+        for user in User.objects.filter(is_active=True).only("username"):
+            if user.username.lower() in missing:
+                users[user.username.lower()] = user
+        missing -= users.keys()
+    if missing:
+        unknown = ", ".join(f"@{name}" for name in names if name.lower() in missing)
+        raise ValidationFailed({field: [f"No active user is called {unknown}."]})
+    return [users[name.lower()] for name in names]
+
+
+NOTE_MAX_LENGTH = 5000
+
+
+@transaction.atomic
+def note_create(
+    *,
+    project: Project,
+    body: str,
+    by: User,
+    pinned: bool = False,
+    notification_kind: str = Notification.Kind.MENTION,
+) -> Note:
+    """Write a note on a project and notify everyone it mentions but its author."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed({"body": ["Write something in the note."]})
+    if len(body) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(
+            {"body": [f"A note may hold at most {NOTE_MAX_LENGTH} characters; this has {len(body)}."]}
+        )
+    mentioned = resolve_mentions(body)
+    note = Note.objects.create(project=project, author=by, body=body, pinned=pinned)
+    note.mentions.set(mentioned)
+    activity_record(project=project, subject=note, verb="wrote", by=by, detail=body[:200])
+    author = by.get_full_name() or by.get_username()
+    verb = (
+        "flagged a backorder and mentioned you"
+        if notification_kind == Notification.Kind.BACKORDER_FLAGGED
+        else "mentioned you"
+    )
+    notify(
+        recipients=mentioned,
+        kind=notification_kind,
+        event_key=f"note:{note.pk}",
+        project=project,
+        message=f"{author} {verb} on {project.number} {project.name}: {body[:200]}",
+        url=reverse("project-detail", args=[project.pk]) + f"#note-{note.pk}",
+        exclude=[by],
+    )
+    return note
+
+
+@transaction.atomic
+def note_pin(*, note: Note, pinned: bool, by: User) -> Note:
+    """Pin a note to the project overview, or unpin it."""
+    locked = Note.objects.select_for_update().select_related("project").get(pk=note.pk)
+    if locked.pinned == pinned:
+        raise TransitionNotAllowed(f"The note is already {'pinned' if pinned else 'not pinned'}.")
+    locked.pinned = pinned
+    locked.save(update_fields=["pinned"])
+    activity_record(project=locked.project, subject=locked, verb="pinned" if pinned else "unpinned", by=by)
+    note.pinned = pinned
+    return locked

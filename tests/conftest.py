@@ -1,0 +1,127 @@
+"""Shared fixtures: the four roles, and the mug order of the backorder story."""
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from projects.models import PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from tests.factories import (
+    ProjectFactory,
+    PurchaseOrderFactory,
+    PurchaseOrderItemFactory,
+    SalesOrderFactory,
+    SalesOrderItemFactory,
+    UserFactory,
+)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(available: bool, reason: str) -> None:
+    """Skip a test whose service is absent, or fail it when CI requires the services."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def celery_eager(request):
+    """Run tasks in the test's own thread unless a test asks for the real broker and worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def postgres(db):
+    need_service(connection.vendor == "postgresql", "this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def production_rep(db):
+    return UserFactory(username="pat", first_name="Pat", last_name="Producer", roles=["Production"])
+
+
+@pytest.fixture
+def sales_rep(db):
+    return UserFactory(username="sam", first_name="Sam", last_name="Seller", roles=["Sales"])
+
+
+@pytest.fixture
+def invoicing_rep(db):
+    return UserFactory(username="ivy", first_name="Ivy", last_name="Invoicer", roles=["Invoicing"])
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="max", first_name="Max", last_name="Manager", roles=["Managers"])
+
+
+@dataclass
+class MugOrder:
+    """500 mugs and a setup charge, bought from one supplier on one PO."""
+
+    order: SalesOrder
+    mugs: SalesOrderItem
+    setup: SalesOrderItem
+    po: PurchaseOrder
+    po_mugs: PurchaseOrderItem
+    po_setup: PurchaseOrderItem
+
+    def refresh(self) -> "MugOrder":
+        for obj in (self.order, self.mugs, self.setup, self.po, self.po_mugs, self.po_setup):
+            obj.refresh_from_db()
+        return self
+
+
+@pytest.fixture
+def mug_order(production_rep, sales_rep, invoicing_rep) -> MugOrder:
+    project = ProjectFactory(
+        number="P-1001",
+        name="Spring fair mugs",
+        order_rep=sales_rep,
+        production_rep=production_rep,
+        invoicing_rep=invoicing_rep,
+    )
+    order = SalesOrderFactory(number="SO-1001", project=project, status=SalesOrder.Status.IN_PRODUCTION)
+    mugs = SalesOrderItemFactory(
+        sales_order=order,
+        description="11 oz mug, 2-colour print",
+        quantity=500,
+        unit_price=Decimal("4.25"),
+        unit_cost=Decimal("2.10"),
+        tax_rate=Decimal("8.25"),
+        position=0,
+    )
+    setup = SalesOrderItemFactory(
+        sales_order=order,
+        kind=SalesOrderItem.Kind.SERVICE,
+        description="Setup charge",
+        quantity=1,
+        unit_price=Decimal("65.00"),
+        unit_cost=Decimal("40.00"),
+        tax_rate=Decimal("8.25"),
+        position=1,
+    )
+    po = PurchaseOrderFactory(number="PO-1001", sales_order=order, stage=PurchaseOrder.Stage.CONFIRMED)
+    po_mugs = PurchaseOrderItemFactory(purchase_order=po, sales_order_item=mugs, quantity=500)
+    po_setup = PurchaseOrderItemFactory(purchase_order=po, sales_order_item=setup, quantity=1)
+    return MugOrder(order, mugs, setup, po, po_mugs, po_setup)
+
+
+@pytest.fixture
+def next_week():
+    return timezone.localdate() + timedelta(days=7)
