@@ -1,11 +1,77 @@
-"""Placeholder pages, replaced as each page is built."""
+"""The sales order page: every item's figures, the status control, its POs and invoices."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from invoicing.models import Invoice
+from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from projects.models import SalesOrder
+from projects.roles import Role, has_role
+from projects.selectors import purchase_order_list
+from projects.selectors import sales_order_detail as select_sales_order
+from projects.services import sales_order_allowed_statuses, sales_order_status_change
 
 
-def sales_order_detail(request, *args, **kwargs):
-    return HttpResponse("sales_order_detail: not built yet", status=501)
+def _order_or_404(pk: int) -> SalesOrder:
+    try:
+        return select_sales_order(pk=pk)
+    except SalesOrder.DoesNotExist as error:
+        raise Http404("No such sales order.") from error
 
 
-def sales_order_status(request, *args, **kwargs):
-    return HttpResponse("sales_order_status: not built yet", status=501)
+def sales_order_invoices(order: SalesOrder) -> list[Invoice]:
+    """The order's invoices by number, each with its place ('2 of 2') among those not void."""
+    invoices = list(order.invoices.order_by("sequence_number"))
+    counted = [invoice for invoice in invoices if invoice.status != Invoice.Status.VOID]
+    for invoice in invoices:
+        invoice.position = counted.index(invoice) + 1 if invoice in counted else None
+        invoice.position_of = len(counted)
+    return invoices
+
+
+def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", http_status: int = 200) -> HttpResponse:
+    items = list(order.items.all())
+    allowed = sales_order_allowed_statuses(sales_order=order, user=request.user)
+    context = {
+        "order": order,
+        "project": order.project,
+        "items": items,
+        "billing_status_label": SalesOrder.BillingStatus(order.billing_status).label,
+        "status_choices": [(status, SalesOrder.Status(status).label) for status in allowed],
+        "status_error": status_error,
+        "purchase_orders": list(purchase_order_list().filter(sales_order=order).order_by("number")),
+        "invoices": sales_order_invoices(order),
+        "is_ready": order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
+        "can_invoice": has_role(request.user, Role.INVOICING),
+        "nav_section": "projects",
+    }
+    return render(request, "projects/sales_order_detail.html", context, status=http_status)
+
+
+@login_required
+def sales_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _order_or_404(pk))
+
+
+@login_required
+@require_POST
+def sales_order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(pk)
+    status = request.POST.get("status", "")
+    if not status:
+        return _page(request, order, status_error="Choose the status to move the order to.", http_status=400)
+    try:
+        sales_order_status_change(sales_order=order, status=status, by=request.user)
+    except RoleRequired as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        field_errors = getattr(error, "errors", {})
+        message = " ".join(message for messages_ in field_errors.values() for message in messages_) or str(error)
+        http_status = 409 if isinstance(error, TransitionNotAllowed) else 400
+        return _page(request, _order_or_404(pk), status_error=message, http_status=http_status)
+    messages.success(request, f"Sales order {order.number} is now {SalesOrder.Status(status).label}.")
+    return redirect("sales-order-detail", pk=order.pk)
