@@ -106,6 +106,12 @@ def backorder_flag(
     if status not in FLAG_STATUSES:
         raise ValidationFailed({"status": ["Choose Problem or Follow Up for the purchase order."]})
     po = PurchaseOrder.objects.select_for_update().select_related("project", "sales_order").get(pk=purchase_order.pk)
+    if po.stage in READY_FOR_BILLING_OR_LATER:
+        # Rule 2 resolves backorders when the PO reaches Ready for Billing; one raised later would stay open.
+        raise TransitionNotAllowed(
+            f"Purchase order {po.number} is {po.get_stage_display()}: its goods are ready, so nothing can be "
+            "backordered on it."
+        )
     _validate_requests(purchase_order=po, items=items)
     order = SalesOrder.objects.select_for_update().get(pk=po.sales_order_id)
     result = FlagResult()

@@ -1,9 +1,67 @@
 """The REST API under /api/ (see the domain document's contract)."""
 
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import SimpleRouter
+
+from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
+from config.api import ApiAutoSchema
+from invoicing.api import InvoiceReportView, InvoiceViewSet
+from notifications.api import NotificationViewSet
+from projects.api.views import (
+    ClientViewSet,
+    NoteViewSet,
+    ProjectViewSet,
+    PurchaseOrderViewSet,
+    SalesOrderViewSet,
+    SupplierViewSet,
+)
+
+
+class TokenView(ObtainAuthToken):
+    """POST /api/auth/token/: a username and password give the user's token (the same one every time)."""
+
+    authentication_classes = []
+    public = True
+    schema = ApiAutoSchema()
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        tags=["auth"],
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField(style={"input_type": "password"})},
+        ),
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+router = SimpleRouter()
+router.register("clients", ClientViewSet, basename="api-client")
+router.register("suppliers", SupplierViewSet, basename="api-supplier")
+router.register("projects", ProjectViewSet, basename="api-project")
+router.register("sales-orders", SalesOrderViewSet, basename="api-sales-order")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-order")
+router.register("backorders", BackorderViewSet, basename="api-backorder")
+router.register("notes", NoteViewSet, basename="api-note")
+router.register("invoices", InvoiceViewSet, basename="api-invoice")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    re_path(
+        r"^purchase-orders/(?P<pk>[^/.]+)/backorders/$",
+        PurchaseOrderBackorderFlagView.as_view(),
+        name="api-purchase-order-backorders",
+    ),
+    path("reports/invoices/", InvoiceReportView.as_view(), name="api-invoice-report"),
+    *router.urls,
 ]

@@ -28,10 +28,13 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
+from projects.money import line_amount, line_tax
 from projects.roles import Role, has_role, is_manager
 from projects.signals import purchase_order_stage_changed
 
 SOStatus = SalesOrder.Status
+# The largest amount a money column (14 digits, 2 places) holds.
+MAX_ORDER_TOTAL = Decimal("999999999999.99")
 Stage = PurchaseOrder.Stage
 
 # Statuses a sales rep may move an order between, in workflow order.
@@ -211,6 +214,13 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items") -> N
             raise ValidationFailed(
                 {f"{prefix}.kind": [f"Kind must be one of {', '.join(SalesOrderItem.Kind.values)}."]}
             )
+    # An invoice stores its totals in the same columns as a price: the whole order must fit in one.
+    gross = Decimal("0")
+    for item in items:
+        amount = line_amount(item.quantity, item.unit_price)
+        gross += amount + line_tax(amount, item.tax_rate)
+    if gross > MAX_ORDER_TOTAL:
+        raise ValidationFailed({field: [f"The order's total with tax must not exceed {MAX_ORDER_TOTAL:,}."]})
 
 
 @transaction.atomic

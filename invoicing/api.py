@@ -1,0 +1,389 @@
+"""Invoices and the Invoices Report over HTTP; issuing, sending, marking and voiding are services."""
+
+import csv
+
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework import status as http
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from config.api import Access, ApiViewMixin, JSONErrorsMixin, PageNumberPagination, enum_field, errors_in_json
+from invoicing.filters import InvoiceFilter, InvoiceReportFilter
+from invoicing.models import Invoice, InvoiceLine
+from invoicing.pdf import invoice_pdf_bytes
+from invoicing.reports import invoice_report_rows, invoice_report_totals
+from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
+from projects.api.serializers import money, percent, quantity
+from projects.models import SalesOrder
+from projects.roles import Role
+
+INVOICING = (Role.INVOICING,)
+MANAGERS = (Role.MANAGERS,)
+
+InvoiceKindField = enum_field("InvoiceKind", Invoice.Kind.choices)
+InvoiceStatusField = enum_field("InvoiceStatus", Invoice.Status.choices)
+MARKS = (Invoice.Status.EXPORTED, Invoice.Status.PAID)
+InvoiceMarkField = enum_field("InvoiceMark", [(mark, label) for mark, label in Invoice.Status.choices if mark in MARKS])
+
+
+class PDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    unit_price = money(read_only=True)
+    tax_rate = percent(read_only=True, help_text="Percent, e.g. 8.25, copied from the item at issue.")
+    amount = money(read_only=True, help_text="quantity × unit price, rounded half-up to cents.")
+    tax = money(read_only=True, help_text="amount × tax rate, rounded half-up to cents.")
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "sales_order_item", "description", "quantity", "unit_price", "tax_rate", "amount", "tax"]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    kind = InvoiceKindField(read_only=True, help_text="partial while the order still has something remaining.")
+    status = InvoiceStatusField(read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    subtotal = money(read_only=True)
+    tax = money(read_only=True)
+    total = money(read_only=True)
+    project = serializers.IntegerField(source="sales_order.project_id", read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "sales_order",
+            "project",
+            "date",
+            "due_date",
+            "kind",
+            "status",
+            "lines",
+            "subtotal",
+            "tax",
+            "total",
+            "sent_at",
+            "void_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceLineInputSerializer(serializers.Serializer):
+    sales_order_item = serializers.IntegerField(min_value=1, help_text="Id of an item of the sales order.")
+    quantity = quantity(help_text="From 1 to what remains of the item.")
+
+
+class InvoiceCreateSerializer(serializers.Serializer):
+    sales_order = serializers.PrimaryKeyRelatedField(queryset=SalesOrder.objects.all())
+    lines = InvoiceLineInputSerializer(
+        many=True,
+        required=False,
+        max_length=500,
+        help_text="Left out: every item's ready quantity (what remains less what is backordered).",
+    )
+
+
+class InvoiceStatusSerializer(serializers.Serializer):
+    status = InvoiceMarkField()
+
+
+class InvoiceVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the invoice is void.")
+
+
+class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Invoices: issued from a sales order, never edited; a mistake is fixed by voiding."""
+
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    access = {
+        "create": Access(INVOICING, "issue invoices"),
+        "send": Access(INVOICING, "email invoices"),
+        "status": Access(INVOICING, "change invoice statuses"),
+        "void": Access(MANAGERS, "void invoices"),
+    }
+    conflicts = ("create", "send", "status", "void")
+
+    def get_queryset(self):
+        return Invoice.objects.select_related("sales_order").prefetch_related("lines").order_by("-sequence_number")
+
+    def get_serializer_class(self):
+        return {
+            "create": InvoiceCreateSerializer,
+            "status": InvoiceStatusSerializer,
+            "void": InvoiceVoidSerializer,
+        }.get(self.action, InvoiceSerializer)
+
+    def handle_exception(self, exc):
+        if self.action == "pdf":
+            errors_in_json(self.request)
+        return super().handle_exception(exc)
+
+    def _answer(self, invoice: Invoice, code: int = http.HTTP_200_OK) -> Response:
+        return Response(InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data, status=code)
+
+    @extend_schema(
+        request=InvoiceCreateSerializer,
+        responses={201: InvoiceSerializer},
+        description=(
+            "Issue an invoice while the sales order is ready_to_be_invoiced (409 otherwise). Without `lines`, "
+            "every item's ready quantity is invoiced. The invoice is `partial` while something remains."
+        ),
+    )
+    @transaction.atomic
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lines = data.get("lines")
+        invoice = invoice_create(
+            sales_order=data["sales_order"],
+            lines=[LineRequest(**line) for line in lines] if lines is not None else None,
+            by=request.user,
+        )
+        return self._answer(invoice, http.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The invoice as PDF.")}
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[PDFRenderer, JSONRenderer])
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+        return response
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def send(self, request, pk=None):
+        """Email the invoice to the client's billing address; its status becomes sent_to_client."""
+        return self._answer(invoice_send(invoice=self.get_object(), by=request.user))
+
+    @extend_schema(request=InvoiceStatusSerializer, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def status(self, request, pk=None):
+        """Mark the invoice exported (to accounting) or paid."""
+        invoice = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            invoice_status_change(invoice=invoice, status=serializer.validated_data["status"], by=request.user)
+        )
+
+    @extend_schema(request=InvoiceVoidSerializer, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def void(self, request, pk=None):
+        """Void an open or sent invoice (Managers): its quantities return to the sales order."""
+        invoice = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(invoice_void(invoice=invoice, reason=serializer.validated_data["reason"], by=request.user))
+
+
+# --- the Invoices Report ------------------------------------------------------------------------
+
+
+class InvoiceReportRowSerializer(serializers.ModelSerializer):
+    status = InvoiceStatusField(read_only=True)
+    kind = InvoiceKindField(read_only=True)
+    client = serializers.IntegerField(source="sales_order.project.client_id", read_only=True)
+    client_name = serializers.CharField(source="sales_order.project.client.name", read_only=True)
+    project = serializers.IntegerField(source="sales_order.project_id", read_only=True)
+    project_number = serializers.CharField(source="sales_order.project.number", read_only=True)
+    sales_order_number = serializers.CharField(source="sales_order.number", read_only=True)
+    order_rep = serializers.IntegerField(source="sales_order.project.order_rep_id", read_only=True)
+    order_rep_name = serializers.SerializerMethodField()
+    subtotal = money(read_only=True)
+    tax = money(read_only=True)
+    total = money(read_only=True)
+    remaining_amount = money(read_only=True, help_text="What remains to invoice on the sales order, net.")
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "date",
+            "status",
+            "kind",
+            "client",
+            "client_name",
+            "project",
+            "project_number",
+            "sales_order",
+            "sales_order_number",
+            "order_rep",
+            "order_rep_name",
+            "subtotal",
+            "tax",
+            "total",
+            "remaining_amount",
+        ]
+        read_only_fields = fields
+
+    def get_order_rep_name(self, invoice: Invoice) -> str:
+        rep = invoice.sales_order.project.order_rep
+        return rep.get_full_name() or rep.get_username()
+
+
+class InvoiceReportTotalsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Rows matching the filters, on every page.")
+    void = serializers.IntegerField(help_text="Void rows among them; their amounts are not in the sums.")
+    subtotal = money(read_only=True)
+    tax = money(read_only=True)
+    total = money(read_only=True)
+    remaining_amount = money(read_only=True, help_text="Still to invoice on the rows' sales orders, each once.")
+
+
+class InvoiceReportPagination(PageNumberPagination):
+    """A page of rows plus the totals of every row the filters match."""
+
+    totals: dict = {}
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["totals"] = InvoiceReportTotalsSerializer(self.totals).data
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        money_schema = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(?:\.\d{2})?$"}
+        paginated["properties"]["totals"] = {
+            "type": "object",
+            "description": "Totals of every row the filters match; void rows add nothing to the amounts.",
+            "properties": {
+                "count": {"type": "integer"},
+                "void": {"type": "integer"},
+                **{name: money_schema for name in ("subtotal", "tax", "total", "remaining_amount")},
+            },
+            "required": ["count", "void", "subtotal", "tax", "total", "remaining_amount"],
+        }
+        paginated["required"] = [*paginated.get("required", []), "totals"]
+        return paginated
+
+
+CSV_COLUMNS = [
+    "number",
+    "date",
+    "status",
+    "kind",
+    "client",
+    "project",
+    "sales_order",
+    "order_rep",
+    "subtotal",
+    "tax",
+    "total",
+    "remaining_amount",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula; names typed by people are quoted.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for invoice in rows.iterator(chunk_size=500):
+        project = invoice.sales_order.project
+        rep = project.order_rep
+        yield writer.writerow(
+            [
+                invoice.number,
+                invoice.date.isoformat(),
+                invoice.status,
+                invoice.kind,
+                _cell(project.client.name),
+                _cell(project.number),
+                _cell(invoice.sales_order.number),
+                _cell(rep.get_full_name() or rep.get_username()),
+                f"{invoice.subtotal:.2f}",
+                f"{invoice.tax:.2f}",
+                f"{invoice.total:.2f}",
+                f"{invoice.remaining_amount:.2f}",
+            ]
+        )
+
+
+class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
+    """GET /api/reports/invoices/: one row per invoice with its sales order's remaining amount, and totals."""
+
+    serializer_class = InvoiceReportRowSerializer
+    filterset_class = InvoiceReportFilter
+    pagination_class = InvoiceReportPagination
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    access = {"get": Access(INVOICING, "read the Invoices Report")}
+
+    def get_queryset(self):
+        filterset = InvoiceReportFilter(self.request.query_params, queryset=Invoice.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        filters = filterset.form.cleaned_data
+        if filters.get("date_from") and filters.get("date_to") and filters["date_from"] > filters["date_to"]:
+            raise ValidationError({"date_to": ["The end date is before the start date."]})
+        return invoice_report_rows(filters)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="`csv` streams every matching row as CSV (no pages, no totals).",
+            )
+        ],
+        responses={
+            (200, "application/json"): InvoiceReportRowSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every matching row, as CSV."),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+            filename = f"invoices-report-{timezone.localdate().isoformat()}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        self.paginator.totals = invoice_report_totals(rows)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

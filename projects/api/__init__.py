@@ -1,0 +1,1 @@
+"""The projects app's part of the REST API: serializers and viewsets."""

@@ -1,0 +1,276 @@
+"""What the API shows of clients, suppliers, projects, orders and notes, and what it accepts."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from config.api import enum_field
+from projects.models import (
+    MAX_QUANTITY,
+    Client,
+    Note,
+    Project,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    SalesOrder,
+    SalesOrderItem,
+    Supplier,
+)
+from projects.services import NOTE_MAX_LENGTH
+
+SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
+BillingStatusField = enum_field("BillingStatus", SalesOrder.BillingStatus.choices)
+ItemKindField = enum_field("ItemKind", SalesOrderItem.Kind.choices)
+PurchaseOrderStageField = enum_field("PurchaseOrderStage", PurchaseOrder.Stage.choices)
+PurchaseOrderStatusField = enum_field("PurchaseOrderStatus", PurchaseOrder.Status.choices)
+
+
+def money(**kwargs) -> serializers.DecimalField:
+    """Money as a string with two places, e.g. "1240.00"."""
+    if kwargs.get("read_only"):
+        # Figures such as 10,000,000 × 999,999.99 are longer than a stored price; never refuse to show one.
+        return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
+    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), **kwargs)
+
+
+def percent(**kwargs) -> serializers.DecimalField:
+    """A tax rate in percent as a string, e.g. "8.25"."""
+    return serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), **kwargs
+    )
+
+
+def quantity(**kwargs) -> serializers.IntegerField:
+    """A whole quantity from 1 to the desk's maximum."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
+
+
+def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), **kwargs)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "billing_email", "billing_address", "terms_days"]
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ["id", "name", "email"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(
+        max_length=20, required=False, help_text="Given on creation only; left out, the next P-number is taken."
+    )
+    order_rep = user_field(help_text="User id.")
+    production_rep = user_field(help_text="User id.")
+    invoicing_rep = user_field(help_text="User id.")
+
+    class Meta:
+        model = Project
+        fields = ["id", "number", "name", "client", "order_rep", "production_rep", "invoicing_rep", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_number(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.number:
+            raise serializers.ValidationError("A project's number cannot change.")
+        return value
+
+
+# --- sales orders -------------------------------------------------------------------------------
+
+
+class SalesOrderItemSerializer(serializers.ModelSerializer):
+    """An item with the figures of the domain: what is ordered, invoiced, backordered, remaining, ready."""
+
+    kind = ItemKindField()
+    unit_price = money()
+    unit_cost = money()
+    tax_rate = percent(help_text="Percent, e.g. 8.25.")
+    ordered = serializers.IntegerField(read_only=True, help_text="The item's quantity.")
+    invoiced = serializers.IntegerField(read_only=True, help_text="On invoices that are not void.")
+    backordered = serializers.IntegerField(read_only=True, help_text="On open backorders.")
+    cancelled = serializers.IntegerField(read_only=True, help_text="Will never ship (cancelled backorders).")
+    remaining = serializers.IntegerField(read_only=True, help_text="ordered − cancelled − invoiced.")
+    ready = serializers.IntegerField(read_only=True, help_text="remaining − backordered, never below 0.")
+    remaining_amount = money(read_only=True, help_text="remaining × unit price, net.")
+    remaining_amount_gross = money(read_only=True, help_text="remaining × unit price with tax.")
+    ready_amount = money(read_only=True, help_text="ready × unit price, net.")
+
+    class Meta:
+        model = SalesOrderItem
+        fields = [
+            "id",
+            "position",
+            "kind",
+            "description",
+            "quantity",
+            "unit_price",
+            "unit_cost",
+            "tax_rate",
+            "ordered",
+            "invoiced",
+            "backordered",
+            "cancelled",
+            "remaining",
+            "ready",
+            "remaining_amount",
+            "remaining_amount_gross",
+            "ready_amount",
+        ]
+        read_only_fields = fields
+
+
+class SalesOrderItemInputSerializer(serializers.Serializer):
+    kind = ItemKindField(default=SalesOrderItem.Kind.PRODUCT)
+    description = serializers.CharField(max_length=300)
+    quantity = quantity()
+    unit_price = money()
+    unit_cost = money(default=Decimal("0.00"))
+    tax_rate = percent(default=Decimal("0.00"), help_text="Percent, e.g. 8.25.")
+
+
+class SalesOrderSerializer(serializers.ModelSerializer):
+    status = SalesOrderStatusField(read_only=True, help_text="Changed with POST …/status/ only.")
+    billing_status = BillingStatusField(read_only=True, help_text="Derived from the items' invoiced quantities.")
+    items = SalesOrderItemSerializer(many=True, read_only=True)
+    subtotal = money(read_only=True, help_text="Sum of quantity × unit price, net.")
+    remaining_amount = money(read_only=True, help_text="Still to invoice, net.")
+    remaining_amount_gross = money(read_only=True, help_text="Still to invoice, with tax.")
+    ready_amount = money(read_only=True, help_text="What a new invoice would propose, net.")
+
+    class Meta:
+        model = SalesOrder
+        fields = [
+            "id",
+            "number",
+            "project",
+            "status",
+            "billing_status",
+            "in_hands_date",
+            "items",
+            "subtotal",
+            "remaining_amount",
+            "remaining_amount_gross",
+            "ready_amount",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SalesOrderCreateSerializer(serializers.Serializer):
+    number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Left out, the next SO-number is taken."
+    )
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    in_hands_date = serializers.DateField(required=False, allow_null=True)
+    items = SalesOrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
+
+    def validate_number(self, value: str) -> str:
+        if value and SalesOrder.objects.filter(number=value).exists():
+            raise serializers.ValidationError(f"Sales order {value} already exists.")
+        return value
+
+
+class SalesOrderUpdateSerializer(serializers.Serializer):
+    in_hands_date = serializers.DateField(required=False)
+    items = SalesOrderItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=500,
+        required=False,
+        help_text="Replaces every item; refused (409) once the order has an invoice or purchase orders.",
+    )
+
+    def validate(self, attrs):
+        if "status" in self.initial_data:
+            raise serializers.ValidationError({"status": ["Change the status with POST …/status/."]})
+        return attrs
+
+
+class SalesOrderStatusSerializer(serializers.Serializer):
+    status = SalesOrderStatusField()
+
+
+# --- purchase orders ----------------------------------------------------------------------------
+
+
+class PurchaseOrderItemSerializer(serializers.ModelSerializer):
+    description = serializers.CharField(source="sales_order_item.description", read_only=True)
+
+    class Meta:
+        model = PurchaseOrderItem
+        fields = ["id", "sales_order_item", "description", "quantity"]
+        read_only_fields = fields
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    stage = PurchaseOrderStageField(read_only=True)
+    status = PurchaseOrderStatusField(read_only=True)
+    items = PurchaseOrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "number",
+            "project",
+            "sales_order",
+            "supplier",
+            "production_rep",
+            "stage",
+            "status",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PurchaseOrderItemInputSerializer(serializers.Serializer):
+    sales_order_item = serializers.PrimaryKeyRelatedField(queryset=SalesOrderItem.objects.all())
+    quantity = quantity()
+
+
+class PurchaseOrderCreateSerializer(serializers.Serializer):
+    number = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Left out, the next PO-number is taken."
+    )
+    sales_order = serializers.PrimaryKeyRelatedField(queryset=SalesOrder.objects.select_related("project"))
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    production_rep = user_field(required=False, help_text="User id; left out, the project's production rep.")
+    items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
+
+    def validate_number(self, value: str) -> str:
+        if value and PurchaseOrder.objects.filter(number=value).exists():
+            raise serializers.ValidationError(f"Purchase order {value} already exists.")
+        return value
+
+
+class PurchaseOrderStageSerializer(serializers.Serializer):
+    stage = PurchaseOrderStageField()
+
+
+class PurchaseOrderStatusSerializer(serializers.Serializer):
+    status = PurchaseOrderStatusField()
+
+
+# --- notes --------------------------------------------------------------------------------------
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    body = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, help_text="Plain text; @username mentions notify those users."
+    )
+    pinned = serializers.BooleanField(default=False)
+    mentions = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="User ids.")
+
+    class Meta:
+        model = Note
+        fields = ["id", "project", "author", "body", "pinned", "mentions", "created_at"]
+        read_only_fields = ["author", "created_at"]
