@@ -216,6 +216,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
                 f"Partial invoice: sales order {order.number} has a remaining balance still to be invoiced. "
                 "The rest will be invoiced when the remaining goods are ready."
             ),
+            align="L",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -226,6 +227,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
         0,
         4.8,
         _latin(f"Please pay {_money(invoice.total)} by {due} and quote invoice {invoice.number} with your payment."),
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )

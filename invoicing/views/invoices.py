@@ -63,9 +63,12 @@ def _not_ready(request: HttpRequest, order: SalesOrder, *, submitted: bool) -> H
     return render(request, "invoicing/invoice_create_not_ready.html", context, status=409)
 
 
-def _create_page(request: HttpRequest, order: SalesOrder, form: InvoiceCreateForm, *, status: int = 200):
+def _create_page(
+    request: HttpRequest, order: SalesOrder, form: InvoiceCreateForm, *, status: int = 200, page_error: str = ""
+) -> HttpResponse:
     rows = form.rows()
     context = {
+        "page_error": page_error,
         "order": order,
         "project": order.project,
         "form": form,
@@ -119,8 +122,8 @@ def invoice_create_view(request: HttpRequest, sales_order_pk: int) -> HttpRespon
         if fresh.status != SalesOrder.Status.READY_TO_BE_INVOICED:
             return _not_ready(request, fresh, submitted=True)
         form = InvoiceCreateForm(items=_rows_with_remaining(fresh), state=order_state(list(fresh.items.all())))
-        form.add_error(None, STALE_FORM.format(invoices=_newer_invoices(fresh), order=fresh.number))
-        return _create_page(request, fresh, form, status=409)
+        stale = STALE_FORM.format(invoices=_newer_invoices(fresh), order=fresh.number)
+        return _create_page(request, fresh, form, status=409, page_error=stale)
     except RoleRequired as error:
         raise PermissionDenied(str(error)) from error
     except TransitionNotAllowed:
