@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.urls import reverse
 
 from notifications.models import Notification
@@ -77,7 +77,14 @@ def _require_role(by: User | None, *roles: str, action: str) -> None:
 
 def _next_number(model, prefix: str, start: int = 1001) -> str:
     """Return the next free number like SO-1001 (unique constraints catch the rare race)."""
-    last = model.objects.filter(number__startswith=prefix).aggregate(last=Max("number"))["last"]
+    # Longest first, then highest: as text, P-9999 sorts after P-10000.
+    last = (
+        model.objects.filter(number__startswith=prefix)
+        .annotate(number_length=Length("number"))
+        .order_by("-number_length", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
     if last and last[len(prefix) :].isdigit():
         return f"{prefix}{int(last[len(prefix) :]) + 1}"
     return f"{prefix}{start}"
