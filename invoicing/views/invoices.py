@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from celery.exceptions import Retry
 from kombu.exceptions import OperationalError as BrokerError
 
 from invoicing.client_links import client_link_token, invoice_for_token
@@ -225,8 +226,9 @@ def invoice_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         invoice_send(invoice=invoice, by=request.user)
     except DomainError as error:
         report_domain_error(request, error)
-    except (OSError, BrokerError) as error:
-        # The invoice is already marked sent when the email fails to leave; saying so lets the rep retry.
+    except (OSError, BrokerError, Retry) as error:
+        # The broker is down, or (tasks run in the request) the mail server refused: the invoice is
+        # already marked sent, so say the email did not leave and let the rep send it again.
         logger.warning("Email of invoice %s could not be queued: %s", invoice.number, error)
         messages.error(
             request,
