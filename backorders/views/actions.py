@@ -1,11 +1,82 @@
-"""Placeholder pages, replaced as each page is built."""
+"""Resolve and cancel one open backorder, from the purchase-order page or the backorders report."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from backorders.forms import BackorderCancelForm
+from backorders.models import Backorder
+from backorders.services import backorder_cancel, backorder_resolve
+from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from projects.roles import Role
+from projects.views.common import add_domain_error, report_domain_error, role_required
+from projects.views.purchase_orders import purchase_order_or_404, purchase_order_page
 
 
-def backorder_resolve_view(request, *args, **kwargs):
-    return HttpResponse("backorder_resolve_view: not built yet", status=501)
+def _backorder_or_404(pk: int) -> Backorder:
+    try:
+        return Backorder.objects.select_related("purchase_order", "purchase_order_item__sales_order_item").get(pk=pk)
+    except Backorder.DoesNotExist as error:
+        raise Http404("No such backorder.") from error
 
 
-def backorder_cancel_view(request, *args, **kwargs):
-    return HttpResponse("backorder_cancel_view: not built yet", status=501)
+def _next_url(request: HttpRequest, backorder: Backorder) -> str:
+    """Go back where the button was (the report passes `next`), else to the backorder's PO."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return backorder.purchase_order.get_absolute_url()
+
+
+def _label(backorder: Backorder) -> str:
+    return f"{backorder.quantity} × {backorder.purchase_order_item.sales_order_item.description}"
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def backorder_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    backorder = _backorder_or_404(pk)
+    try:
+        backorder_resolve(backorder=backorder, by=request.user)
+    except DomainError as error:
+        report_domain_error(request, error)
+    else:
+        messages.success(request, f"Backorder of {_label(backorder)} on {backorder.purchase_order.number} is resolved.")
+    return redirect(_next_url(request, backorder))
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def backorder_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    backorder = _backorder_or_404(pk)
+    form = BackorderCancelForm(request.POST, prefix=f"cancel-{backorder.pk}")
+    if form.is_valid():
+        try:
+            backorder_cancel(backorder=backorder, reason=form.cleaned_data["reason"], by=request.user)
+        except RoleRequired as error:
+            raise PermissionDenied(str(error)) from error
+        except TransitionNotAllowed as error:
+            # Already resolved or cancelled: its cancel form is gone from the page, so say it on top.
+            report_domain_error(request, error)
+            return redirect(_next_url(request, backorder))
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = 400
+        else:
+            messages.success(
+                request,
+                f"Backorder of {_label(backorder)} on {backorder.purchase_order.number} is cancelled; "
+                "that quantity is no longer to invoice.",
+            )
+            return redirect(_next_url(request, backorder))
+    else:
+        status = 400
+    if request.POST.get("next"):
+        # Another page sent the form: tell the user there, since its form is not rendered here.
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect(_next_url(request, backorder))
+    po = purchase_order_or_404(backorder.purchase_order_id)
+    return purchase_order_page(request, po, cancel_forms={backorder.pk: form}, http_status=status)

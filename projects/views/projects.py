@@ -1,11 +1,97 @@
-"""Placeholder pages, replaced as each page is built."""
+"""The projects list and the project overview: pinned notes first, then orders, invoices, backorders, activity."""
 
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from backorders.models import Backorder
+from invoicing.models import Invoice
+from projects.forms import NoteForm, ProjectFilterForm
+from projects.models import Project, SalesOrder
+from projects.selectors import project_activity, project_notes, purchase_order_list, sales_order_list
+from projects.selectors import project_list as select_projects
+
+PAGE_SIZE = 50
 
 
-def project_list(request, *args, **kwargs):
-    return HttpResponse("project_list: not built yet", status=501)
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    form = ProjectFilterForm(request.GET or None)
+    projects = select_projects()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            projects = projects.filter(
+                Q(number__icontains=data["q"]) | Q(name__icontains=data["q"]) | Q(client__name__icontains=data["q"])
+            )
+        if data["rep"]:
+            rep = data["rep"]
+            projects = projects.filter(Q(order_rep=rep) | Q(production_rep=rep) | Q(invoicing_rep=rep))
+        if data["client"]:
+            projects = projects.filter(client=data["client"])
+    page = Paginator(projects.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "projects": page.object_list,
+        "query": query.urlencode(),
+        "nav_section": "projects",
+    }
+    return render(request, "projects/project_list.html", context)
 
 
-def project_detail(request, *args, **kwargs):
-    return HttpResponse("project_detail: not built yet", status=501)
+def project_or_404(pk: int) -> Project:
+    try:
+        return select_projects().get(pk=pk)
+    except Project.DoesNotExist as error:
+        raise Http404("No such project.") from error
+
+
+def notes_context(project: Project) -> dict:
+    """The pinned notes and the other notes of a project, as the overview and its htmx fragments show them."""
+    notes = list(project_notes(project=project))
+    return {
+        "pinned_notes": [note for note in notes if note.pinned],
+        "other_notes": [note for note in notes if not note.pinned],
+    }
+
+
+def project_page(request: HttpRequest, project: Project, *, note_form: NoteForm | None = None, http_status=200):
+    """Render the overview, with the note form the user just submitted if it was refused."""
+    today = timezone.localdate()
+    open_backorders = list(
+        Backorder.objects.filter(purchase_order__project=project, status=Backorder.Status.OPEN)
+        .select_related("purchase_order__supplier", "purchase_order_item__sales_order_item")
+        .order_by("expected_date", "id")
+    )
+    for backorder in open_backorders:
+        backorder.is_overdue = backorder.expected_date is not None and backorder.expected_date < today
+    sales_orders = list(sales_order_list(filters={"project": project}))
+    for order in sales_orders:
+        order.billing_status_label = SalesOrder.BillingStatus(order.billing_status).label
+    context = {
+        "project": project,
+        **notes_context(project),
+        "note_form": note_form or NoteForm(),
+        "sales_orders": sales_orders,
+        "purchase_orders": list(purchase_order_list().filter(project=project).order_by("number")),
+        "invoices": list(
+            Invoice.objects.filter(sales_order__project=project)
+            .select_related("sales_order")
+            .order_by("sequence_number")
+        ),
+        "open_backorders": open_backorders,
+        "activities": project_activity(project=project),
+        "nav_section": "projects",
+    }
+    return render(request, "projects/project_detail.html", context, status=http_status)
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return project_page(request, project_or_404(pk))

@@ -1,23 +1,301 @@
-"""Placeholder pages, replaced as each page is built."""
+"""The purchase-order list and page: stage and status controls, the Flag backorder form (rule 1)."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from backorders.forms import BackorderCancelForm, BackorderFlagForm, flag_note_text
+from backorders.models import Backorder
+from backorders.services import READY_FOR_BILLING_OR_LATER, backorder_flag
+from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
+from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.roles import Role, has_role
+from projects.selectors import purchase_order_list as select_purchase_orders
+from projects.selectors import sales_order_items_with_figures
+from projects.services import (
+    purchase_order_allowed_stages,
+    purchase_order_stage_change,
+    purchase_order_status_change,
+)
+from projects.views.common import add_domain_error, role_required
+
+PAGE_SIZE = 50
 
 
-def purchase_order_list(request, *args, **kwargs):
-    return HttpResponse("purchase_order_list: not built yet", status=501)
+def purchase_order_or_404(pk: int) -> PurchaseOrder:
+    try:
+        return select_purchase_orders().select_related("project__order_rep", "project__invoicing_rep").get(pk=pk)
+    except PurchaseOrder.DoesNotExist as error:
+        raise Http404("No such purchase order.") from error
 
 
-def purchase_order_detail(request, *args, **kwargs):
-    return HttpResponse("purchase_order_detail: not built yet", status=501)
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def purchase_order_stage(request, *args, **kwargs):
-    return HttpResponse("purchase_order_stage: not built yet", status=501)
+@login_required
+def purchase_order_list(request: HttpRequest) -> HttpResponse:
+    form = PurchaseOrderFilterForm(request.GET or None)
+    orders = select_purchase_orders().annotate(
+        open_backorders=Count("backorders", filter=Q(backorders__status=Backorder.Status.OPEN), distinct=True)
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            orders = orders.filter(
+                Q(number__icontains=data["q"])
+                | Q(project__number__icontains=data["q"])
+                | Q(project__name__icontains=data["q"])
+                | Q(project__client__name__icontains=data["q"])
+            )
+        if data["stage"]:
+            orders = orders.filter(stage=data["stage"])
+        if data["status"]:
+            orders = orders.filter(status=data["status"])
+        if data["supplier"]:
+            orders = orders.filter(supplier=data["supplier"])
+    page = Paginator(orders.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "orders": page.object_list,
+        "query": query.urlencode(),
+        "nav_section": "purchase_orders",
+    }
+    return render(request, "projects/purchase_order_list.html", context)
 
 
-def purchase_order_status(request, *args, **kwargs):
-    return HttpResponse("purchase_order_status: not built yet", status=501)
+def _sales_order_items(po: PurchaseOrder) -> list[SalesOrderItem]:
+    return list(
+        sales_order_items_with_figures(SalesOrderItem.objects.filter(sales_order_id=po.sales_order_id)).order_by(
+            "position", "id"
+        )
+    )
 
 
-def backorder_flag_view(request, *args, **kwargs):
-    return HttpResponse("backorder_flag_view: not built yet", status=501)
+def flag_mentions(po: PurchaseOrder) -> list[str]:
+    """The @names a flag note starts with: the order rep and the invoicing rep, once each."""
+    names = []
+    for rep in (po.project.order_rep, po.project.invoicing_rep):
+        if rep.is_active and rep.username not in names:
+            names.append(rep.username)
+    return names
+
+
+def flag_note(po: PurchaseOrder, so_items: list[SalesOrderItem], backordered: dict[int, tuple[int, str]]) -> str:
+    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered."""
+    ready, waiting = [], []
+    for item in so_items:
+        quantity, expected = backordered.get(item.pk, (0, ""))
+        now = max(item.ready - quantity, 0)
+        if now:
+            ready.append((now, item.description))
+        if quantity:
+            waiting.append((quantity, item.description, expected))
+    return flag_note_text(mentions=flag_mentions(po), ready=ready, backordered=waiting)
+
+
+def _flag_form_unbound(po: PurchaseOrder, items, so_items) -> BackorderFlagForm:
+    status = po.status if po.status != PurchaseOrder.Status.NONE else PurchaseOrder.Status.PROBLEM
+    return BackorderFlagForm(
+        purchase_order=po,
+        items=items,
+        initial={"status": status, "note": flag_note(po, so_items, {}) + " ", "pin": True, "ready_to_invoice": True},
+    )
+
+
+def purchase_order_page(
+    request: HttpRequest,
+    po: PurchaseOrder,
+    *,
+    flag_form: BackorderFlagForm | None = None,
+    stage_form: PurchaseOrderStageForm | None = None,
+    status_form: PurchaseOrderStatusForm | None = None,
+    cancel_forms: dict[int, BackorderCancelForm] | None = None,
+    http_status: int = 200,
+) -> HttpResponse:
+    """Render the PO page, with any bound form the user just submitted in place of its blank one."""
+    user = request.user
+    can_act = has_role(user, Role.PRODUCTION)
+    items = list(po.items.all())
+    so_items = _sales_order_items(po)
+    figures = {item.pk: item for item in so_items}
+    backorders = list(
+        Backorder.objects.filter(purchase_order=po)
+        .select_related("purchase_order_item__sales_order_item", "raised_by", "closed_by")
+        .order_by("expected_date", "id")
+    )
+    open_backorders = [backorder for backorder in backorders if backorder.is_open]
+    open_by_item: dict[int, int] = {}
+    for backorder in open_backorders:
+        open_by_item[backorder.purchase_order_item_id] = (
+            open_by_item.get(backorder.purchase_order_item_id, 0) + backorder.quantity
+        )
+    for item in items:
+        item.figures = figures.get(item.sales_order_item_id)
+        item.open_backordered = open_by_item.get(item.pk, 0)
+        item.available = item.quantity - item.open_backordered
+    can_flag = can_act and po.stage not in READY_FOR_BILLING_OR_LATER
+    allowed_stages = purchase_order_allowed_stages(purchase_order=po, user=user) if can_act else []
+    if can_flag and flag_form is None:
+        flag_form = _flag_form_unbound(po, items, so_items)
+    if allowed_stages and stage_form is None:
+        stage_form = PurchaseOrderStageForm(allowed=allowed_stages)
+    if can_act and status_form is None:
+        status_form = PurchaseOrderStatusForm(current=po.status)
+    cancel_forms = cancel_forms or {}
+    for backorder in open_backorders:
+        backorder.cancel_form = cancel_forms.get(backorder.pk) or BackorderCancelForm(prefix=f"cancel-{backorder.pk}")
+    context = {
+        "po": po,
+        "project": po.project,
+        "sales_order": po.sales_order,
+        "items": items,
+        "open_backorders": open_backorders,
+        "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
+        "can_act": can_act,
+        "can_flag": can_flag,
+        "flag_form": flag_form,
+        "stage_form": stage_form,
+        "status_form": status_form,
+        "flag_data": {
+            "mentions": flag_mentions(po),
+            "items": [{"id": item.pk, "description": item.description, "ready": item.ready} for item in so_items],
+            "poItems": {str(item.pk): item.sales_order_item_id for item in items},
+        },
+        "nav_section": "purchase_orders",
+    }
+    return render(request, "projects/purchase_order_detail.html", context, status=http_status)
+
+
+@login_required
+def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return purchase_order_page(request, purchase_order_or_404(pk))
+
+
+def _refusal_status(error: DomainError) -> int:
+    return 409 if isinstance(error, TransitionNotAllowed) else 400
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def purchase_order_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    po = purchase_order_or_404(pk)
+    allowed = purchase_order_allowed_stages(purchase_order=po, user=request.user)
+    form = PurchaseOrderStageForm(request.POST, allowed=allowed)
+    if not form.is_valid():
+        return purchase_order_page(request, po, stage_form=form, http_status=400)
+    previous_label = po.get_stage_display()
+    order_status_before = po.sales_order.status
+    open_before = Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).count()
+    try:
+        purchase_order_stage_change(purchase_order=po, stage=form.cleaned_data["stage"], by=request.user)
+    except RoleRequired as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        add_domain_error(form, error)
+        return purchase_order_page(
+            request, purchase_order_or_404(pk), stage_form=form, http_status=_refusal_status(error)
+        )
+    # Rules 2 and 3 may have moved the sales order and closed backorders: say what happened.
+    order = SalesOrder.objects.get(pk=po.sales_order_id)
+    resolved = open_before - Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).count()
+    sentences = [f"{po.number} moved from {previous_label} to {PurchaseOrder.Stage(po.stage).label}."]
+    moved = order.status != order_status_before
+    if moved and resolved:
+        sentences.append(
+            f"Sales order {order.number} moved to {order.get_status_display()} and "
+            f"{_plural(resolved, 'backorder')} {'was' if resolved == 1 else 'were'} resolved."
+        )
+    elif moved:
+        sentences.append(f"Sales order {order.number} moved to {order.get_status_display()}.")
+    elif resolved:
+        sentences.append(f"{_plural(resolved, 'backorder')} {'was' if resolved == 1 else 'were'} resolved.")
+    messages.success(request, " ".join(sentences))
+    return redirect("purchase-order-detail", pk=po.pk)
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def purchase_order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    po = purchase_order_or_404(pk)
+    form = PurchaseOrderStatusForm(request.POST, current=po.status)
+    if not form.is_valid():
+        return purchase_order_page(request, po, status_form=form, http_status=400)
+    try:
+        purchase_order_status_change(purchase_order=po, status=form.cleaned_data["status"], by=request.user)
+    except RoleRequired as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        add_domain_error(form, error)
+        return purchase_order_page(
+            request, purchase_order_or_404(pk), status_form=form, http_status=_refusal_status(error)
+        )
+    messages.success(request, f"{po.number} status is now {PurchaseOrder.Status(po.status).label}.")
+    return redirect("purchase-order-detail", pk=po.pk)
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def backorder_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
+    po = purchase_order_or_404(pk)
+    items = list(po.items.all())
+    if request.POST.get("action") == "compose":
+        return _compose_note(request, po, items)
+    form = BackorderFlagForm(request.POST, purchase_order=po, items=items)
+    if not form.is_valid():
+        return purchase_order_page(request, po, flag_form=form, http_status=400)
+    data = form.cleaned_data
+    try:
+        result = backorder_flag(
+            purchase_order=po,
+            status=data["status"],
+            items=form.backorder_requests(),
+            note=data["note"],
+            pin=data["pin"],
+            ready_to_invoice=data["ready_to_invoice"],
+            by=request.user,
+        )
+    except RoleRequired as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        form.add_service_error(error)
+        return purchase_order_page(
+            request, purchase_order_or_404(pk), flag_form=form, http_status=_refusal_status(error)
+        )
+    sentences = [
+        f"Flagged {_plural(len(result.backorders), 'backorder')} on {po.number}; "
+        f"its status is {PurchaseOrder.Status(data['status']).label}."
+    ]
+    if result.note is not None:
+        sentences.append("The note is pinned to the project overview." if result.note.pinned else "The note is saved.")
+    if result.moved_to_ready:
+        sentences.append(f"Sales order {po.sales_order.number} is now Ready to be Invoiced.")
+    messages.success(request, " ".join(sentences))
+    return redirect("purchase-order-detail", pk=po.pk)
+
+
+def _compose_note(request: HttpRequest, po: PurchaseOrder, items) -> HttpResponse:
+    """Rewrite the note from the ticked rows, for browsers without JavaScript; nothing is saved."""
+    probe = BackorderFlagForm(request.POST, purchase_order=po, items=items)
+    probe.is_valid()
+    backordered: dict[int, tuple[int, str]] = {}
+    for item in items:
+        prefix = f"item-{item.pk}-"
+        quantity = probe.cleaned_data.get(prefix + "quantity")
+        if probe.cleaned_data.get(prefix + "backordered") and quantity and quantity > 0:
+            expected = probe.cleaned_data.get(prefix + "expected_date")
+            backordered[item.sales_order_item_id] = (quantity, expected.isoformat() if expected else "")
+    data = request.POST.copy()
+    data["note"] = flag_note(po, _sales_order_items(po), backordered) + " "
+    form = BackorderFlagForm(data, purchase_order=po, items=items)
+    form.composed = True
+    return purchase_order_page(request, po, flag_form=form)

@@ -1,0 +1,50 @@
+"""Template filters of the desk pages: note bodies with their mentions, and money."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from projects.money import cents
+from projects.services import MENTION
+
+register = template.Library()
+
+
+@register.filter
+def render_note_body(body: str | None) -> SafeString:
+    """Escape a note body, then highlight its @mentions."""
+    # Escaping first means nothing a person typed can become markup; the mention pattern cannot
+    # match inside an entity (& ; # are not username characters), so the wrapping stays safe.
+    escaped = escape(body or "")
+
+    def highlight(match) -> str:
+        name = match.group(1)
+        trailing = name[len(name.rstrip(".")) :]
+        name = name.rstrip(".")
+        if not name:
+            return match.group(0)
+        return f'<span class="mention">@{name}</span>{trailing}'
+
+    return mark_safe(MENTION.sub(highlight, escaped))  # noqa: S308 - built from escaped text only
+
+
+@register.filter
+def money(value) -> str:
+    """Show an amount with two places and thousands separators, e.g. 1,240.00."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = cents(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return ""
+    return f"{amount:,.2f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """Look a key up in a dict from a template, e.g. errors|get_item:backorder.pk."""
+    if not mapping:
+        return None
+    return mapping.get(key)
