@@ -58,18 +58,29 @@ class NoteForm(forms.Form):
 
 class PurchaseOrderStageForm(forms.Form):
     # Any stage passes the form; the service says why a move is refused, naming the current stage.
-    stage = forms.ChoiceField(label="Move the stage to", choices=PurchaseOrder.Stage.choices)
+    stage = forms.ChoiceField(
+        label="Move the stage to",
+        choices=[("", "Choose a stage…"), *PurchaseOrder.Stage.choices],
+        error_messages={"required": "Choose the stage to move the purchase order to."},
+    )
 
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].widget.choices = [(stage, PurchaseOrder.Stage(stage).label) for stage in allowed]
+        # No stage is preselected, so a stray click on the button moves nothing.
+        self.fields["stage"].widget.choices = [("", "Choose a stage…")] + [
+            (stage, PurchaseOrder.Stage(stage).label) for stage in allowed
+        ]
 
 
 class PurchaseOrderStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Set the status to", choices=PurchaseOrder.Status.choices)
+    status = forms.ChoiceField(
+        label="Set the status to",
+        choices=[("", "Choose a status…"), *PurchaseOrder.Status.choices],
+        error_messages={"required": "Choose the status to set."},
+    )
 
     def __init__(self, *args, current: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].widget.choices = [
+        self.fields["status"].widget.choices = [("", "Choose a status…")] + [
             (value, label) for value, label in PurchaseOrder.Status.choices if value != current
         ]

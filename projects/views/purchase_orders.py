@@ -218,7 +218,10 @@ def purchase_order_stage(request: HttpRequest, pk: int) -> HttpResponse:
     elif moved:
         sentences.append(f"Sales order {order.number} moved to {order.get_status_display()}.")
     elif resolved:
-        sentences.append(f"{_plural(resolved, 'backorder')} {'was' if resolved == 1 else 'were'} resolved.")
+        sentences.append(
+            f"{_plural(resolved, 'backorder')} {'was' if resolved == 1 else 'were'} resolved; "
+            f"sales order {order.number} stays {order.get_status_display()}."
+        )
     messages.success(request, " ".join(sentences))
     return redirect("purchase-order-detail", pk=po.pk)
 
