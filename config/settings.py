@@ -148,16 +148,30 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A notification email holds its claim this long; after it, the row counts as abandoned by a dead
+# worker and is sent again. It outlives the email task's hard time limit, so a live send is never doubled.
+NOTIFICATION_CLAIM_TTL_SECONDS = int(os.environ.get("NOTIFICATION_CLAIM_TTL_SECONDS", "120"))
+NOTIFICATION_EMAIL_TIME_LIMIT_SECONDS = max(1, min(45, NOTIFICATION_CLAIM_TTL_SECONDS * 3 // 4))
+# A row still pending this long after it was written was probably never queued (broker down).
+NOTIFICATION_PENDING_GRACE_SECONDS = int(os.environ.get("NOTIFICATION_PENDING_GRACE_SECONDS", "30"))
+# How often beat re-queues pending and abandoned notification emails.
+NOTIFICATION_REQUEUE_INTERVAL_SECONDS = float(os.environ.get("NOTIFICATION_REQUEUE_INTERVAL_SECONDS", "30"))
+# After a failed publish a process stops trying for this long, so a request that notifies ten
+# people waits for the broker once, not ten times; the rows stay pending for beat.
+NOTIFICATION_BROKER_BACKOFF_SECONDS = float(os.environ.get("NOTIFICATION_BROKER_BACKOFF_SECONDS", "5"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 300,
-    # Publishing must never hang a request when Redis is down: fail fast and let the periodic
-    # task pick the pending rows up later.
+    # An unacknowledged task goes back to the queue after this long. It must outlast the longest
+    # retry countdown (300 s) plus a run, or Redis would hand a waiting retry to a second worker.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    # Publishing must never hang a request when Redis is down: a refused connection fails at once,
+    # a silent one after these timeouts (measured: about 1.5 s), and the row stays pending for beat.
+    # socket_timeout stays above the worker's one-second BRPOP wait.
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
     "socket_connect_timeout": 1,
-    "socket_timeout": 2,
+    "socket_timeout": 1.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -165,7 +179,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-notification-emails": {
         "task": "notifications.tasks.notification_requeue_pending_task",
-        "schedule": 30.0,
+        "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
+        # Sweeps queued while no worker ran are worthless once the next one is due.
+        "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },
 }
 

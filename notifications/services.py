@@ -1,26 +1,50 @@
 """Writing notifications, in the transaction of whatever caused them."""
 
 import logging
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from notifications.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
 
-def notification_enqueue_email(*, notification_id: int) -> None:
+# A monotonic time before which this process does not try the broker again (see the setting).
+_broker_down_until = 0.0
+
+
+def notification_enqueue_email(*, notification_id: int) -> bool:
     """Queue the email of one notification; a broker outage leaves it pending for the requeue task."""
+    global _broker_down_until
     from notifications.tasks import notification_email_task
 
+    if time.monotonic() < _broker_down_until:
+        logger.info("The broker failed a moment ago; notification %s stays pending.", notification_id)
+        return False
     try:
         notification_email_task.apply_async(args=[notification_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure must leave the row pending, not fail the request
-        logger.warning("Could not queue the email of notification %s; it stays pending.", notification_id)
+    except (KombuOperationalError, OSError) as error:
+        # The socket timeouts of CELERY_BROKER_TRANSPORT_OPTIONS bound how long this took.
+        _broker_down_until = time.monotonic() + settings.NOTIFICATION_BROKER_BACKOFF_SECONDS
+        logger.warning("Could not queue the email of notification %s; it stays pending: %s", notification_id, error)
+        return False
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the request that caused the notification stands
+        logger.exception("Could not queue the email of notification %s; it stays pending.", notification_id)
+        return False
+    return True
+
+
+def notification_broker_backoff_reset() -> None:
+    """Forget a recent broker failure, so the next publish tries the broker at once."""
+    global _broker_down_until
+    _broker_down_until = 0.0
 
 
 def notify(
@@ -52,7 +76,8 @@ def notify(
         if user_id not in already
     ]
     for notification in created:
-        transaction.on_commit(lambda pk=notification.pk: notification_enqueue_email(notification_id=pk))
+        # robust: one failing callback must not keep the others (or other apps' side effects) from running.
+        transaction.on_commit(lambda pk=notification.pk: notification_enqueue_email(notification_id=pk), robust=True)
     return created
 
 

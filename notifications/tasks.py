@@ -13,17 +13,41 @@ from notifications.services import email_enabled_for, notification_claim_email, 
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a worker that died before finishing.
-CLAIM_TTL_SECONDS = getattr(settings, "NOTIFICATION_CLAIM_TTL_SECONDS", 60)
-# Rows still pending this long after their cause were probably never queued (broker down).
-PENDING_GRACE_SECONDS = getattr(settings, "NOTIFICATION_PENDING_GRACE_SECONDS", 20)
+# After this many claims that ended in an error the row is given up as failed.
+MAX_EMAIL_ATTEMPTS = 8
+# How many rows one sweep re-queues at most; the next sweep takes the rest.
+REQUEUE_BATCH = 1000
 
 
-@shared_task(bind=True, acks_late=True, max_retries=8)
+def claim_ttl_seconds() -> int:
+    # A claim older than this is taken to belong to a worker that died before finishing.
+    return getattr(settings, "NOTIFICATION_CLAIM_TTL_SECONDS", 120)
+
+
+def pending_grace_seconds() -> int:
+    # Rows still pending this long after their cause were probably never queued (broker down).
+    return getattr(settings, "NOTIFICATION_PENDING_GRACE_SECONDS", 30)
+
+
+# The hard limit kills a send stuck on a mail server before its claim expires, so no other worker
+# can take the row over while this one might still deliver it.
+EMAIL_TIME_LIMIT = getattr(settings, "NOTIFICATION_EMAIL_TIME_LIMIT_SECONDS", 45)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_EMAIL_ATTEMPTS,
+    time_limit=EMAIL_TIME_LIMIT,
+    soft_time_limit=max(1, EMAIL_TIME_LIMIT - 5),
+)
 def notification_email_task(self, notification_id: int) -> str:
     """Send the email of one notification, at most once."""
-    if not notification_claim_email(notification_id=notification_id, claim_ttl_seconds=CLAIM_TTL_SECONDS):
-        return "not claimed"
+    if not notification_claim_email(notification_id=notification_id, claim_ttl_seconds=claim_ttl_seconds()):
+        # Sent, skipped, failed, gone, or claimed by a live worker: nothing to do here.
+        state = Notification.objects.filter(pk=notification_id).values_list("email_state", flat=True).first()
+        return f"not claimed ({state or 'missing'})"
     notification = Notification.objects.select_related("recipient", "project").get(pk=notification_id)
     if not email_enabled_for(notification.recipient):
         Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.SKIPPED)
@@ -37,8 +61,17 @@ def notification_email_task(self, notification_id: int) -> str:
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.recipient.email],
         )
-    except Exception as error:  # the mail server is the edge of the world: give the row back and retry
-        Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.PENDING)
+    except Exception as error:  # noqa: BLE001 - the mail server is the edge of the world (a soft time limit too)
+        if notification.email_attempts >= MAX_EMAIL_ATTEMPTS:
+            Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.FAILED)
+            logger.error(
+                "Email of notification %s failed %s times; giving up: %s", notification_id, MAX_EMAIL_ATTEMPTS, error
+            )
+            return "failed"
+        # Give the row back: this retry, or beat's sweep once the claim time has passed, sends it.
+        Notification.objects.filter(pk=notification_id, email_state=Notification.EmailState.SENDING).update(
+            email_state=Notification.EmailState.PENDING
+        )
         logger.warning("Email of notification %s failed: %s", notification_id, error)
         raise self.retry(exc=error, countdown=min(300, 10 * 2**self.request.retries)) from error
     Notification.objects.filter(pk=notification_id).update(
@@ -47,22 +80,29 @@ def notification_email_task(self, notification_id: int) -> str:
     return "sent"
 
 
-@shared_task
-def notification_requeue_pending_task() -> int:
-    """Queue again the emails left pending (broker outage) or claimed by a worker that died."""
+def notifications_to_requeue():
+    """Rows whose email should be under way but is not: never queued, failed a while ago, or abandoned."""
     now = timezone.now()
-    stuck = Notification.objects.filter(
+    claim_expired = now - timezone.timedelta(seconds=claim_ttl_seconds())
+    return Notification.objects.filter(
         Q(
             email_state=Notification.EmailState.PENDING,
-            created_at__lt=now - timezone.timedelta(seconds=PENDING_GRACE_SECONDS),
+            created_at__lt=now - timezone.timedelta(seconds=pending_grace_seconds()),
         )
-        | Q(
-            email_state=Notification.EmailState.SENDING,
-            email_claimed_at__lt=now - timezone.timedelta(seconds=CLAIM_TTL_SECONDS),
-        )
-    ).values_list("pk", flat=True)[:1000]
+        # A row given back after an error waits for its own retry before the sweep joins in.
+        & (Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=claim_expired))
+        | Q(email_state=Notification.EmailState.SENDING, email_claimed_at__lt=claim_expired)
+    ).order_by("created_at", "id")
+
+
+@shared_task(acks_late=True)
+def notification_requeue_pending_task() -> int:
+    """Queue again the emails left pending (broker outage) or claimed by a worker that died."""
     count = 0
-    for notification_id in stuck:
-        notification_enqueue_email(notification_id=notification_id)
+    for notification_id in notifications_to_requeue().values_list("pk", flat=True)[:REQUEUE_BATCH]:
+        if not notification_enqueue_email(notification_id=notification_id):
+            break  # the broker is failing: the next sweep tries again
         count += 1
+    if count:
+        logger.info("Queued the email of %s pending notifications again.", count)
     return count
