@@ -114,8 +114,8 @@
       var amount = BigInt(quantity) * unitCents;
       // tax = amount × rate / 100, rate in hundredths of a percent; half-up on the whole cent.
       var lineTax = (amount * taxBasisPoints + 5000n) / 10000n;
-      row.querySelector("[data-line-amount]").textContent = formatCents(amount);
-      row.querySelector("[data-line-tax]").textContent = formatCents(lineTax);
+      row.querySelector("[data-line-amount]").textContent = included ? formatCents(amount) : "\u2014";
+      row.querySelector("[data-line-tax]").textContent = included ? formatCents(lineTax) : "\u2014";
       subtotal += amount;
       tax += lineTax;
       if (quantity > 0) {
