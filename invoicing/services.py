@@ -1,5 +1,6 @@
 """Issuing, sending, marking and voiding invoices."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,6 +18,8 @@ from projects.models import SalesOrder, SalesOrderItem
 from projects.money import line_amount, line_tax
 from projects.roles import Role, has_role, is_manager
 from projects.services import activity_record, sales_order_after_invoice, sales_order_after_void
+
+logger = logging.getLogger(__name__)
 
 SEQUENCE_NAME = "INV"
 
@@ -279,6 +282,16 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
 
 
 def _enqueue_invoice_email(*, invoice_id: int) -> None:
+    """Queue the email of a sent invoice, or send it now when the broker is unreachable."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
+    from invoicing.emails import invoice_email_send
     from invoicing.tasks import invoice_email_task
 
-    invoice_email_task.delay(invoice_id)
+    try:
+        invoice_email_task.apply_async(args=[invoice_id], retry=False)
+    except BrokerUnreachable:
+        # The invoice is already committed as Sent to Client and nothing requeues invoice emails later:
+        # a failed publish would lose the email (and answer 500), so the request sends it itself.
+        logger.warning("Could not queue the email of invoice %s; sending it in the request.", invoice_id)
+        invoice_email_send(invoice_id=invoice_id)
