@@ -34,7 +34,9 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(errors, dict):
         flat: dict[str, list[str]] = {}
         for key, value in errors.items():
-            if not prefix:
+            if isinstance(key, int):  # DRF keys a list's item errors by position
+                name = f"{prefix}[{key}]"
+            elif not prefix:
                 name = str(key)
             elif key in ("non_field_errors", "detail"):
                 name = prefix
@@ -99,8 +101,9 @@ class Access:
     doing: str
 
     def refusal(self) -> str:
-        names = [role for role in Role.ALL if role in self.roles and role != Role.MANAGERS]
-        return f"Only {' or '.join([*names, Role.MANAGERS])} may {self.doing}."
+        names = [role for role in Role.ALL if role in self.roles and role != Role.MANAGERS] + [Role.MANAGERS]
+        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        return f"Only {who} may {self.doing}."
 
 
 class RolePermission(permissions.BasePermission):

@@ -7,6 +7,12 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories hash a password for every user they make; the real hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def token_client(user) -> APIClient:
     """An API client that sends the user's token, as an integrator's script would."""
     token, _ = Token.objects.get_or_create(user=user)
