@@ -1,0 +1,54 @@
+"""List pages cost the same number of queries for 5 rows as for 50."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ProjectFactory, PurchaseOrderFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page pays 4 queries before its own: the session, the user, the user's groups
+# (for the role checks and the navigation) and the unread-notification count in the navigation.
+PAGE_BASE = 4
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_project_list_costs_the_same_for_5_or_50_projects(rows, signed_in, production_rep, django_assert_num_queries):
+    ProjectFactory.create_batch(rows)
+    client = signed_in(production_rep)
+    # The page count, the projects with client and reps, and the options of the rep and client filters.
+    with django_assert_num_queries(PAGE_BASE + 4):
+        response = client.get(reverse("project-list"))
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/projects/\d+/"', response.content.decode())) == rows
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_purchase_order_list_costs_the_same_for_5_or_50_orders(
+    rows, signed_in, production_rep, django_assert_num_queries
+):
+    PurchaseOrderFactory.create_batch(rows)
+    client = signed_in(production_rep)
+    # The page count, the orders with project, client, supplier and rep, their items, and the supplier options.
+    with django_assert_num_queries(PAGE_BASE + 4):
+        response = client.get(reverse("purchase-order-list"))
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/purchase-orders/\d+/"', response.content.decode())) == rows
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_desk_costs_the_same_for_5_or_50_rows_in_every_section(
+    rows, signed_in, manager, desk_rows, django_assert_num_queries
+):
+    desk_rows(rows, for_user=manager)
+    client = signed_in(manager)
+    # A manager sees every section: flagged POs (+ their items), open backorders, orders Ready to be
+    # Invoiced (+ items, + pinned notes), unsent invoices, 4 totals, mentions and notifications.
+    with django_assert_num_queries(PAGE_BASE + 12):
+        response = client.get(reverse("desk"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('data-testid="desk-flagged"') == 1
+    assert page.count("Create invoice") == rows
