@@ -2,6 +2,7 @@
 
 import logging
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from celery.exceptions import Retry
 from kombu.exceptions import OperationalError as BrokerError
 
 from invoicing.client_links import client_link_token, invoice_for_token

@@ -51,7 +51,7 @@ def test_page_proposes_the_ready_quantities_and_says_partial(backordered_mug_ord
     assert "After it, 200 units worth 850.00 (net) will remain to invoice on SO-1001." in html
     assert "data-total>1,450.55<" in html
     # each quantity box has a label and the bounds the server will hold it to
-    assert 'for="id_quantity_%d">Quantity of 11 oz mug, 2-colour print to invoice<' % mug.mugs.pk in html
+    assert f'for="id_quantity_{mug.mugs.pk}">Quantity of 11 oz mug, 2-colour print to invoice<' in html
     assert 'min="0" max="500"' in html
     assert "Include" in html and 'data-remove hidden aria-label="Remove Setup charge"' in html
     assert "js/invoice_form.js" in html and "<script>" not in html
