@@ -187,12 +187,18 @@
   });
 
   // A second click while the first submit is on its way would only be refused; say it is on its way.
+  var issue = form.querySelector("[data-issue]");
+  var issueLabel = issue.textContent;
   form.addEventListener("submit", function () {
-    var issue = form.querySelector("[data-issue]");
     window.setTimeout(function () {
       issue.disabled = true;
       issue.textContent = "Issuing…";
     }, 0);
+  });
+  // Coming back with the browser's Back button shows the page as it was left: make it usable again.
+  window.addEventListener("pageshow", function () {
+    issue.disabled = false;
+    issue.textContent = issueLabel;
   });
 
   recompute();
