@@ -1,74 +1,547 @@
-"""The Invoices Report: one row per invoice with its sales order's remaining amount, and the totals."""
+"""The Invoices Report: one row per invoice with its sales order's remaining amount, totals, chart and CSV.
 
+Shared by the report page and the API. Every read here costs a fixed number of queries whatever the
+page size or the number of invoices: the page is found by keyset (no OFFSET, no COUNT of the page),
+the totals and the chart come from one grouped query, and the CSV streams from a server-side cursor.
+"""
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, TruncMonth
+from django.db.models.lookups import In
 
 from invoicing.models import Invoice
 from projects.models import Client, SalesOrderItem
-from projects.selectors import MONEY_FIELD, ZERO_MONEY, sales_order_items_with_figures
+from projects.money import cents
+from projects.selectors import MONEY_FIELD
+
+ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceReportFilters:
+    """The report's cleaned filters; None means "any"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    client_id: int | None = None
+    rep_id: int | None = None
+    status: str | None = None
+    kind: str | None = None
+    has_remaining: bool | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping | None) -> "InvoiceReportFilters":
+        """Build from cleaned form or filter-set data, whose client and rep may be objects or ids."""
+        values = values or {}
+
+        def pk(value) -> int | None:
+            return getattr(value, "pk", value) or None
+
+        return cls(
+            date_from=values.get("date_from") or None,
+            date_to=values.get("date_to") or None,
+            client_id=pk(values.get("client")),
+            rep_id=pk(values.get("rep")),
+            status=values.get("status") or None,
+            kind=values.get("kind") or None,
+            has_remaining=values.get("has_remaining"),
+        )
+
+
+def _as_filters(filters) -> InvoiceReportFilters:
+    return filters if isinstance(filters, InvoiceReportFilters) else InvoiceReportFilters.from_mapping(filters)
+
+
+def _item_remaining_amount():
+    return (F("quantity") - F("cancelled_quantity") - F("invoiced_quantity")) * F("unit_price")
+
+
+def _order_has_remaining_balance():
+    """True when an item of the row's sales order still has something to invoice at a price above zero."""
+    return Exists(
+        SalesOrderItem.objects.filter(
+            sales_order_id=OuterRef("sales_order_id"),
+            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
+            unit_price__gt=0,
+        )
+    )
+
+
+def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
+    """Invoices matching the filters, bare: no joins beyond what the filters need, no order."""
+    f = _as_filters(filters)
+    rows = Invoice.objects.all()
+    if f.date_from:
+        rows = rows.filter(date__gte=f.date_from)
+    if f.date_to:
+        rows = rows.filter(date__lte=f.date_to)
+    if f.client_id:
+        rows = rows.filter(sales_order__project__client_id=f.client_id)
+    if f.rep_id:
+        rows = rows.filter(sales_order__project__order_rep_id=f.rep_id)
+    if f.status:
+        rows = rows.filter(status=f.status)
+    if f.kind:
+        rows = rows.filter(kind=f.kind)
+    if f.has_remaining is True:
+        rows = rows.filter(_order_has_remaining_balance())
+    elif f.has_remaining is False:
+        rows = rows.exclude(_order_has_remaining_balance())
+    return rows.order_by()
+
+
+# --- rows ---------------------------------------------------------------------------------------
 
 
 def _remaining_amount_of_order():
     """The net amount still to invoice on the row's sales order, as a subquery."""
-    items = sales_order_items_with_figures(SalesOrderItem.objects.filter(sales_order=OuterRef("sales_order_id")))
-    return Coalesce(
-        Subquery(items.order_by().values("sales_order").annotate(total=Sum("remaining_amount")).values("total")),
-        ZERO_MONEY,
-        output_field=MONEY_FIELD,
+    per_order = (
+        SalesOrderItem.objects.filter(sales_order_id=OuterRef("sales_order_id"))
+        .order_by()
+        .values("sales_order_id")
+        .annotate(amount=Sum(_item_remaining_amount(), output_field=MONEY_FIELD))
+        .values("amount")
     )
+    return Coalesce(Subquery(per_order, output_field=MONEY_FIELD), ZERO, output_field=MONEY_FIELD)
 
 
-def invoice_report_rows(filters: dict | None = None) -> QuerySet[Invoice]:
+def _rep_name(prefix: str = "sales_order__project__order_rep__"):
+    full = Trim(Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name"), output_field=CharField()))
+    return Coalesce(NullIf(full, Value("")), F(f"{prefix}username"), output_field=CharField())
+
+
+ROW_FIELDS = {
+    "client_id": F("sales_order__project__client_id"),
+    "client_name": F("sales_order__project__client__name"),
+    "project_id": F("sales_order__project_id"),
+    "project_number": F("sales_order__project__number"),
+    "project_name": F("sales_order__project__name"),
+    "sales_order_number": F("sales_order__number"),
+    "order_rep_id": F("sales_order__project__order_rep_id"),
+}
+
+
+def invoice_report_rows(filters=None) -> QuerySet[Invoice]:
     """Invoices, newest first, with client, project, order rep and the order's remaining amount.
 
-    `filters` holds cleaned values, any of them None or absent: date_from and date_to (dates), client
-    (Client), status and kind (values), rep (the project's order rep, a User) and has_remaining (bool).
+    `filters` is an InvoiceReportFilters or cleaned data (date_from, date_to, client, rep, status,
+    kind, has_remaining; client and rep as objects or ids). Rows are model instances with their
+    sales order, project, client and order rep loaded, as the API serializes them.
     """
-    filters = filters or {}
-    rows = (
-        Invoice.objects.select_related("sales_order__project__client", "sales_order__project__order_rep")
+    return (
+        invoice_report_filtered(filters)
+        .select_related("sales_order__project__client", "sales_order__project__order_rep")
         .annotate(remaining_amount=_remaining_amount_of_order())
         .order_by("-date", "-sequence_number")
     )
-    date_from: date | None = filters.get("date_from")
-    date_to: date | None = filters.get("date_to")
-    client: Client | None = filters.get("client")
-    rep: User | None = filters.get("rep")
-    if date_from:
-        rows = rows.filter(date__gte=date_from)
-    if date_to:
-        rows = rows.filter(date__lte=date_to)
-    if client:
-        rows = rows.filter(sales_order__project__client=client)
-    if filters.get("status"):
-        rows = rows.filter(status=filters["status"])
-    if filters.get("kind"):
-        rows = rows.filter(kind=filters["kind"])
-    if rep:
-        rows = rows.filter(sales_order__project__order_rep=rep)
-    if filters.get("has_remaining") is True:
-        rows = rows.filter(remaining_amount__gt=0)
-    elif filters.get("has_remaining") is False:
-        rows = rows.filter(remaining_amount__lte=0)
-    return rows
+
+
+# The sortable columns: the row value compared by the keyset, and how a cursor spells it.
+SORTS = {
+    "date": ("date", date.fromisoformat),
+    "number": ("sequence_number", int),
+    "client": ("client_name", str),
+    "total": ("total", Decimal),
+}
+DEFAULT_SORT = "-date"
+
+
+def parse_sort(value: str | None) -> str:
+    value = value or DEFAULT_SORT
+    return value if value.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the sorted rows: the sort column's value and the invoice's sequence number."""
+
+    key: object
+    sequence_number: int
+
+    def encode(self) -> str:
+        key = self.key.isoformat() if isinstance(self.key, date) else str(self.key)
+        return f"{key}~{self.sequence_number}"
+
+    @classmethod
+    def decode(cls, text: str | None, sort: str) -> "Cursor | None":
+        """Read a cursor from the URL; anything unreadable starts from the first page."""
+        if not text or "~" not in text:
+            return None
+        key_text, _, sequence_text = text.rpartition("~")
+        _column, parse = SORTS[sort.lstrip("-")]
+        try:
+            return cls(key=parse(key_text), sequence_number=int(sequence_text))
+        except (ValueError, InvalidOperation):
+            return None
+
+
+@dataclass
+class ReportPage:
+    rows: list[dict]
+    sort: str
+    size: int
+    has_previous: bool
+    has_next: bool
+    first_cursor: str | None = None
+    last_cursor: str | None = None
+    is_last: bool = False
+    is_first: bool = True
+
+
+def _beyond(column: str, cursor: Cursor, *, descending: bool) -> Q:
+    """Rows strictly after the cursor in the given direction, tie-broken by sequence number.
+
+    The redundant `column <= key` (or >=) lets the database walk an index on (column, sequence).
+    """
+    if column == "sequence_number":
+        return (
+            Q(sequence_number__lt=cursor.sequence_number)
+            if descending
+            else Q(sequence_number__gt=cursor.sequence_number)
+        )
+    strict, loose, tie = ("lt", "lte", "sequence_number__lt") if descending else ("gt", "gte", "sequence_number__gt")
+    return Q(**{f"{column}__{loose}": cursor.key}) & (
+        Q(**{f"{column}__{strict}": cursor.key}) | Q(**{column: cursor.key, tie: cursor.sequence_number})
+    )
+
+
+def invoice_report_page(
+    filters=None,
+    *,
+    sort: str = DEFAULT_SORT,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+    size: int = DEFAULT_PAGE_SIZE,
+) -> ReportPage:
+    """One page of report rows as dicts, found by keyset so the last page costs what the first does.
+
+    `after` gives the page following a cursor, `before` the page preceding one, `last` the final page.
+    """
+    sort = parse_sort(sort)
+    column, _parse = SORTS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    size = min(max(size, 1), max(PAGE_SIZES))
+    rows = invoice_report_filtered(filters).annotate(
+        **ROW_FIELDS, order_rep_name=_rep_name(), remaining_amount=_remaining_amount_of_order()
+    )
+    after_cursor, before_cursor = Cursor.decode(after, sort), Cursor.decode(before, sort)
+    # Walk backwards for the page before a cursor and for the last page, then turn the rows round.
+    backwards = bool(before_cursor) or (last and not after_cursor)
+    walk_descending = descending != backwards
+    if after_cursor and not backwards:
+        rows = rows.filter(_beyond(column, after_cursor, descending=descending))
+    elif before_cursor:
+        rows = rows.filter(_beyond(column, before_cursor, descending=not descending))
+    order = [column, "sequence_number"] if column != "sequence_number" else ["sequence_number"]
+    rows = rows.order_by(*(f"-{name}" if walk_descending else name for name in order))
+    found = list(
+        rows.values(
+            "id",
+            "number",
+            "sequence_number",
+            "date",
+            "status",
+            "kind",
+            "subtotal",
+            "tax",
+            "total",
+            "sales_order_id",
+            "remaining_amount",
+            "order_rep_name",
+            *ROW_FIELDS,
+        )[: size + 1]
+    )
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+    page = ReportPage(
+        rows=found,
+        sort=sort,
+        size=size,
+        has_previous=more if backwards else bool(after_cursor),
+        has_next=bool(before_cursor) if backwards else more,
+        is_first=not (after_cursor or before_cursor or last) or (backwards and not more),
+        is_last=(last and not before_cursor and not after_cursor) or (not backwards and not more),
+    )
+    if found:
+        page.first_cursor = Cursor(found[0][column], found[0]["sequence_number"]).encode()
+        page.last_cursor = Cursor(found[-1][column], found[-1]["sequence_number"]).encode()
+    return page
+
+
+# --- totals and the monthly chart ---------------------------------------------------------------
+
+
+@dataclass
+class MonthAmounts:
+    month: date
+    partial: Decimal = Decimal("0.00")
+    final: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return self.partial + self.final
+
+
+@dataclass
+class ReportSummary:
+    """The totals of every row the filters match, and the invoiced amount per month and kind."""
+
+    totals: dict
+    months: list[MonthAmounts] = field(default_factory=list)
+
+
+def _grouped(rows: QuerySet[Invoice]) -> list[dict]:
+    return list(
+        rows.order_by()
+        .annotate(month=TruncMonth("date"))
+        .values("month", "kind", "status")
+        .annotate(count=Count("pk"), subtotal=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
+        .order_by()
+    )
+
+
+def _remaining_of_orders(rows: QuerySet[Invoice]) -> Decimal:
+    # Each sales order counts once, however many of its invoices the rows hold; only items with
+    # something left add to the sum, so the database reads few of them.
+    amount = (
+        SalesOrderItem.objects.filter(
+            sales_order_id__in=rows.order_by().values("sales_order_id"),
+            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
+        )
+        .order_by()
+        .aggregate(amount=Coalesce(Sum(_item_remaining_amount(), output_field=MONEY_FIELD), ZERO))["amount"]
+    )
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
+def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
+    totals = {
+        "count": 0,
+        "void": 0,
+        "subtotal": Decimal("0.00"),
+        "tax": Decimal("0.00"),
+        "total": Decimal("0.00"),
+    }
+    months: dict[date, MonthAmounts] = {}
+    for group in groups:
+        totals["count"] += group["count"]
+        if group["status"] == Invoice.Status.VOID:
+            totals["void"] += group["count"]
+            continue  # a void invoice is listed, but invoiced nothing
+        for name in ("subtotal", "tax", "total"):
+            totals[name] += group[name]
+        month = group["month"]
+        month = month.date() if hasattr(month, "date") and callable(month.date) else month
+        bar = months.setdefault(month, MonthAmounts(month=month))
+        if group["kind"] == Invoice.Kind.PARTIAL:
+            bar.partial += group["total"]
+        else:
+            bar.final += group["total"]
+    return totals, months
 
 
 def invoice_report_totals(queryset: QuerySet[Invoice]) -> dict:
-    """Totals of the report's rows; void invoices are listed but add nothing to the money."""
-    counted = ~Q(status=Invoice.Status.VOID)
-    sums = queryset.order_by().aggregate(
-        count=Count("pk"),
-        void=Count("pk", filter=~counted),
-        subtotal=Coalesce(Sum("subtotal", filter=counted), ZERO_MONEY),
-        tax=Coalesce(Sum("tax", filter=counted), ZERO_MONEY),
-        total=Coalesce(Sum("total", filter=counted), ZERO_MONEY),
+    """Totals of the report's rows: count, void count, subtotal, tax, total and remaining amount.
+
+    Void invoices are counted as rows but add nothing to the money; each sales order's remaining
+    amount counts once.
+    """
+    totals, _months = _summarise(_grouped(queryset))
+    totals["remaining_amount"] = _remaining_of_orders(queryset)
+    return totals
+
+
+def _month_range(first: date, last: date) -> list[date]:
+    months, current = [], first.replace(day=1)
+    while current <= last and len(months) < 240:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def invoice_report_summary(filters=None) -> ReportSummary:
+    """Totals and the monthly chart of the filtered invoices, in two queries whatever their number."""
+    f = _as_filters(filters)
+    rows = invoice_report_filtered(f)
+    totals, by_month = _summarise(_grouped(rows))
+    totals["remaining_amount"] = _remaining_of_orders(rows)
+    if by_month or (f.date_from and f.date_to):
+        first = f.date_from or min(by_month)
+        last = f.date_to or max(by_month)
+        months = [by_month.get(month) or MonthAmounts(month=month) for month in _month_range(first, last)]
+    else:
+        months = []
+    return ReportSummary(totals=totals, months=months)
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "number",
+    "date",
+    "status",
+    "kind",
+    "client",
+    "project",
+    "sales_order",
+    "order_rep",
+    "subtotal",
+    "tax",
+    "total",
+    "remaining_amount",
+]
+CSV_CHUNK_ROWS = 2000
+FORMULA_SIGNS = ("=", "+", "-", "@")
+
+
+def _spreadsheet_safe(expression):
+    # A spreadsheet runs a cell that starts with = + - @ as a formula; text people typed is quoted.
+    return Case(
+        When(In(Left(expression, 1), list(FORMULA_SIGNS)), then=Concat(Value("'"), expression)),
+        default=expression,
+        output_field=CharField(),
     )
-    # Each sales order counts once, however many of its invoices the rows hold.
-    orders = sales_order_items_with_figures(
-        SalesOrderItem.objects.filter(sales_order__in=queryset.order_by().values("sales_order_id"))
+
+
+def invoice_report_csv_queryset(filters=None, *, sort: str = DEFAULT_SORT) -> QuerySet:
+    """Every matching invoice as a tuple, sorted as the page: CSV_COLUMNS but the remaining amount,
+    then the sales order's id, which invoice_report_csv swaps for the order's remaining amount."""
+    sort = parse_sort(sort)
+    column, _parse = SORTS[sort.lstrip("-")]
+    direction = "-" if sort.startswith("-") else ""
+    rows = invoice_report_filtered(filters).annotate(
+        client_csv=_spreadsheet_safe(F("sales_order__project__client__name")),
+        project_csv=_spreadsheet_safe(F("sales_order__project__number")),
+        sales_order_csv=_spreadsheet_safe(F("sales_order__number")),
+        order_rep_csv=_spreadsheet_safe(_rep_name()),
     )
-    sums["remaining_amount"] = orders.aggregate(total=Coalesce(Sum("remaining_amount"), ZERO_MONEY))["total"]
-    return sums
+    if column == "client_name":
+        rows = rows.annotate(client_name=F("sales_order__project__client__name"))
+    order = [column, "sequence_number"] if column != "sequence_number" else ["sequence_number"]
+    return rows.order_by(*(direction + name for name in order)).values_list(
+        "number",
+        "date",
+        "status",
+        "kind",
+        "client_csv",
+        "project_csv",
+        "sales_order_csv",
+        "order_rep_csv",
+        "subtotal",
+        "tax",
+        "total",
+        "sales_order_id",
+    )
+
+
+def remaining_by_order_queryset(filters=None) -> QuerySet:
+    """(sales order id, remaining amount) of the matching invoices' orders that have something left."""
+    return (
+        SalesOrderItem.objects.filter(
+            sales_order_id__in=invoice_report_filtered(filters).values("sales_order_id"),
+            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
+        )
+        .order_by()
+        .values("sales_order_id")
+        .annotate(amount=Sum(_item_remaining_amount(), output_field=MONEY_FIELD))
+        .values_list("sales_order_id", "amount")
+    )
+
+
+def invoice_report_csv(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[str]:
+    """Yield the report as CSV text in chunks, read through a server-side cursor, never all at once."""
+    # The orders' remaining amounts come from one grouped query over the few items with something
+    # left, held as a dict (one entry per such order), instead of a subquery per row: at 100,000
+    # invoices PostgreSQL spent 2.3 of 3.4 seconds probing items row by row.
+    remaining = {order: cents(amount) for order, amount in remaining_by_order_queryset(filters)}
+    zero = Decimal("0.00")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield _drain(buffer)
+    for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort)):
+        writer.writerows([row[:-1] + (remaining.get(row[-1], zero),) for row in chunk])
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _chunks(rows: QuerySet) -> Iterator[list[tuple]]:
+    if connection.vendor != "postgresql":
+        # SQLite hands back floats for money; the ORM's converters turn them into cents.
+        chunk = []
+        for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
+            chunk.append(row)
+            if len(chunk) == CSV_CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    # PostgreSQL's values are already what the CSV shows (ISO dates, numeric(14, 2) money), so a
+    # raw server-side cursor skips the ORM's per-row conversions and the rows go straight to C.
+    sql, params = rows.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CSV_CHUNK_ROWS):
+            yield chunk
+
+
+def invoice_report_csv_sql(filters=None, *, sort: str = DEFAULT_SORT) -> list[tuple[str, tuple]]:
+    """The CSV's two statements (remaining amounts, then the rows) with their parameters."""
+    return [
+        remaining_by_order_queryset(filters).query.sql_with_params(),
+        invoice_report_csv_queryset(filters, sort=sort).query.sql_with_params(),
+    ]
+
+
+# --- the filters' choices -----------------------------------------------------------------------
+
+
+def report_clients() -> QuerySet[Client]:
+    return Client.objects.order_by("name").only("id", "name")
+
+
+def report_order_reps() -> QuerySet[User]:
+    """Users who are the order rep of at least one project."""
+    from projects.models import Project
+
+    return (
+        User.objects.filter(Exists(Project.objects.filter(order_rep_id=OuterRef("pk"))))
+        .order_by("first_name", "last_name", "username")
+        .only("id", "username", "first_name", "last_name")
+    )

@@ -1,7 +1,89 @@
-"""Placeholder pages, replaced as each page is built."""
+"""The Backorders report: every open backorder, overdue first, for everyone signed in."""
 
-from django.http import HttpResponse
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from backorders.selectors import (
+    PAGE_SIZE,
+    BackorderReportFilters,
+    backorder_report_csv,
+    backorder_report_page,
+    backorder_report_totals,
+    report_clients,
+    report_suppliers,
+)
 
 
-def backorder_report(request, *args, **kwargs):
-    return HttpResponse("backorder_report: not built yet", status=501)
+class BackorderReportForm(forms.Form):
+    supplier = forms.TypedChoiceField(label="Supplier", required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    overdue = forms.TypedChoiceField(
+        label="Expected date",
+        required=False,
+        choices=[("", "Any"), ("yes", "Overdue only"), ("no", "Not overdue")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+
+    def __init__(self, data, *, suppliers, clients, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["supplier"].choices = [("", "All suppliers"), *suppliers]
+        self.fields["client"].choices = [("", "All clients"), *clients]
+
+
+FILTER_NAMES = ("supplier", "client", "overdue")
+
+
+def _url_pattern(name: str) -> str:
+    # One reverse per page, not one per row.
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
+@login_required
+def backorder_report(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = BackorderReportForm(
+        request.GET,
+        suppliers=list(report_suppliers().values_list("id", "name")),
+        clients=list(report_clients().values_list("id", "name")),
+    )
+    context = {"nav_section": "backorders", "form": form}
+    if not form.is_valid():
+        return render(request, "backorders/report.html", context)
+    filters = BackorderReportFilters.from_mapping(form.cleaned_data)
+    query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name)}
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(
+            backorder_report_csv(filters, today=today), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="backorders-{today.isoformat()}.csv"'
+        return response
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows = backorder_report_page(filters, today=today, page=page)
+    totals = backorder_report_totals(filters, today=today)
+    po_url, project_url = _url_pattern("purchase-order-detail"), _url_pattern("project-detail")
+    for row in rows:
+        row["purchase_order_url"] = po_url.format(row["purchase_order_id"])
+        row["project_url"] = project_url.format(row["project_id"])
+        row["value_text"] = f"{row['value']:,.2f}"
+    pages = max(1, -(-totals["count"] // PAGE_SIZE))
+    context.update(
+        rows=rows,
+        totals={**totals, "value_text": f"{totals['value']:,.2f}"},
+        page=page,
+        pages=pages,
+        previous_url="?" + urlencode({**query, "page": page - 1}) if page > 1 else None,
+        next_url="?" + urlencode({**query, "page": page + 1}) if page < pages else None,
+        csv_url="?" + urlencode({**query, "format": "csv"}),
+        today=today,
+    )
+    return render(request, "backorders/report.html", context)

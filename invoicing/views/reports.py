@@ -1,7 +1,233 @@
-"""Placeholder pages, replaced as each page is built."""
+"""The Invoices Report page and its CSV export (Invoicing and Managers)."""
 
-from django.http import HttpResponse
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from invoicing.charts import month_chart_svg
+from invoicing.models import Invoice
+from invoicing.reports import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT,
+    PAGE_SIZES,
+    InvoiceReportFilters,
+    invoice_report_csv,
+    invoice_report_page,
+    invoice_report_summary,
+    parse_sort,
+    report_clients,
+    report_order_reps,
+)
+from projects.roles import Role
+from projects.views.common import role_required
+
+PERIODS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "this_year": "This year",
+}
 
 
-def invoice_report(request, *args, **kwargs):
-    return HttpResponse("invoice_report: not built yet", status=501)
+def period_dates(period: str, today: date) -> tuple[date, date]:
+    """The first and last day of a quick-pick period around today."""
+    if period == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if period == "this_quarter":
+        first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    elif period == "this_year":
+        first = date(today.year, 1, 1)
+    else:
+        first = today.replace(day=1)
+    months = {"this_month": 1, "this_quarter": 3, "this_year": 12}[period]
+    end_month = first.month + months
+    following = date(first.year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+class InvoiceReportForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    rep = forms.TypedChoiceField(label="Order rep", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Partial or final"), *Invoice.Kind.choices])
+    has_remaining = forms.TypedChoiceField(
+        label="Order balance",
+        required=False,
+        choices=[("", "Any"), ("yes", "Order still has a remaining balance"), ("no", "Order fully invoiced")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+
+    def __init__(self, data, *, clients, reps, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["client"].choices = [("", "All clients"), *clients]
+        self.fields["rep"].choices = [("", "All order reps"), *reps]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+def _rep_label(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+def _filters_from(request: HttpRequest):
+    """Read the filters from the URL: the form, and with a quick pick its dates in place of typed ones."""
+    data = request.GET.copy()
+    period = data.get("period")
+    if period in PERIODS:
+        start, end = period_dates(period, timezone.localdate())
+        data["date_from"], data["date_to"] = start.isoformat(), end.isoformat()
+    else:
+        period = None
+    # The two lists are small (clients, and the people who are order reps): one query each.
+    clients = list(report_clients().values_list("id", "name"))
+    reps = [
+        (pk, _rep_label(*names))
+        for pk, *names in report_order_reps().values_list("id", "first_name", "last_name", "username")
+    ]
+    form = InvoiceReportForm(data, clients=clients, reps=reps)
+    filters = InvoiceReportFilters.from_mapping(form.cleaned_data) if form.is_valid() else None
+    return form, filters, period
+
+
+FILTER_NAMES = ("date_from", "date_to", "client", "rep", "status", "kind", "has_remaining")
+
+
+def _query(form: InvoiceReportForm, **extra) -> str:
+    """The URL query that keeps the current filters, with the extra parameters set or removed."""
+    params = {name: form.data.get(name) for name in FILTER_NAMES if form.data.get(name)}
+    params.update({key: value for key, value in extra.items() if value not in (None, "")})
+    return "?" + urlencode(params) if params else "?"
+
+
+# Row links are built from one reversed pattern each: reversing per row would cost more than the rest.
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+@role_required(Role.INVOICING)
+def invoice_report(request: HttpRequest) -> HttpResponse:
+    form, filters, period = _filters_from(request)
+    sort = parse_sort(request.GET.get("sort"))
+    if request.GET.get("format") == "csv" and filters is not None:
+        return _csv_response(filters, sort)
+    size = request.GET.get("size", "")
+    size = int(size) if size.isdigit() and int(size) in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    context = {
+        "nav_section": "invoices",
+        "form": form,
+        "periods": PERIODS,
+        "period": period,
+        "page_sizes": PAGE_SIZES,
+    }
+    if filters is not None:
+        page = invoice_report_page(
+            filters,
+            sort=sort,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
+            last=request.GET.get("page") == "last",
+            size=size,
+        )
+        summary = invoice_report_summary(filters)
+        context.update(_page_context(form, page, summary, sort))
+    return render(request, "invoicing/report.html", context)
+
+
+def _page_context(form, page, summary, sort: str) -> dict:
+    invoice_url, project_url, order_url = map(_url_pattern, ("invoice-detail", "project-detail", "sales-order-detail"))
+    statuses, kinds = dict(Invoice.Status.choices), dict(Invoice.Kind.choices)
+    rows = [
+        {
+            "number": row["number"],
+            "url": invoice_url.format(row["id"]),
+            "date": row["date"],
+            "status": row["status"],
+            "status_label": statuses[row["status"]],
+            "kind": row["kind"],
+            "kind_label": kinds[row["kind"]],
+            "client": row["client_name"],
+            "project": row["project_number"],
+            "project_name": row["project_name"],
+            "project_url": project_url.format(row["project_id"]),
+            "sales_order": row["sales_order_number"],
+            "sales_order_url": order_url.format(row["sales_order_id"]),
+            "order_rep": row["order_rep_name"],
+            "subtotal": _money(row["subtotal"]),
+            "tax": _money(row["tax"]),
+            "total": _money(row["total"]),
+            "remaining": _money(row["remaining_amount"]),
+            "has_remaining": row["remaining_amount"] > 0,
+            "void": row["status"] == Invoice.Status.VOID,
+        }
+        for row in page.rows
+    ]
+    size_param = {"size": page.size} if page.size != DEFAULT_PAGE_SIZE else {}
+    keep_sort = {"sort": sort} if sort != DEFAULT_SORT else {}
+    columns = []
+    for key, label, numeric in (
+        ("number", "Number", False),
+        ("date", "Date", False),
+        ("client", "Client", False),
+        ("total", "Total", True),
+    ):
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        # A second click turns the order round; dates and totals start with the largest.
+        following = (key if descending else f"-{key}") if current else (f"-{key}" if key in ("date", "total") else key)
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "numeric": numeric,
+                "url": _query(form, sort=following, **size_param),
+                "aria_sort": ("descending" if descending else "ascending") if current else None,
+            }
+        )
+    totals = summary.totals
+    return {
+        "rows": rows,
+        "page": page,
+        "sortable": {column["key"]: column for column in columns},
+        "totals": {
+            "count": totals["count"],
+            "void": totals["void"],
+            "subtotal": _money(totals["subtotal"]),
+            "tax": _money(totals["tax"]),
+            "total": _money(totals["total"]),
+            "remaining_amount": _money(totals["remaining_amount"]),
+        },
+        "chart": month_chart_svg(summary.months),
+        "links": {
+            "first": None if page.is_first else _query(form, **keep_sort, **size_param),
+            "previous": _query(form, before=page.first_cursor, **keep_sort, **size_param) if page.has_previous else None,
+            "next": _query(form, after=page.last_cursor, **keep_sort, **size_param) if page.has_next else None,
+            "last": None if page.is_last else _query(form, page="last", **keep_sort, **size_param),
+            "csv": _query(form, format="csv", **keep_sort),
+            "clear": reverse("invoice-report"),
+            "sizes": [(choice, _query(form, **keep_sort, size=choice)) for choice in PAGE_SIZES],
+        },
+    }
+
+
+def _csv_response(filters: InvoiceReportFilters, sort: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(invoice_report_csv(filters, sort=sort), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="invoices-report-{timezone.localdate().isoformat()}.csv"'
+    return response

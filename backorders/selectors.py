@@ -1,0 +1,186 @@
+"""Reads of open backorders for the Backorders report, its totals and its CSV."""
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from backorders.models import Backorder
+from projects.models import Client, Supplier
+from projects.selectors import MONEY_FIELD
+
+ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
+PAGE_SIZE = 100
+CSV_CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class BackorderReportFilters:
+    supplier_id: int | None = None
+    client_id: int | None = None
+    overdue: bool | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping | None) -> "BackorderReportFilters":
+        values = values or {}
+
+        def pk(value) -> int | None:
+            return getattr(value, "pk", value) or None
+
+        return cls(
+            supplier_id=pk(values.get("supplier")), client_id=pk(values.get("client")), overdue=values.get("overdue")
+        )
+
+
+def _value():
+    # What the backordered goods will be invoiced at: the quantity at the sales order's unit price.
+    return ExpressionWrapper(
+        F("quantity") * F("purchase_order_item__sales_order_item__unit_price"), output_field=MONEY_FIELD
+    )
+
+
+def open_backorders(filters: BackorderReportFilters | Mapping | None = None, *, today: date) -> QuerySet[Backorder]:
+    """Open backorders matching the filters, overdue first, then by expected date."""
+    if not isinstance(filters, BackorderReportFilters):
+        filters = BackorderReportFilters.from_mapping(filters)
+    rows = Backorder.objects.filter(status=Backorder.Status.OPEN)
+    if filters.supplier_id:
+        rows = rows.filter(purchase_order__supplier_id=filters.supplier_id)
+    if filters.client_id:
+        rows = rows.filter(purchase_order__project__client_id=filters.client_id)
+    if filters.overdue is True:
+        rows = rows.filter(expected_date__lt=today)
+    elif filters.overdue is False:
+        rows = rows.exclude(expected_date__lt=today)
+    is_overdue = Case(
+        When(expected_date__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+    return rows.annotate(is_overdue=is_overdue, value=_value()).order_by(
+        "-is_overdue", F("expected_date").asc(nulls_last=True), "id"
+    )
+
+
+REPORT_FIELDS = {
+    "purchase_order_number": F("purchase_order__number"),
+    "supplier_name": F("purchase_order__supplier__name"),
+    "project_id": F("purchase_order__project_id"),
+    "project_number": F("purchase_order__project__number"),
+    "project_name": F("purchase_order__project__name"),
+    "client_name": F("purchase_order__project__client__name"),
+    "item_description": F("purchase_order_item__sales_order_item__description"),
+    "unit_price": F("purchase_order_item__sales_order_item__unit_price"),
+}
+
+
+def backorder_report_page(filters=None, *, today: date, page: int = 1) -> list[dict]:
+    """One page of open backorders as dicts, with the age in days worked out."""
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    rows = list(
+        open_backorders(filters, today=today)
+        .annotate(**REPORT_FIELDS)
+        .values(
+            "id",
+            "purchase_order_id",
+            "quantity",
+            "expected_date",
+            "reason",
+            "created_at",
+            "is_overdue",
+            "value",
+            *REPORT_FIELDS,
+        )[offset : offset + PAGE_SIZE]
+    )
+    for row in rows:
+        row["age_days"] = (today - row["created_at"].date()).days
+    return rows
+
+
+def backorder_report_totals(filters=None, *, today: date) -> dict:
+    """Count, quantity and value of every open backorder the filters match."""
+    sums = (
+        open_backorders(filters, today=today)
+        .order_by()
+        .aggregate(
+            total_count=Count("pk"),
+            total_overdue=Count("pk", filter=Q(expected_date__lt=today)),
+            total_quantity=Coalesce(Sum("quantity"), Value(0)),
+            total_value=Coalesce(Sum(_value()), ZERO),
+        )
+    )
+    return {name.removeprefix("total_"): value for name, value in sums.items()}
+
+
+CSV_COLUMNS = [
+    "purchase_order",
+    "supplier",
+    "project",
+    "client",
+    "item",
+    "quantity",
+    "value",
+    "expected_date",
+    "age_days",
+    "overdue",
+]
+
+
+def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
+    """Yield every matching open backorder as CSV text, in chunks from a server-side cursor."""
+    rows = (
+        open_backorders(filters, today=today)
+        .annotate(**REPORT_FIELDS)
+        .values_list(
+            "purchase_order_number",
+            "supplier_name",
+            "project_number",
+            "client_name",
+            "item_description",
+            "quantity",
+            "value",
+            "expected_date",
+            "created_at",
+            "is_overdue",
+        )
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for count, row in enumerate(rows.iterator(chunk_size=CSV_CHUNK_ROWS), start=1):
+        *head, value, expected, created_at, overdue = row
+        writer.writerow(
+            [
+                *(_spreadsheet_safe(text) if isinstance(text, str) else text for text in head),
+                f"{value:.2f}",
+                expected.isoformat() if expected else "",
+                (today - created_at.date()).days,
+                "yes" if overdue else "no",
+            ]
+        )
+        if count % CSV_CHUNK_ROWS == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _spreadsheet_safe(text: str) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula; text people typed is quoted.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def report_suppliers() -> QuerySet[Supplier]:
+    return Supplier.objects.order_by("name").only("id", "name")
+
+
+def report_clients() -> QuerySet[Client]:
+    return Client.objects.order_by("name").only("id", "name")
