@@ -1,5 +1,6 @@
 """Template filters of the desk pages: note bodies with their mentions, and money."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -10,6 +11,9 @@ from projects.money import cents
 from projects.services import MENTION
 
 register = template.Library()
+
+# Stored labels read "SO SO-1001" (the model's name, then its number); the number alone says it.
+DOUBLED_PREFIX = re.compile(r"\b(SO|PO) (?=\1-)")
 
 
 @register.filter
@@ -48,3 +52,12 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def activity_summary(activity) -> str:
+    """Say what an activity row did in words, e.g. "Changed status of SO-1001" or "Wrote a note"."""
+    label = DOUBLED_PREFIX.sub("", activity.subject_label)
+    if label.startswith("Note by "):
+        label = "a note"
+    return f"{activity.verb[:1].upper()}{activity.verb[1:]} {label}"

@@ -19,6 +19,7 @@ from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list as select_purchase_orders
 from projects.selectors import sales_order_items_with_figures
 from projects.services import (
+    BEFORE_INVOICING,
     purchase_order_allowed_stages,
     purchase_order_stage_change,
     purchase_order_status_change,
@@ -108,7 +109,13 @@ def _flag_form_unbound(po: PurchaseOrder, items, so_items) -> BackorderFlagForm:
     return BackorderFlagForm(
         purchase_order=po,
         items=items,
-        initial={"status": status, "note": flag_note(po, so_items, {}) + " ", "pin": True, "ready_to_invoice": True},
+        initial={
+            "status": status,
+            "note": flag_note(po, so_items, {}) + " ",
+            "pin": True,
+            # Ticked while the move is possible; an order already invoiced or closed cannot make it.
+            "ready_to_invoice": po.sales_order.status in BEFORE_INVOICING,
+        },
     )
 
 
@@ -158,6 +165,7 @@ def purchase_order_page(
         "po": po,
         "project": po.project,
         "sales_order": po.sales_order,
+        "order_already_ready": po.sales_order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
         "items": items,
         "open_backorders": open_backorders,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backorders.models import Backorder
+from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
 from projects.models import PurchaseOrder, SalesOrder
 from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory
@@ -101,3 +102,25 @@ def test_production_rep_flags_a_backorder_then_readies_the_po(
     page.get_by_role("link", name="P-1001 Spring fair mugs").click()
     expect(page.get_by_test_id("project-sales-orders").get_by_test_id("so-status")).to_have_text("Ready to be Invoiced")
     expect(page.get_by_text("No open backorders.")).to_be_visible()
+
+
+def test_the_pages_fit_a_tablet(page, sign_in, screenshot, mug_order, gift_boxes, production_rep, manager, next_week):
+    backorder_flag(
+        purchase_order=mug_order.po,
+        status=PurchaseOrder.Status.PROBLEM,
+        items=[BackorderRequest(mug_order.po_mugs, 200, next_week, "Supplier short on white mugs")],
+        note="@sam @ivy Ready to invoice now: 300 × 11 oz mug, 2-colour print, 1 × Setup charge, 500 × Gift box.",
+        by=production_rep,
+    )
+    page.set_viewport_size({"width": 800, "height": 1100})
+    sign_in(manager)
+    pages = {
+        "desk-tablet": "/",
+        "project-overview-tablet": f"/projects/{mug_order.order.project.pk}/",
+        "flag-form-tablet": f"/purchase-orders/{mug_order.po.pk}/",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        screenshot(name)

@@ -265,3 +265,16 @@ def test_signed_out_people_are_sent_to_sign_in(mug_order, client, next_week):
     response = client.post(flag_url(mug_order), flag_data(mug_order, next_week))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_an_order_already_ready_offers_no_move(mug_order, production_rep, signed_in):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    page = signed_in(production_rep).get(reverse("purchase-order-detail", args=[mug_order.po.pk])).content.decode()
+    assert "SO-1001 is already Ready to be Invoiced." in page
+    assert 'name="ready_to_invoice"' not in page
+
+
+def test_an_invoiced_order_starts_with_the_move_unticked(mug_order, production_rep, signed_in):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.INVOICED)
+    response = signed_in(production_rep).get(reverse("purchase-order-detail", args=[mug_order.po.pk]))
+    assert response.context["flag_form"]["ready_to_invoice"].value() is False

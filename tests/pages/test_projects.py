@@ -74,7 +74,8 @@ def test_the_overview_shows_pinned_notes_first_then_orders_pos_invoices_backorde
     assert ">Problem<" in page and ">Confirmed<" in page
     assert [backorder.quantity for backorder in response.context["open_backorders"]] == [200]
     # The log: who (or "automatic"), what, from and to.
-    assert "Changed status of SO SO-1001" in page
+    assert "Changed status of SO-1001" in page
+    assert "Wrote a note" in page
     assert ">In Production</td>" in page and ">Ready to be Invoiced</td>" in page
     assert ">automatic</span>" in page  # the invoice moved the order back to production by rule 5
 
