@@ -124,3 +124,50 @@ def test_the_pages_fit_a_tablet(page, sign_in, screenshot, mug_order, gift_boxes
         # Wide tables scroll inside their own box; the page itself never scrolls sideways.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
         screenshot(name)
+
+
+def test_a_refused_flag_shows_the_error_by_the_field_and_keeps_the_input(
+    page, sign_in, screenshot, mug_order, production_rep, next_week
+):
+    sign_in(production_rep)
+    page.goto(f"/purchase-orders/{mug_order.po.pk}/")
+    page.get_by_label("Backordered quantity of 11 oz mug, 2-colour print").fill("600")
+    page.get_by_label("Expected date of 11 oz mug, 2-colour print").fill(next_week.isoformat())
+    page.get_by_label("Reason").fill("Supplier short")
+    page.get_by_label("Note to the project").fill("@sam @ivy check the mugs")
+    page.get_by_role("button", name="Flag backorder").click()
+
+    row = page.get_by_test_id("flag-row").filter(has_text="11 oz mug")
+    expect(row.locator(".field-error")).to_have_text(
+        "Backordered quantity must be from 1 to 500 (the PO item's quantity less its other open backorders)."
+    )
+    expect(page.get_by_label("Backordered quantity of 11 oz mug, 2-colour print")).to_have_value("600")
+    expect(page.get_by_label("Backorder 11 oz mug, 2-colour print")).to_be_checked()
+    expect(page.get_by_label("Note to the project")).to_have_value("@sam @ivy check the mugs")
+    expect(page.get_by_test_id("po-status")).to_have_text("None")
+    screenshot("flag-form-error")
+    assert not Backorder.objects.exists()
+
+
+def test_a_tagged_note_is_pinned_and_unpinned_in_place(page, sign_in, mug_order, production_rep, invoicing_rep):
+    sign_in(production_rep)
+    page.goto(f"/projects/{mug_order.order.project.pk}/")
+    note = page.get_by_label("Note", exact=True)
+    note.press_sequentially("Hello @i")
+    expect(page.get_by_role("option")).to_have_count(1)
+    page.keyboard.press("Enter")  # the only suggestion is taken
+    expect(note).to_have_value("Hello @ivy ")
+    note.press_sequentially("and <script>alert(1)</script>")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status")).to_have_text("Your note is saved.")
+
+    # Pinning swaps the notes in place: the page is not reloaded.
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("button", name="Pin to top").click()
+    pinned = page.get_by_test_id("pinned-notes")
+    expect(pinned).to_contain_text("Hello @ivy and <script>alert(1)</script>")
+    expect(pinned.locator(".mention")).to_have_text("@ivy")
+    expect(page.get_by_test_id("other-notes")).to_contain_text("No other notes yet.")
+    page.get_by_role("button", name="Unpin").click()
+    expect(pinned).to_contain_text("No pinned notes.")
+    assert page.evaluate("window.stillTheSamePage") is True
