@@ -167,8 +167,8 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
 
 
 def _spreadsheet_safe(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; text people typed is quoted.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    # A spreadsheet runs a cell that starts with = + - @ (or a tab or return) as a formula; text people typed is quoted.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -1,7 +1,5 @@
 """Invoices and the Invoices Report over HTTP; issuing, sending, marking and voiding are services."""
 
-import csv
-
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -18,7 +16,7 @@ from config.api import Access, ApiViewMixin, JSONErrorsMixin, PageNumberPaginati
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.reports import invoice_report_rows, invoice_report_totals
+from invoicing.reports import invoice_report_csv, invoice_report_rows, invoice_report_totals
 from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
 from projects.api.serializers import money, percent, quantity
 from projects.models import SalesOrder
@@ -295,56 +293,6 @@ class InvoiceReportPagination(PageNumberPagination):
         return paginated
 
 
-CSV_COLUMNS = [
-    "number",
-    "date",
-    "status",
-    "kind",
-    "client",
-    "project",
-    "sales_order",
-    "order_rep",
-    "subtotal",
-    "tax",
-    "total",
-    "remaining_amount",
-]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; names typed by people are quoted.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_lines(rows):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for invoice in rows.iterator(chunk_size=500):
-        project = invoice.sales_order.project
-        rep = project.order_rep
-        yield writer.writerow(
-            [
-                invoice.number,
-                invoice.date.isoformat(),
-                invoice.status,
-                invoice.kind,
-                _cell(project.client.name),
-                _cell(project.number),
-                _cell(invoice.sales_order.number),
-                _cell(rep.get_full_name() or rep.get_username()),
-                f"{invoice.subtotal:.2f}",
-                f"{invoice.tax:.2f}",
-                f"{invoice.total:.2f}",
-                f"{invoice.remaining_amount:.2f}",
-            ]
-        )
-
-
 class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
     """GET /api/reports/invoices/: one row per invoice with its sales order's remaining amount, and totals."""
 
@@ -354,14 +302,17 @@ class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     access = {"get": Access(INVOICING, "read the Invoices Report")}
 
-    def get_queryset(self):
+    def _filters(self) -> dict:
         filterset = InvoiceReportFilter(self.request.query_params, queryset=Invoice.objects.none())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         filters = filterset.form.cleaned_data
         if filters.get("date_from") and filters.get("date_to") and filters["date_from"] > filters["date_to"]:
             raise ValidationError({"date_to": ["The end date is before the start date."]})
-        return invoice_report_rows(filters)
+        return filters
+
+    def get_queryset(self):
+        return invoice_report_rows(self._filters())
 
     @extend_schema(
         parameters=[
@@ -378,12 +329,15 @@ class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
         },
     )
     def get(self, request, *args, **kwargs):
-        rows = self.get_queryset()
         if request.accepted_renderer.format == "csv":
-            response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+            # The report page's export: a server-side cursor, rows written in chunks, never all held.
+            response = StreamingHttpResponse(
+                invoice_report_csv(self._filters()), content_type="text/csv; charset=utf-8"
+            )
             filename = f"invoices-report-{timezone.localdate().isoformat()}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
+        rows = self.get_queryset()
         self.paginator.totals = invoice_report_totals(rows)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

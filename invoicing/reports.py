@@ -420,11 +420,11 @@ CSV_COLUMNS = [
     "remaining_amount",
 ]
 CSV_CHUNK_ROWS = 2000
-FORMULA_SIGNS = ("=", "+", "-", "@")
+FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _spreadsheet_safe(expression):
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; text people typed is quoted.
+    # A spreadsheet runs a cell that starts with = + - @ (or a tab or return) as a formula; text people typed is quoted.
     return Case(
         When(In(Left(expression, 1), list(FORMULA_SIGNS)), then=Concat(Value("'"), expression)),
         default=expression,

@@ -179,7 +179,7 @@ def _page_context(form, page, summary, sort: str) -> dict:
         }
         for row in page.rows
     ]
-    size_param = {"size": page.size} if page.size != DEFAULT_PAGE_SIZE else {}
+    paging = {"size": page.size} if page.size != DEFAULT_PAGE_SIZE else {}
     keep_sort = {"sort": sort} if sort != DEFAULT_SORT else {}
     columns = []
     for key, label, numeric in (
@@ -197,7 +197,7 @@ def _page_context(form, page, summary, sort: str) -> dict:
                 "key": key,
                 "label": label,
                 "numeric": numeric,
-                "url": _query(form, sort=following, **size_param),
+                "url": _query(form, sort=following, **paging),
                 "aria_sort": ("descending" if descending else "ascending") if current else None,
             }
         )
@@ -216,10 +216,10 @@ def _page_context(form, page, summary, sort: str) -> dict:
         },
         "chart": month_chart_svg(summary.months),
         "links": {
-            "first": None if page.is_first else _query(form, **keep_sort, **size_param),
-            "previous": _query(form, before=page.first_cursor, **keep_sort, **size_param) if page.has_previous else None,
-            "next": _query(form, after=page.last_cursor, **keep_sort, **size_param) if page.has_next else None,
-            "last": None if page.is_last else _query(form, page="last", **keep_sort, **size_param),
+            "first": None if page.is_first else _query(form, **keep_sort, **paging),
+            "previous": _query(form, before=page.first_cursor, **keep_sort, **paging) if page.has_previous else None,
+            "next": _query(form, after=page.last_cursor, **keep_sort, **paging) if page.has_next else None,
+            "last": None if page.is_last else _query(form, page="last", **keep_sort, **paging),
             "csv": _query(form, format="csv", **keep_sort),
             "clear": reverse("invoice-report"),
             "sizes": [(choice, _query(form, **keep_sort, size=choice)) for choice in PAGE_SIZES],
