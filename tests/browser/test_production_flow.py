@@ -14,6 +14,19 @@ from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    """Fail a test whose pages throw a JavaScript error or break the Content Security Policy."""
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield
+    assert problems == []
+
+
 @pytest.fixture
 def gift_boxes(mug_order):
     """A second product on the mug order and its PO: 500 gift boxes at 1.50."""
