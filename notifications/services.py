@@ -105,8 +105,14 @@ def notification_preference_set(*, user: User, email_enabled: bool) -> Notificat
 
 
 def email_enabled_for(user: User) -> bool:
-    preference = NotificationPreference.objects.filter(user=user).first()
-    return bool(user.email) and (preference is None or preference.email_enabled)
+    """Say whether notification emails can and may reach the user (on until they switch it off)."""
+    if not user.email:
+        return False
+    try:
+        # Loaded with the user by select_related("recipient__notification_preference") where it matters.
+        return user.notification_preference.email_enabled
+    except NotificationPreference.DoesNotExist:
+        return True
 
 
 def notification_claim_email(*, notification_id: int, claim_ttl_seconds: int) -> bool:

@@ -48,7 +48,9 @@ def notification_email_task(self, notification_id: int) -> str:
         # Sent, skipped, failed, gone, or claimed by a live worker: nothing to do here.
         state = Notification.objects.filter(pk=notification_id).values_list("email_state", flat=True).first()
         return f"not claimed ({state or 'missing'})"
-    notification = Notification.objects.select_related("recipient", "project").get(pk=notification_id)
+    notification = Notification.objects.select_related("recipient__notification_preference", "project").get(
+        pk=notification_id
+    )
     if not email_enabled_for(notification.recipient):
         Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.SKIPPED)
         return "skipped"
