@@ -386,10 +386,12 @@ class SmtpSink:
 
 
 def install_signal_handlers() -> None:
-    """Turn SIGTERM and SIGHUP into SystemExit so the caller's finally block ends every child."""
+    """Turn SIGTERM, SIGHUP and SIGINT into exceptions so the caller's finally block ends every child."""
 
     def _exit(signum, frame):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGHUP, _exit)
+    # A shell that starts the script in the background ignores Ctrl-C for it; take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)

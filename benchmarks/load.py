@@ -111,6 +111,7 @@ class Fault:
     start: float
     end: float = 0.0  # when the fault was over (the service back, or a new worker started)
     recovered: float | None = None  # first /healthz 200 after the end
+    probe_latency: float = 0.0  # how long that 200 took to come back
     note: str = ""
 
     @property
@@ -670,9 +671,9 @@ class Manager(threading.Thread):
 # --- faults -------------------------------------------------------------------------------------
 
 
-def healthy(base: str) -> bool:
+def healthy(base: str, timeout: float = 2) -> bool:
     try:
-        return requests.get(base + "/healthz", timeout=2).status_code == 200
+        return requests.get(base + "/healthz", timeout=timeout).status_code == 200
     except requests.RequestException:
         return False
 
@@ -697,10 +698,13 @@ class FaultInjector(threading.Thread):
             time.sleep(0.05)
 
     def recover(self, fault: Fault) -> None:
+        """Probe /healthz until it answers 200; under load the answer itself waits for a free web worker."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if healthy(self.base):
+            sent = self.recorder.now()
+            if healthy(self.base, timeout=10):
                 fault.recovered = self.recorder.now()
+                fault.probe_latency = fault.recovered - sent
                 return
             time.sleep(0.1)
 
@@ -737,14 +741,20 @@ class FaultInjector(threading.Thread):
         self.faults.append(fault)
         worker = next(child for child in self.services.children if child.name.startswith("worker"))
         self.services.end(worker, sig=9)
+        started_at = datetime.now()  # naive local time, as the worker log writes it
         new = self.services.start_worker(f"worker{len(self.faults)}", self.services_concurrency)
         fault.end = self.recorder.now()
         self.recover(fault)
         try:
-            ready = wait_until(lambda: b" ready." in new.log.read_bytes(), 60, what="the new worker")
-            fault.note = f"new worker ready {ready:.1f} s after it was started"
+            wait_until(lambda: b" ready." in new.log.read_bytes(), 60, what="the new worker")
         except TimeoutError:
             fault.note = "the new worker did not report ready within 60 s"
+            return
+        line = next(line for line in new.log.read_text(errors="replace").splitlines() if line.endswith(" ready."))
+        stamp = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+)", line)
+        if stamp:
+            ready_at = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f")
+            fault.note = f"new worker ready {(ready_at - started_at).total_seconds():.1f} s after it was started"
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -1000,6 +1010,48 @@ def check_database(sink: SmtpSink) -> list[tuple[str, bool, str]]:
     return checks
 
 
+def check_ledger(samples: list[Sample]) -> tuple[str, bool, str]:
+    """What the client saw succeed is in the database, and nothing more than the requests of unknown outcome."""
+    from backorders.models import Backorder
+    from invoicing.models import Invoice
+    from projects.models import PurchaseOrder
+
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for sample in samples:
+        outcome = "ok" if 200 <= sample.status < 300 else "unknown" if sample.status in (0, 500, 502, 503, 504) else ""
+        seen[sample.name][outcome] += 1
+
+    def both(*names: str) -> tuple[int, int]:
+        return sum(seen[n]["ok"] for n in names), sum(seen[n]["unknown"] for n in names)
+
+    rows = {
+        "flags": (both("POST /api/purchase-orders/{id}/backorders/"), Backorder.objects.count()),
+        "invoices": (both("POST /api/invoices/ (partial)", "POST /api/invoices/ (final)"), Invoice.objects.count()),
+        "POs ready for billing": (
+            both("POST /api/purchase-orders/{id}/stage/"),
+            PurchaseOrder.objects.filter(stage=PurchaseOrder.Stage.READY_FOR_BILLING).count(),
+        ),
+        "backorders cancelled": (
+            both("POST /api/backorders/{id}/cancel/"),
+            Backorder.objects.filter(status=Backorder.Status.CANCELLED).count(),
+        ),
+        "invoices sent": (
+            both("POST /api/invoices/{id}/send/"),
+            Invoice.objects.filter(status=Invoice.Status.SENT_TO_CLIENT).count(),
+        ),
+    }
+    problems, details = [], []
+    for name, ((ok, unknown), stored) in rows.items():
+        details.append(f"{name} {stored} (answered 2xx {ok}, unknown {unknown})")
+        if not ok <= stored <= ok + unknown:
+            problems.append(f"{name}: {stored} stored for {ok} successes and {unknown} unknown outcomes")
+    return (
+        "Every write answered 2xx is stored, and only those or ones whose answer was lost",
+        not problems,
+        "; ".join(problems or details),
+    )
+
+
 def database_figures() -> dict:
     from backorders.models import Backorder
     from invoicing.models import Invoice
@@ -1067,7 +1119,8 @@ def server_errors(services: Services) -> list[str]:
             continue
         if not line.strip() or line.startswith((" ", "\t", "Traceback", "During handling", "The above exception")):
             continue
-        if re.match(r"^([A-Za-z_]\w*\.)*[A-Za-z_]\w*(Error|Exception|Exit|Interrupt|Timeout)(: |$)", line):
+        exception_line = r"^(([A-Za-z_]\w*\.)+[A-Za-z_]\w*|\w*(Error|Exception|Exit|Interrupt|Timeout))(: |$)"
+        if re.match(exception_line, line):
             current[1] = line.strip()[:240]
         else:
             close()
@@ -1184,7 +1237,11 @@ def render(
             codes = Counter(s.status for s in failed)
             code_text = ", ".join(f"{c or 'no answer'}×{n}" for c, n in sorted(codes.items())) or "none"
             recovery = fault.recovery_seconds
-            recovery_text = "never (within 60 s)" if recovery is None else f"{recovery:.2f}"
+            recovery_text = (
+                "never (within 60 s)"
+                if recovery is None
+                else f"{recovery:.2f} (that probe took {fault.probe_latency:.2f})"
+            )
             verdict = "" if recovery is not None and recovery <= 10 else " **(over 10 s)**"
             out.append(
                 f"| {fault.name} | {fault.start:.1f} | {fault.end:.1f} | {recovery_text}{verdict} | "
@@ -1369,6 +1426,7 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
 
     drained = drain(services.smtp, opts.drain_timeout)
     checks = check_database(services.smtp)
+    checks.append(check_ledger(recorder.samples))
     figures = database_figures()
     failures = [f"{user.name}: {user.failure}" for user in users if user.failure]
     if injector is not None and injector.failure:
@@ -1403,4 +1461,8 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("Interrupted; every process this run started has been stopped.", file=sys.stderr)
+        sys.exit(130)
