@@ -35,10 +35,10 @@ def _nice_ceiling(value: Decimal) -> Decimal:
 
 
 def _money_label(value: Decimal) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
-    if value >= 1_000:
-        return f"{value / 1_000:,.0f}k"
+    """Short axis labels: 750, 2.5k, 10k, 1.2M."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:,.1f}".rstrip("0").rstrip(".") + suffix
     return f"{value:,.0f}"
 
 
@@ -50,7 +50,7 @@ def month_chart_svg(months: list[MonthAmounts], *, title: str = "Invoiced per mo
     plot_height = HEIGHT - TOP - BOTTOM
     ceiling = _nice_ceiling(max(month.total for month in months))
     slot = plot_width / len(months)
-    bar = max(2.0, slot * 0.7)
+    bar = min(max(2.0, slot * 0.7), 56.0)
     # Label every month while they fit, else every few, always including the first.
     label_every = max(1, round(len(months) / 12 + 0.49))
 
@@ -58,8 +58,9 @@ def month_chart_svg(months: list[MonthAmounts], *, title: str = "Invoiced per mo
         return TOP + plot_height - float(value / ceiling) * plot_height
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" '
-        'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="12">',
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" '
+        'aria-describedby="chart-desc" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" '
+        'font-size="12">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">Invoiced amount per month from {months[0].month:%B %Y} to '
         f"{months[-1].month:%B %Y}, final and partial invoices stacked; void invoices are left out.</desc>",
