@@ -40,7 +40,7 @@ EMAIL_TIME_LIMIT = getattr(settings, "NOTIFICATION_EMAIL_TIME_LIMIT_SECONDS", 45
     reject_on_worker_lost=True,
     max_retries=MAX_EMAIL_ATTEMPTS,
     time_limit=EMAIL_TIME_LIMIT,
-    soft_time_limit=max(1, EMAIL_TIME_LIMIT - 5),
+    soft_time_limit=max(1, int(EMAIL_TIME_LIMIT * 0.8)),
 )
 def notification_email_task(self, notification_id: int) -> str:
     """Send the email of one notification, at most once."""
