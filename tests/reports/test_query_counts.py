@@ -1,6 +1,7 @@
 """Each report page and export costs the same number of queries whatever the page size and data size."""
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from backorders.services import BackorderRequest, backorder_flag
@@ -12,8 +13,10 @@ from tests.factories import ClientFactory, PurchaseOrderFactory, PurchaseOrderIt
 # and chart (one grouped query), the remaining amount of the orders involved, and the unread count
 # in the navigation.
 REPORT_PAGE_QUERIES = 9
-# The CSV: session, user, groups, the two choice lists, the orders' remaining amounts, the rows.
-REPORT_CSV_QUERIES = 7
+# The CSV: session, user, groups, the two choice lists, then in one transaction (here a savepoint
+# and its release) the orders' remaining amounts and the rows; on PostgreSQL also the cursor's plan
+# setting.
+REPORT_CSV_QUERIES = 9
 # The Backorders report: session, user, the supplier and client choices, one page of rows, the
 # totals, and the navigation's role check and unread count.
 BACKORDER_PAGE_QUERIES = 8
@@ -41,7 +44,7 @@ def test_invoice_report_page_queries(as_manager, desk, django_assert_num_queries
 @pytest.mark.parametrize("count", [3, 60])
 def test_invoice_report_csv_queries(as_manager, desk, django_assert_num_queries, count):
     issue(desk, count)
-    with django_assert_num_queries(REPORT_CSV_QUERIES):
+    with django_assert_num_queries(REPORT_CSV_QUERIES + (connection.vendor == "postgresql")):
         response = as_manager.get("/invoices/report/?format=csv")
         lines = b"".join(response.streaming_content).count(b"\n")
     assert lines == count + 1
