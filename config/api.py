@@ -1,4 +1,7 @@
-"""API plumbing shared by every app: authentication, role permissions, pagination, errors and schema."""
+"""API plumbing shared by every app: authentication, role permissions, errors and schema.
+
+Pagination lives in config/pagination.py, which DRF imports while it is still loading.
+"""
 
 from dataclasses import dataclass
 
@@ -7,7 +10,7 @@ from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
-from rest_framework import exceptions, pagination, permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -16,15 +19,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.roles import Role, has_role
-
-# --- pagination ---------------------------------------------------------------------------------
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
 
 # --- errors -------------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from config.api import Access, ApiViewMixin, JSONErrorsMixin, PageNumberPagination, enum_field, errors_in_json
+from config.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
+from config.pagination import PageNumberPagination
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
