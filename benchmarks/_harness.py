@@ -329,6 +329,8 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 self._reply("250 benchmark sink")
             elif verb == "MAIL":
                 recipients = []
+                # A mail server that takes its time keeps the worker inside its send, where a crash hurts.
+                time.sleep(sink.delay)
                 self._reply("250 OK")
             elif verb == "RCPT":
                 match = re.search(r"<([^>]*)>", command)
@@ -363,8 +365,9 @@ class _ThreadingServer(socketserver.ThreadingTCPServer):
 class SmtpSink:
     """A loopback SMTP server in a thread of this process; it keeps every message it accepts."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, delay: float = 0.0) -> None:
         self.port = port
+        self.delay = delay
         self.messages: list[ReceivedMail] = []
         self._lock = threading.Lock()
         self._server = _ThreadingServer(("127.0.0.1", port), _SmtpHandler)

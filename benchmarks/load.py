@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import resource
 import secrets
 import subprocess
 import sys
@@ -57,25 +58,18 @@ DATABASE = "backorder_load"
 SALES_REPS = 5
 PROJECTS_PER_TEAM = 3
 
-# Timers of the notification requeue, shortened so a run stays within minutes (defaults: 30 s, 20 s, 60 s).
-BEAT_INTERVAL = 5.0
-PENDING_GRACE = 10
-CLAIM_TTL = 30
+# The email requeue timers, shortened so a run stays within minutes (the settings read them from the environment).
+TIMERS = {
+    "NOTIFICATION_REQUEUE_INTERVAL_SECONDS": "5",
+    "NOTIFICATION_PENDING_GRACE_SECONDS": "10",
+    "NOTIFICATION_CLAIM_TTL_SECONDS": "30",
+}
 
-SETTINGS_MODULE = '''"""Production settings for the load test, with the email requeue timers shortened."""
+# Production settings with the collected static files kept in the run's own directory.
+SETTINGS_MODULE = """from config.settings import *  # noqa: F403
 
-from config.settings import *  # noqa: F403
-
-NOTIFICATION_PENDING_GRACE_SECONDS = {grace}
-NOTIFICATION_CLAIM_TTL_SECONDS = {ttl}
-CELERY_BEAT_SCHEDULE = {{
-    "requeue-pending-notification-emails": {{
-        "task": "notifications.tasks.notification_requeue_pending_task",
-        "schedule": {beat},
-    }},
-}}
 STATIC_ROOT = {static!r}
-'''
+"""
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -741,6 +735,7 @@ class FaultInjector(threading.Thread):
         self.faults.append(fault)
         worker = next(child for child in self.services.children if child.name.startswith("worker"))
         self.services.end(worker, sig=9)
+        in_flight = self.emails_being_sent()
         started_at = datetime.now()  # naive local time, as the worker log writes it
         new = self.services.start_worker(f"worker{len(self.faults)}", self.services_concurrency)
         fault.end = self.recorder.now()
@@ -755,6 +750,18 @@ class FaultInjector(threading.Thread):
         if stamp:
             ready_at = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f")
             fault.note = f"new worker ready {(ready_at - started_at).total_seconds():.1f} s after it was started"
+        fault.note += f"; {in_flight} notification email(s) were claimed (sending) when it died"
+
+    @staticmethod
+    def emails_being_sent() -> int:
+        from django.db import connection
+
+        from notifications.models import Notification
+
+        try:
+            return Notification.objects.filter(email_state=Notification.EmailState.SENDING).count()
+        finally:
+            connection.close()
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -1058,6 +1065,12 @@ def database_figures() -> dict:
     from notifications.models import Notification
     from projects.models import Note, SalesOrder
 
+    delays = [
+        (sent - created).total_seconds()
+        for created, sent in Notification.objects.filter(email_sent_at__isnull=False).values_list(
+            "created_at", "email_sent_at"
+        )
+    ]
     return {
         "backorders": Backorder.objects.count(),
         "notes": Note.objects.count(),
@@ -1067,6 +1080,9 @@ def database_figures() -> dict:
         "orders invoiced": SalesOrder.objects.filter(status="invoiced").count(),
         "notifications": Notification.objects.count(),
         "notification email attempts": sum(Notification.objects.values_list("email_attempts", flat=True)),
+        "notification to email sent, p50 / max s": " / ".join(
+            f"{x:.1f}" for x in (percentile(delays, 50), max(delays, default=0))
+        ),
     }
 
 
@@ -1170,16 +1186,25 @@ def render(
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
     ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    if changed:
+        commit += f" plus {len(changed)} uncommitted file(s)"
+    from django.conf import settings
+
+    timers = ", ".join(f"{name} {getattr(settings, name, '?')}" for name in TIMERS)
     out.append(f"# {title} of Backorder Desk\n")
     out.append(
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit or '?'} on {os.cpu_count()} CPU cores: "
         f"{opts.users} desk users and {opts.managers} managers for {opts.duration:.0f} s, no think time; "
         f"gunicorn {opts.web_workers} sync workers (DEBUG=0, WhiteNoise), one Celery worker "
-        f"(concurrency {opts.worker_concurrency}) and beat, PostgreSQL {PostgresCluster().version} and Redis on "
-        f"loopback. Requeue timers shortened for the run: beat every {BEAT_INTERVAL:.0f} s, pending grace "
-        f"{PENDING_GRACE} s, claim TTL {CLAIM_TTL} s. Command: `{' '.join(['python', *sys.argv])}`. "
+        f"(concurrency {opts.worker_concurrency}) and beat, PostgreSQL {PostgresCluster().version}, Redis (no "
+        f"persistence) and an SMTP sink taking {opts.smtp_delay:.1f} s per message, all on loopback. "
+        f"Email requeue timers shortened for the run: {timers}. Command: `{' '.join(['python', *sys.argv])}`. "
         f"The machine's load average as the load began (other work included): "
-        f"{' / '.join(f'{x:.1f}' for x in opts.load_average)}.\n"
+        f"{' / '.join(f'{x:.1f}' for x in opts.load_average)}; this script's own CPU while loading: "
+        f"{opts.generator_cpu:.0%} of one core.\n"
     )
     out.append(
         f"**{total} requests in {elapsed:.1f} s = {total / elapsed:.1f} requests/s.** "
@@ -1292,6 +1317,7 @@ def parse_args(argv=None):
     parser.add_argument("--cancel-share", type=float, default=0.1, help="share of stories that cancel the backorder")
     parser.add_argument("--redis-down", type=float, default=20.0, help="seconds Redis stays down with --faults")
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for emails (default 60; 90 with --faults)")
+    parser.add_argument("--smtp-delay", type=float, default=0.2, help="seconds the SMTP sink takes per message")
     parser.add_argument("--output", type=Path, help="where to write the Markdown table")
     opts = parser.parse_args(argv)
     if opts.duration is None:
@@ -1336,9 +1362,7 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
     redis_port, smtp_port, web_port = free_port(), free_port(), free_port()
     base = f"http://127.0.0.1:{web_port}"
     (services.rundir / "loadtest_settings.py").write_text(
-        SETTINGS_MODULE.format(
-            grace=PENDING_GRACE, ttl=CLAIM_TTL, beat=BEAT_INTERVAL, static=str(services.rundir / "static")
-        )
+        SETTINGS_MODULE.format(static=str(services.rundir / "static"))
     )
     env = {
         key: value
@@ -1358,10 +1382,11 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
         SITE_URL=base,
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        **TIMERS,
     )
     services.env = env
     services.start_redis(redis_port)
-    services.smtp = SmtpSink(smtp_port)
+    services.smtp = SmtpSink(smtp_port, delay=opts.smtp_delay)
     print(
         f"PostgreSQL cluster {services.postgres.version}/{services.postgres.name} on port {services.postgres.port}, "
         f"Redis on {redis_port}, SMTP sink on {smtp_port}, gunicorn on {web_port}.",
@@ -1394,6 +1419,7 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
     print(f"Signed in {len(people)} people; setup took {time.monotonic() - begun:.0f} s.", flush=True)
 
     opts.load_average = os.getloadavg()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     counters = Counters()
     recorder.t0 = time.monotonic()
     users = [Desk(client=client, team=team, people=people, stop=stop, opts=opts, counters=counters) for team in teams]
@@ -1420,6 +1446,8 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
     for user in users:
         user.join(timeout=35)
     elapsed = recorder.now()
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    opts.generator_cpu = (cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime) / elapsed
     if injector is not None:
         injector.join(timeout=90)
     print(f"Load over after {elapsed:.1f} s; waiting for the emails...", flush=True)
