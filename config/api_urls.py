@@ -1,14 +1,16 @@
 """The REST API under /api/ (see the domain document's contract)."""
 
 from django.urls import path, re_path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
-from config.api import ApiAutoSchema
+from config.api import ApiAutoSchema, ErrorSerializer
+from config.throttle import LOCKED_MESSAGE, sign_in_locked
 from invoicing.api import InvoiceReportView, InvoiceViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import (
@@ -35,10 +37,17 @@ class TokenView(ObtainAuthToken):
             "TokenRequest",
             {"username": serializers.CharField(), "password": serializers.CharField(style={"input_type": "password"})},
         ),
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            429: OpenApiResponse(ErrorSerializer, description="Too many wrong passwords for this account lately."),
+        },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
+        # The same lock as the sign-in page, or the API would be the way round it.
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if isinstance(username, str) and sign_in_locked(username):
+            return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return super().post(request, *args, **kwargs)
 
 
