@@ -28,6 +28,7 @@ import random
 import re
 import resource
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -1352,6 +1353,8 @@ def main(argv=None) -> int:
         stop.set()
         print("Stopping every process this run started...", flush=True)
         services.stop_all()
+        # The logs stay for reading; the collected static files are only a copy.
+        shutil.rmtree(rundir / "static", ignore_errors=True)
 
 
 def run_all(opts, services: Services, stop: threading.Event) -> int:
