@@ -254,39 +254,46 @@ class Bench:
             ("client + date, last page", base + "?" + urlencode({**filtered, "page": "last"})),
         ]
 
-    def page_http(self, path: str) -> float:
-        for _ in range(3):  # warm the worker, its caches and PostgreSQL's
-            status, _body = self.get(path)
-            if status != 200:
-                raise RuntimeError(f"GET {path} answered {status}")
-        timings = []
-        for _ in range(self.args.requests):
-            started = time.perf_counter()
-            self.get(path)
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
-
-    def page_sql(self, path: str) -> tuple[float, int]:
-        """Run every statement the page runs, straight on PostgreSQL, fetching every row."""
-        import psycopg
+    def statements(self, path: str) -> list[str]:
+        """Every statement the page runs, captured from the same view in this process."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as captured:
             response = self.client.get(path)
         assert response.status_code == 200, response.status_code
-        statements = [query["sql"] for query in captured.captured_queries]
+        return [query["sql"] for query in captured.captured_queries]
+
+    def pages(self, cases: list[tuple[str, str]]) -> dict[str, tuple[float, float, int]]:
+        """Median HTTP and SQL time per page, sampled in rounds so a busy machine weighs on all alike.
+
+        Each round requests every page over HTTP and, right after each request, runs that page's
+        statements straight on PostgreSQL (fetching every row), so (a) and (b) see the same load.
+        """
+        import psycopg
+
+        statements = {path: [sql.encode() for sql in self.statements(path)] for _label, path in cases}
+        http = {path: [] for _label, path in cases}
+        sql = {path: [] for _label, path in cases}
         with psycopg.connect(self.args.database_url, autocommit=True) as raw:
-            for _ in range(3):
-                for sql in statements:
-                    raw.execute(sql.encode()).fetchall()
-            timings = []
-            for _ in range(self.args.requests):
-                started = time.perf_counter()
-                for sql in statements:
-                    raw.execute(sql.encode()).fetchall()
-                timings.append(time.perf_counter() - started)
-        return statistics.median(timings), len(statements)
+            for round_number in range(3 + self.args.requests):
+                for _label, path in cases:
+                    started = time.perf_counter()
+                    status, _body = self.get(path)
+                    elapsed = time.perf_counter() - started
+                    if status != 200:
+                        raise RuntimeError(f"GET {path} answered {status}")
+                    started = time.perf_counter()
+                    for statement in statements[path]:
+                        raw.execute(statement).fetchall()
+                    direct = time.perf_counter() - started
+                    if round_number >= 3:  # the first rounds warm the worker and PostgreSQL's caches
+                        http[path].append(elapsed)
+                        sql[path].append(direct)
+        return {
+            label: (statistics.median(http[path]), statistics.median(sql[path]), len(statements[path]))
+            for label, path in cases
+        }
 
     def csv_http(self, path: str) -> tuple[float, float, int]:
         """Download the whole CSV; return the time, the worker's peak memory growth in MB and the rows."""
@@ -344,9 +351,10 @@ class Bench:
         lines = []
         page_rows = []
         measured: dict[str, tuple[float, float]] = {}
-        for label, path in self.cases():
-            http_seconds = self.page_http(path)
-            sql_seconds, statements = self.page_sql(path)
+        cases = self.cases()
+        for (label, path), (http_seconds, sql_seconds, statements) in zip(
+            cases, self.pages(cases).values(), strict=True
+        ):
             measured[label] = (http_seconds, sql_seconds)
             page_rows.append((label, path, http_seconds, sql_seconds, statements))
             print(f"  {label}: HTTP {http_seconds * 1000:.1f} ms, SQL {sql_seconds * 1000:.1f} ms", flush=True)
@@ -371,7 +379,8 @@ class Bench:
         lines.append(
             f"{invoices:,} invoices; PostgreSQL {postgres_version}; Python {platform.python_version()}; "
             f"{os.cpu_count()} CPUs; gunicorn, 1 sync worker, DEBUG off, on loopback. "
-            f"Median of {self.args.requests} requests per page; filter: {self.filter_label}."
+            f"Median of {self.args.requests} requests per page, pages and their SQL sampled in turn; "
+            f"filter: {self.filter_label}. Load average at the end: {os.getloadavg()[0]:.1f}."
         )
         lines.append("")
         lines.append(

@@ -1,6 +1,7 @@
 """The Invoices Report page and its CSV export (Invoicing and Managers)."""
 
 from datetime import date, timedelta
+from html import escape
 from urllib.parse import urlencode
 
 from django import forms
@@ -8,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from invoicing.charts import month_chart_svg
 from invoicing.models import Invoice
@@ -204,6 +206,7 @@ def _page_context(form, page, summary, sort: str) -> dict:
     totals = summary.totals
     return {
         "rows": rows,
+        "rows_html": _rows_html(rows),
         "page": page,
         "sortable": {column["key"]: column for column in columns},
         "totals": {
@@ -225,6 +228,37 @@ def _page_context(form, page, summary, sort: str) -> dict:
             "sizes": [(choice, _query(form, **keep_sort, size=choice)) for choice in PAGE_SIZES],
         },
     }
+
+
+def _rows_html(rows: list[dict]) -> SafeString:
+    """The table's rows as HTML, every value escaped.
+
+    Written here rather than in the template: at 50 rows the template engine took longer to lay
+    them out (about 7 ms) than the database took to find them, and the page's time is measured
+    against its SQL.
+    """
+    html = []
+    for row in rows:
+        e = {key: escape(str(value)) for key, value in row.items()}
+        void = ' class="void"' if row["void"] else ""
+        remaining = "num remaining" if row["has_remaining"] else "num"
+        html.append(
+            f"<tr{void}>"
+            f'<td><a href="{e["url"]}">{e["number"]}</a></td>'
+            f'<td class="nowrap">{row["date"]:%Y-%m-%d}</td>'
+            f'<td><span class="pill {e["status"]}">{e["status_label"]}</span></td>'
+            f'<td><span class="pill {e["kind"]}">{e["kind_label"]}</span></td>'
+            f"<td>{e['client']}</td>"
+            f'<td><a href="{e["project_url"]}" title="{e["project_name"]}">{e["project"]}</a></td>'
+            f'<td><a href="{e["sales_order_url"]}">{e["sales_order"]}</a></td>'
+            f"<td>{e['order_rep']}</td>"
+            f'<td class="num" data-col="subtotal">{e["subtotal"]}</td>'
+            f'<td class="num" data-col="tax">{e["tax"]}</td>'
+            f'<td class="num" data-col="total">{e["total"]}</td>'
+            f'<td class="{remaining}" data-col="remaining">{e["remaining"]}</td>'
+            "</tr>"
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
 
 
 def _csv_response(filters: InvoiceReportFilters, sort: str) -> StreamingHttpResponse:
