@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         # Sweeps queued while no worker ran are worthless once the next one is due.
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },
+    "requeue-pending-invoice-emails": {
+        "task": "invoicing.tasks.invoice_email_requeue_task",
+        "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
+        "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
+    },
 }
 
 # Email: EMAIL_URL such as smtp://user:password@host:587?tls=1, console:// or locmem://.

@@ -1,5 +1,7 @@
 """Invoices, their lines and the gapless number sequence."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -31,10 +33,24 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+class InvoiceEmailState(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+
+
+@dataclass(frozen=True)
+class BillTo:
+    name: str
+    billing_address: str
+    billing_email: str
+
+
 class Invoice(models.Model):
     Kind = InvoiceKind
-
     Status = InvoiceStatus
+    EmailState = InvoiceEmailState
 
     number = models.CharField(max_length=20, unique=True)
     sequence_number = models.PositiveBigIntegerField(unique=True)
@@ -50,6 +66,16 @@ class Invoice(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     void_reason = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The bill-to as it was at issue: a client's later change of address does not rewrite old invoices.
+    bill_to_name = models.CharField(max_length=200, blank=True)
+    bill_to_address = models.TextField(blank=True)
+    bill_to_email = models.EmailField(blank=True)
+    # Delivery of the email to the client, claimed like a notification's so it leaves once.
+    email_state = models.CharField(
+        max_length=16, choices=InvoiceEmailState.choices, default=InvoiceEmailState.NOT_REQUESTED
+    )
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +83,9 @@ class Invoice(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="invoice_status_valid"),
+            models.CheckConstraint(
+                condition=Q(email_state__in=InvoiceEmailState.values), name="invoice_email_state_valid"
+            ),
             models.CheckConstraint(condition=Q(due_date__gte=models.F("date")), name="invoice_due_after_date"),
         ]
         indexes = [
@@ -69,6 +98,14 @@ class Invoice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("invoice-detail", args=[self.pk])
+
+    @property
+    def bill_to(self) -> BillTo:
+        """Who the invoice is addressed to, as it was at issue."""
+        if self.bill_to_name:
+            return BillTo(self.bill_to_name, self.bill_to_address, self.bill_to_email)
+        client = self.sales_order.project.client
+        return BillTo(client.name, client.billing_address, client.billing_email)
 
     @property
     def can_void(self) -> bool:

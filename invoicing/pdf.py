@@ -98,7 +98,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """Render one invoice to PDF bytes."""
     order = invoice.sales_order
     project = order.project
-    client = project.client
+    client = invoice.bill_to  # as it was at issue
     lines = list(invoice.lines.all())
 
     pdf = InvoiceDocument(invoice)

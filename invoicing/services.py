@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,6 +118,9 @@ def invoice_create(
         due_date=issued_on + timedelta(days=order.project.client.terms_days),
         kind=Invoice.Kind.FINAL,
         issued_by=by,
+        bill_to_name=order.project.client.name,
+        bill_to_address=order.project.client.billing_address,
+        bill_to_email=order.project.client.billing_email,
         subtotal=0,
         tax=0,
         total=0,
@@ -257,7 +260,8 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
     previous = locked.status
     locked.status = Invoice.Status.SENT_TO_CLIENT
     locked.sent_at = timezone.now()
-    locked.save(update_fields=["status", "sent_at"])
+    locked.email_state = Invoice.EmailState.PENDING
+    locked.save(update_fields=["status", "sent_at", "email_state"])
     activity = activity_record(
         project=project,
         subject=locked,
@@ -282,16 +286,34 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
 
 
 def _enqueue_invoice_email(*, invoice_id: int) -> None:
-    """Queue the email of a sent invoice, or send it now when the broker is unreachable."""
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-
-    from invoicing.emails import invoice_email_send
+    """Queue the email of a sent invoice; if the broker is unreachable it stays pending for the requeue task."""
     from invoicing.tasks import invoice_email_task
 
     try:
         invoice_email_task.apply_async(args=[invoice_id], retry=False)
-    except BrokerUnreachable:
-        # The invoice is already committed as Sent to Client and nothing requeues invoice emails later:
-        # a failed publish would lose the email (and answer 500), so the request sends it itself.
-        logger.warning("Could not queue the email of invoice %s; sending it in the request.", invoice_id)
-        invoice_email_send(invoice_id=invoice_id)
+    except Exception:  # noqa: BLE001 - the invoice is committed as sent; its email must wait, not fail the request
+        logger.warning("Could not queue the email of invoice %s; it stays pending.", invoice_id, exc_info=True)
+
+
+def invoice_email_claim(*, invoice_id: int, claim_ttl_seconds: int) -> bool:
+    """Claim a pending invoice email for sending; False when another worker has it or it went out."""
+    now = timezone.now()
+    claimable = Q(email_state=Invoice.EmailState.PENDING) | Q(
+        email_state=Invoice.EmailState.SENDING, email_claimed_at__lt=now - timedelta(seconds=claim_ttl_seconds)
+    )
+    claimed = (
+        Invoice.objects.filter(claimable, pk=invoice_id)
+        .exclude(status=Invoice.Status.VOID)
+        .update(email_state=Invoice.EmailState.SENDING, email_claimed_at=now)
+    )
+    return bool(claimed)
+
+
+def invoice_email_release(*, invoice_id: int, sent: bool) -> None:
+    """Record the outcome of a claimed invoice email: sent, or pending again to be retried."""
+    if sent:
+        Invoice.objects.filter(pk=invoice_id).update(email_state=Invoice.EmailState.SENT, email_sent_at=timezone.now())
+    else:
+        Invoice.objects.filter(pk=invoice_id, email_state=Invoice.EmailState.SENDING).update(
+            email_state=Invoice.EmailState.PENDING
+        )

@@ -2,7 +2,7 @@
 
 import logging
 
-from celery.exceptions import Retry
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError as BrokerError
 
 from invoicing.client_links import client_link_token, invoice_for_token
 from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceVoidForm, order_state
@@ -181,7 +180,7 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, *, void_form=None, sta
         "invoice": invoice,
         "order": order,
         "project": order.project,
-        "client": order.project.client,
+        "client": invoice.bill_to,
         "lines": list(invoice.lines.all()),
         "position": position,
         "position_of": position_of,
@@ -226,10 +225,14 @@ def invoice_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         invoice_send(invoice=invoice, by=request.user)
     except DomainError as error:
         report_domain_error(request, error)
-    except (OSError, BrokerError, Retry) as error:
-        # The broker is down, or (tasks run in the request) the mail server refused: the invoice is
-        # already marked sent, so say the email did not leave and let the rep send it again.
-        logger.warning("Email of invoice %s could not be queued: %s", invoice.number, error)
+        return redirect(invoice)
+    invoice.refresh_from_db(fields=["email_state"])
+    # Once the send has committed, its email was queued (or, with tasks run in the request, sent).
+    committed = not transaction.get_connection().in_atomic_block
+    if committed and invoice.email_state == Invoice.EmailState.SENT:
+        messages.success(request, f"Invoice {invoice.number} was emailed to {email}; it is now Sent to Client.")
+    elif committed and invoice.email_state == Invoice.EmailState.PENDING and current_app.conf.task_always_eager:
+        # Tasks run in the request, so a pending email here means the mail server refused it just now.
         messages.error(
             request,
             f"Invoice {invoice.number} is marked Sent to Client but the email to {email} could not be sent "
@@ -301,7 +304,7 @@ def invoice_client_view(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "invoice": invoice,
         "order": invoice.sales_order,
-        "client": invoice.sales_order.project.client,
+        "client": invoice.bill_to,
         "lines": list(invoice.lines.all()),
         "token": token,
         "distributor_name": settings.DISTRIBUTOR_NAME,

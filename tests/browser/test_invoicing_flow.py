@@ -90,7 +90,7 @@ def test_partial_then_final_invoice_in_the_browser(
 
     # then it is Sent to Client and the client has the email with the PDF
     expect(page.get_by_test_id("invoice-status")).to_have_text("Sent to Client")
-    expect(page.get_by_text(f"Invoice INV-000001 is being emailed to {client.billing_email}")).to_be_visible()
+    expect(page.get_by_text(f"Invoice INV-000001 was emailed to {client.billing_email}")).to_be_visible()
     [email] = [message for message in mail.outbox if message.to == [client.billing_email]]
     assert email.attachments[0][0] == "INV-000001.pdf"
     screenshot("invoice")

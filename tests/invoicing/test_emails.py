@@ -89,6 +89,7 @@ def test_a_client_name_with_an_ampersand_reads_plainly_in_the_text_part(partial_
     client = partial_invoice.sales_order.project.client
     client.name = "Smith & Sons <Events>"
     client.save()
+    Invoice.objects.filter(pk=partial_invoice.pk).update(email_state=Invoice.EmailState.PENDING)
 
     invoice_email_task(partial_invoice.pk)
 
