@@ -9,10 +9,11 @@ from django.utils import timezone
 from invoicing.emails import invoice_email_send
 from invoicing.models import Invoice
 from invoicing.services import _enqueue_invoice_email, invoice_email_claim, invoice_email_release
+from notifications.services import write_surviving_reconnects
 
 logger = logging.getLogger(__name__)
 
-CLAIM_TTL_SECONDS = getattr(settings, "NOTIFICATION_CLAIM_TTL_SECONDS", 60)
+CLAIM_TTL_SECONDS = getattr(settings, "NOTIFICATION_CLAIM_TTL_SECONDS", 120)
 PENDING_GRACE_SECONDS = getattr(settings, "NOTIFICATION_PENDING_GRACE_SECONDS", 20)
 
 
@@ -28,7 +29,9 @@ def invoice_email_task(self, invoice_id: int) -> str:
         invoice_email_release(invoice_id=invoice_id, sent=False)
         logger.warning("Email of invoice %s failed: %s", invoice_id, error)
         raise self.retry(exc=error, countdown=min(300, 10 * 2**self.request.retries)) from error
-    invoice_email_release(invoice_id=invoice_id, sent=sent)
+    write_surviving_reconnects(
+        lambda: invoice_email_release(invoice_id=invoice_id, sent=sent), seconds=CLAIM_TTL_SECONDS / 3
+    )
     return "sent" if sent else "not sent"
 
 

@@ -2,11 +2,11 @@
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -130,3 +130,21 @@ def notification_claim_email(*, notification_id: int, claim_ttl_seconds: int) ->
         pk=notification_id, email_state=Notification.EmailState.SENDING, email_claimed_at__lt=stale
     )
     return bool(expired.update(email_claimed_at=now, email_attempts=F("email_attempts") + 1))
+
+
+def write_surviving_reconnects(write: Callable[[], object], *, seconds: float = 30.0) -> object:
+    """Run a small database write, retrying across a dropped connection for a bounded time.
+
+    Used to record that an email went out: if the database restarts between the send and this
+    write, giving up would leave the claim to expire and the email to be sent a second time.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= deadline:
+                raise
+            logger.warning("Database unavailable while recording an email's outcome; retrying.")
+            connection.close()
+            time.sleep(0.5)

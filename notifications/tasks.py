@@ -9,7 +9,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import email_enabled_for, notification_claim_email, notification_enqueue_email
+from notifications.services import (
+    email_enabled_for,
+    notification_claim_email,
+    notification_enqueue_email,
+    write_surviving_reconnects,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +81,13 @@ def notification_email_task(self, notification_id: int) -> str:
         )
         logger.warning("Email of notification %s failed: %s", notification_id, error)
         raise self.retry(exc=error, countdown=min(300, 10 * 2**self.request.retries)) from error
-    Notification.objects.filter(pk=notification_id).update(
-        email_state=Notification.EmailState.SENT, email_sent_at=timezone.now()
+    sent_at = timezone.now()
+    # Bounded well under the claim lifetime, so no sweep re-sends while this is still trying.
+    write_surviving_reconnects(
+        lambda: Notification.objects.filter(pk=notification_id).update(
+            email_state=Notification.EmailState.SENT, email_sent_at=sent_at
+        ),
+        seconds=claim_ttl_seconds() / 3,
     )
     return "sent"
 
