@@ -146,7 +146,8 @@ def test_bulk_history_is_consistent(db, tmp_path, count):
     assert all(invoice.number == f"INV-{invoice.sequence_number:06d}" for invoice in invoices)
 
     # stored amounts are the lines' amounts, rounded as the services round them
-    for invoice in invoices.prefetch_related("lines"):
+    for invoice in invoices.select_related("sales_order__project__client").prefetch_related("lines"):
+        assert invoice.bill_to.name == invoice.sales_order.project.client.name
         lines = list(invoice.lines.all())
         assert 1 <= len(lines) <= 5
         for line in lines:

@@ -10,7 +10,7 @@ import logging
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -459,7 +459,7 @@ class _Order:
     """One sales order of the history and the invoices it gets, before anything is written."""
 
     project: int  # index into the chunk's projects
-    terms: int  # the client's payment terms in days
+    client: Client
     items: list[SalesOrderItem]
     invoices: list[tuple[Invoice, list[tuple[int, int]]]] = field(default_factory=list)  # (invoice, [(item, qty)])
     status: str = SalesOrder.Status.INVOICED
@@ -523,7 +523,7 @@ class History:
                 )
             order = self._plan_order(
                 project=len(projects) - 1,
-                terms=projects[-1].client.terms_days,
+                client=projects[-1].client,
                 position=first + planned,
                 total=total,
                 room=size - planned,
@@ -575,11 +575,11 @@ class History:
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(lines, batch_size=2000)
 
-    def _plan_order(self, *, project: int, terms: int, position: int, total: int, room: int) -> _Order:
+    def _plan_order(self, *, project: int, client: Client, position: int, total: int, room: int) -> _Order:
         """Choose an order's items and invoices; the items' counters follow from the invoices."""
         rng = self.rng
         items = self._items()
-        order = _Order(project=project, terms=terms, items=items)
+        order = _Order(project=project, client=client, items=items)
         first_date = self._date_for(position, total)
         age = (self.today - first_date).days
         splittable = any(item.quantity > 1 for item in items)
@@ -659,9 +659,18 @@ class History:
             tax += line_tax(amount, item.tax_rate)
             if not void:
                 item.invoiced_quantity += quantity
+        client = order.client
+        emailed = status == Invoice.Status.SENT_TO_CLIENT
+        sent_at = timezone.make_aware(datetime.combine(on, time(10))) if emailed else None
         invoice = Invoice(
             date=on,
-            due_date=on + timedelta(days=order.terms),
+            due_date=on + timedelta(days=client.terms_days),
+            bill_to_name=client.name,
+            bill_to_address=client.billing_address,
+            bill_to_email=client.billing_email,
+            sent_at=sent_at,
+            email_state=Invoice.EmailState.SENT if emailed else Invoice.EmailState.NOT_REQUESTED,
+            email_sent_at=sent_at,
             kind=Invoice.Kind.FINAL if final else Invoice.Kind.PARTIAL,
             status=status,
             subtotal=subtotal,
