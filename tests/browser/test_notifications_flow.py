@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.services import note_create
-from tests.browser.conftest import browser, page, screenshot, sign_in  # noqa: F401 - the browser fixtures
 
 pytestmark = pytest.mark.browser
 
