@@ -20,6 +20,7 @@ from projects.api.views import (
     PurchaseOrderViewSet,
     SalesOrderViewSet,
     SupplierViewSet,
+    UserViewSet,
 )
 
 
@@ -52,6 +53,7 @@ class TokenView(ObtainAuthToken):
 
 
 router = SimpleRouter()
+router.register("users", UserViewSet, basename="api-user")
 router.register("clients", ClientViewSet, basename="api-client")
 router.register("suppliers", SupplierViewSet, basename="api-supplier")
 router.register("projects", ProjectViewSet, basename="api-project")

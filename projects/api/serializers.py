@@ -17,6 +17,7 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
+from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
 
 SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
@@ -274,3 +275,24 @@ class NoteSerializer(serializers.ModelSerializer):
         model = Note
         fields = ["id", "project", "author", "body", "pinned", "mentions", "created_at"]
         read_only_fields = ["author", "created_at"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A colleague, as integrators need them to name reps on projects."""
+
+    full_name = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "email", "roles"]
+        read_only_fields = fields
+
+    def get_full_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+    def get_roles(self, user: User) -> list[str]:
+        # Read from the prefetched groups, so a page of users costs no query per user.
+        if user.is_superuser:
+            return list(Role.ALL)
+        return sorted(group.name for group in user.groups.all() if group.name in Role.ALL)

@@ -2,6 +2,8 @@
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework import status as http
@@ -103,6 +105,33 @@ class SupplierViewSet(ReadCreateUpdateViewSet):
         serializer.is_valid(raise_exception=True)
         supplier = supplier_update(supplier=supplier, by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(supplier).data)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+class UserFilter(filters.FilterSet):
+    role = filters.ChoiceFilter(
+        choices=[(role, role) for role in Role.ALL], field_name="groups__name", help_text="Only users in this group."
+    )
+    q = filters.CharFilter(method="search", help_text="Part of the user name or full name.")
+
+    class Meta:
+        model = User
+        fields = ["role", "q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
+        )
+
+
+class UserViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Active colleagues with their roles: the ids a project's reps and mentions refer to. Read-only."""
+
+    queryset = User.objects.filter(is_active=True).prefetch_related("groups").order_by("username")
+    serializer_class = s.UserSerializer
+    filterset_class = UserFilter
 
 
 # --- projects -----------------------------------------------------------------------------------
