@@ -97,7 +97,7 @@ class SalesOrder(models.Model):
         indexes = [models.Index(fields=["status"], name="so_status_idx")]
 
     def __str__(self) -> str:
-        return f"SO {self.number}"
+        return self.number
 
     def get_absolute_url(self) -> str:
         return reverse("sales-order-detail", args=[self.pk])
@@ -212,7 +212,7 @@ class PurchaseOrder(models.Model):
         indexes = [models.Index(fields=["status"], name="po_status_idx")]
 
     def __str__(self) -> str:
-        return f"PO {self.number}"
+        return self.number
 
     def get_absolute_url(self) -> str:
         return reverse("purchase-order-detail", args=[self.pk])

@@ -110,7 +110,7 @@ def test_a_po_item_of_another_po_is_refused(as_production, mug_order):
     body["items"][0]["purchase_order_item"] = stranger.pk
     response = as_production.post(f"/api/purchase-orders/{mug_order.po.pk}/backorders/", body, format="json")
     assert response.status_code == 400
-    assert response.json() == {"items[0].purchase_order_item": ["That item is not on PO PO-1001."]}
+    assert response.json() == {"items[0].purchase_order_item": ["That item is not on PO-1001."]}
 
 
 def test_a_po_ready_for_billing_cannot_be_flagged(as_production, mug_order):

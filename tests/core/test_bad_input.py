@@ -124,7 +124,7 @@ def test_backorder_on_an_item_of_another_po(mug_order, production_rep, next_week
     foreign = PurchaseOrderItemFactory()
     with pytest.raises(ValidationFailed) as refused:
         flag(mug_order, production_rep, BackorderRequest(foreign, 1, next_week, "Short"))
-    assert refused.value.errors == {"items[0].purchase_order_item": ["That item is not on PO PO-1001."]}
+    assert refused.value.errors == {"items[0].purchase_order_item": ["That item is not on PO-1001."]}
 
 
 def test_backorder_needs_a_flag_status(mug_order, production_rep, next_week):
