@@ -244,14 +244,14 @@ def _rows_html(rows: list[dict]) -> SafeString:
         remaining = "num remaining" if row["has_remaining"] else "num"
         html.append(
             f"<tr{void}>"
-            f'<td><a href="{e["url"]}">{e["number"]}</a></td>'
+            f'<td class="nowrap"><a href="{e["url"]}">{e["number"]}</a></td>'
             f'<td class="nowrap">{row["date"]:%Y-%m-%d}</td>'
             f'<td><span class="pill {e["status"]}">{e["status_label"]}</span></td>'
             f'<td><span class="pill {e["kind"]}">{e["kind_label"]}</span></td>'
-            f"<td>{e['client']}</td>"
-            f'<td><a href="{e["project_url"]}" title="{e["project_name"]}">{e["project"]}</a></td>'
-            f'<td><a href="{e["sales_order_url"]}">{e["sales_order"]}</a></td>'
-            f"<td>{e['order_rep']}</td>"
+            f'<td class="client">{e["client"]}</td>'
+            f'<td class="nowrap"><a href="{e["project_url"]}" title="{e["project_name"]}">{e["project"]}</a></td>'
+            f'<td class="nowrap"><a href="{e["sales_order_url"]}">{e["sales_order"]}</a></td>'
+            f'<td class="nowrap">{e["order_rep"]}</td>'
             f'<td class="num" data-col="subtotal">{e["subtotal"]}</td>'
             f'<td class="num" data-col="tax">{e["tax"]}</td>'
             f'<td class="num" data-col="total">{e["total"]}</td>'

@@ -132,17 +132,19 @@ class Command(BaseCommand):
         self._write_sign_ins(password, options["sign_ins_file"])
 
         # The console mail backend would print every demo notification and invoice email here, and
-        # eager Celery a line per task.
+        # eager Celery a line per task (and kombu a warning that no broker host was given).
         quiet_mail = settings.EMAIL_BACKEND.endswith("console.EmailBackend")
         mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-        task_log = logging.getLogger("celery.app.trace")
-        task_log_level = task_log.level
-        task_log.setLevel(logging.WARNING)
+        noisy = [logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")]
+        levels = [log.level for log in noisy]
+        for log in noisy:
+            log.setLevel(logging.ERROR)
         try:
             with mail if quiet_mail else contextlib.nullcontext():
                 self._load_story(users)
         finally:
-            task_log.setLevel(task_log_level)
+            for log, level in zip(noisy, levels, strict=True):
+                log.setLevel(level)
         if options["invoices"]:
             history = History(
                 users=users, rng=random.Random(options["seed"]), today=timezone.localdate(), stdout=self.stdout
