@@ -42,6 +42,21 @@ def _next_sequence_number() -> int:
     return sequence.last_value
 
 
+def invoice_line_for(*, invoice: Invoice, item: SalesOrderItem, quantity: int) -> InvoiceLine:
+    """Build (unsaved) the line that invoices `quantity` of an item, copying its description and prices."""
+    amount = line_amount(quantity, item.unit_price)
+    return InvoiceLine(
+        invoice=invoice,
+        sales_order_item=item,
+        description=item.description,
+        quantity=quantity,
+        unit_price=item.unit_price,
+        tax_rate=item.tax_rate,
+        amount=amount,
+        tax=line_tax(amount, item.tax_rate),
+    )
+
+
 def _checked_lines(*, items: dict[int, SalesOrderItem], lines: list[LineRequest], order: SalesOrder) -> list[tuple]:
     if not lines:
         raise ValidationFailed({"lines": ["An invoice needs at least one line."]})
@@ -127,19 +142,7 @@ def invoice_create(
     )
     invoice_lines = []
     for item, quantity in checked:
-        amount = line_amount(quantity, item.unit_price)
-        invoice_lines.append(
-            InvoiceLine(
-                invoice=invoice,
-                sales_order_item=item,
-                description=item.description,
-                quantity=quantity,
-                unit_price=item.unit_price,
-                tax_rate=item.tax_rate,
-                amount=amount,
-                tax=line_tax(amount, item.tax_rate),
-            )
-        )
+        invoice_lines.append(invoice_line_for(invoice=invoice, item=item, quantity=quantity))
         item.invoiced_quantity += quantity
     invoice.subtotal = sum((line.amount for line in invoice_lines), start=0)
     invoice.tax = sum((line.tax for line in invoice_lines), start=0)

@@ -28,6 +28,7 @@ from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
 from invoicing.services import (
     SEQUENCE_NAME,
     invoice_create,
+    invoice_line_for,
     invoice_number,
     invoice_send,
     invoice_status_change,
@@ -559,20 +560,7 @@ class History:
                 invoice.sales_order = sales_order
                 invoices.append(invoice)
                 for position, quantity in invoice_lines:
-                    item = order.items[position]
-                    amount = line_amount(quantity, item.unit_price)
-                    lines.append(
-                        InvoiceLine(
-                            invoice=invoice,
-                            sales_order_item=item,
-                            description=item.description,
-                            quantity=quantity,
-                            unit_price=item.unit_price,
-                            tax_rate=item.tax_rate,
-                            amount=amount,
-                            tax=line_tax(amount, item.tax_rate),
-                        )
-                    )
+                    lines.append(invoice_line_for(invoice=invoice, item=order.items[position], quantity=quantity))
         sequence.save(update_fields=["last_value"])
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(lines, batch_size=2000)
