@@ -52,10 +52,36 @@ class ReadCreateUpdateViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.Retrie
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
+class ServiceWrittenViewSet(ReadCreateUpdateViewSet):
+    """Create and change plain records through two services named by the subclass."""
+
+    # create_service(by=..., **fields); update_service(<instance_argument>=..., by=..., **fields)
+    create_service = None
+    update_service = None
+    instance_argument = ""
+
+    @transaction.atomic
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = type(self).create_service(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(instance).data, status=http.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def partial_update(self, request, pk=None):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        instance = type(self).update_service(
+            **{self.instance_argument: instance}, by=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(instance).data)
+
+
 # --- clients and suppliers ----------------------------------------------------------------------
 
 
-class ClientViewSet(ReadCreateUpdateViewSet):
+class ClientViewSet(ServiceWrittenViewSet):
     """Clients: everyone signed in reads them; Sales create and change them."""
 
     queryset = Client.objects.all()
@@ -65,23 +91,12 @@ class ClientViewSet(ReadCreateUpdateViewSet):
         "partial_update": Access(SALES, "change clients"),
     }
 
-    @transaction.atomic
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        client = client_create(by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(client).data, status=http.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, pk=None):
-        client = self.get_object()
-        serializer = self.get_serializer(client, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        client = client_update(client=client, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(client).data)
+    create_service = staticmethod(client_create)
+    update_service = staticmethod(client_update)
+    instance_argument = "client"
 
 
-class SupplierViewSet(ReadCreateUpdateViewSet):
+class SupplierViewSet(ServiceWrittenViewSet):
     """Suppliers: everyone signed in reads them; Sales and Production create and change them."""
 
     queryset = Supplier.objects.all()
@@ -91,20 +106,9 @@ class SupplierViewSet(ReadCreateUpdateViewSet):
         "partial_update": Access(SALES_OR_PRODUCTION, "change suppliers"),
     }
 
-    @transaction.atomic
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        supplier = supplier_create(by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(supplier).data, status=http.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, pk=None):
-        supplier = self.get_object()
-        serializer = self.get_serializer(supplier, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        supplier = supplier_update(supplier=supplier, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(supplier).data)
+    create_service = staticmethod(supplier_create)
+    update_service = staticmethod(supplier_update)
+    instance_argument = "supplier"
 
 
 # --- users --------------------------------------------------------------------------------------
