@@ -1,0 +1,113 @@
+"""The security tests' world: one project along the backorder story, and a user per group."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from backorders.models import Backorder
+from backorders.services import BackorderRequest, backorder_flag
+from invoicing.client_links import client_link_token
+from invoicing.models import Invoice
+from invoicing.services import invoice_create
+from notifications.models import Notification
+from projects.models import Client, Note, Project, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from tests.factories import (
+    ProjectFactory,
+    PurchaseOrderFactory,
+    PurchaseOrderItemFactory,
+    SalesOrderFactory,
+    SalesOrderItemFactory,
+    SupplierFactory,
+    UserFactory,
+)
+
+# The columns of the authorization matrix: signed out, one user per group, a user in no group, a superuser.
+SIGNED_OUT = "signed_out"
+GROUP_USERS = {"production": "Production", "sales": "Sales", "invoicing": "Invoicing", "managers": "Managers"}
+NO_ROLE = "no_role"
+SUPERUSER = "superuser"
+USER_KEYS = (SIGNED_OUT, *GROUP_USERS, NO_ROLE, SUPERUSER)
+
+
+@dataclass
+class World:
+    """Everything a URL of the desk can point at, reached through the services where there is one."""
+
+    users: dict[str, User]
+    tokens: dict[str, str]
+    client: Client
+    project: Project
+    order: SalesOrder
+    mugs: SalesOrderItem
+    setup: SalesOrderItem
+    po: PurchaseOrder
+    po_mugs: PurchaseOrderItem
+    backorder: Backorder
+    note: Note
+    invoice: Invoice
+    notification: Notification
+    client_token: str
+
+
+@pytest.fixture
+def world(db, settings) -> World:
+    # Factories hash a password per user; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {key: UserFactory(username=f"matrix.{key}", roles=[group]) for key, group in GROUP_USERS.items()}
+    users[NO_ROLE] = UserFactory(username="matrix.no_role", roles=[])
+    users[SUPERUSER] = UserFactory(username="matrix.superuser", is_superuser=True, is_staff=True)
+    tokens = {key: Token.objects.create(user=user).key for key, user in users.items()}
+
+    project = ProjectFactory(
+        name="Spring fair mugs",
+        order_rep=users["sales"],
+        production_rep=users["production"],
+        invoicing_rep=users["invoicing"],
+    )
+    order = SalesOrderFactory(project=project, status=SalesOrder.Status.IN_PRODUCTION)
+    mugs = SalesOrderItemFactory(
+        sales_order=order, description="11 oz mug, 2-colour print", quantity=500, unit_price=Decimal("4.25"), position=0
+    )
+    setup = SalesOrderItemFactory(
+        sales_order=order,
+        kind=SalesOrderItem.Kind.SERVICE,
+        description="Setup charge",
+        quantity=1,
+        unit_price=Decimal("65.00"),
+        position=1,
+    )
+    po = PurchaseOrderFactory(sales_order=order, supplier=SupplierFactory(), stage=PurchaseOrder.Stage.CONFIRMED)
+    po_mugs = PurchaseOrderItemFactory(purchase_order=po, sales_order_item=mugs, quantity=500)
+    PurchaseOrderItemFactory(purchase_order=po, sales_order_item=setup, quantity=1)
+
+    # The story: 200 mugs are short, the rest is invoiced now, the order waits in production for them.
+    flagged = backorder_flag(
+        purchase_order=po,
+        status=PurchaseOrder.Status.PROBLEM,
+        items=[BackorderRequest(po_mugs, 200, timezone.localdate() + timedelta(days=7), "Supplier short")],
+        note="@matrix.sales @matrix.invoicing 300 mugs and the setup charge can be invoiced now.",
+        by=users["production"],
+    )
+    invoice = invoice_create(sales_order=order, by=users["invoicing"])
+    order.refresh_from_db()
+    return World(
+        users=users,
+        tokens=tokens,
+        client=project.client,
+        project=project,
+        order=order,
+        mugs=mugs,
+        setup=setup,
+        po=po,
+        po_mugs=po_mugs,
+        backorder=flagged.backorders[0],
+        note=flagged.note,
+        invoice=invoice,
+        notification=Notification.objects.get(recipient=users["invoicing"], event_key=f"note:{flagged.note.pk}"),
+        client_token=client_link_token(invoice),
+    )

@@ -1,0 +1,520 @@
+"""Who may do what: every URL of the site and the API × every method it answers × every kind of user.
+
+The URLs are read from the URL configuration itself (the router's too), so a URL added without an
+entry in ROUTES fails `test_every_url_has_an_entry`, naming it. Each entry says who may use each
+method it answers; everyone else gets 403 (or, for someone else's notification, 404), and signed
+out a page sends to the sign-in page while the API answers 401. Methods an entry does not list must
+answer 405, or exactly what the listed method answers that user (a read page that ignores the method).
+
+Every request runs in a savepoint that is rolled back, so one user's void or resolve does not change
+what the next user finds.
+"""
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+
+import pytest
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
+
+METHODS = ("GET", "POST", "PATCH")
+
+# What a request may get back.
+OK = "ok"  # 2xx, a 3xx that is not a sign-in, or 400 / 409 for input or a state the user can see and fix
+SIGN_IN = "sign in"  # 302 to the sign-in page, carrying ?next=
+ADMIN_SIGN_IN = "admin sign in"  # 302 to the admin's sign-in page, carrying ?next=
+UNAUTHORIZED = "401"
+FORBIDDEN = "403"
+NOT_FOUND = "404"
+REFUSED_IN_PAGE = "409 in the page"  # the page shows the refusal next to its control
+NOT_ALLOWED = "405"
+
+PAGE, API = "page", "api"
+
+SIGNED_IN = frozenset({*GROUP_USERS, NO_ROLE, SUPERUSER})
+EVERYONE = frozenset(USER_KEYS)
+
+
+def roles(*groups: str) -> frozenset[str]:
+    """The users holding one of the groups; Managers and superusers hold them all."""
+    return frozenset(key for key, group in GROUP_USERS.items() if group in (*groups, "Managers")) | {SUPERUSER}
+
+
+OWNER = frozenset({"invoicing"})  # the world's notification is the invoicing rep's
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Who may use one method of a URL, with what (valid) input, and what everyone else signed in gets."""
+
+    who: frozenset[str]
+    data: Callable[[World], dict] | None = None
+    others: str = FORBIDDEN
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    methods: dict[str, Allow]
+    kwargs: Callable[[World], dict] = field(default=lambda world: {})
+
+
+def pk(name: str) -> Callable[[World], dict]:
+    return lambda world: {"pk": getattr(world, name).pk}
+
+
+def body(**values) -> Callable[[World], dict]:
+    return lambda world: values
+
+
+READ = Allow(SIGNED_IN)
+PUBLIC = Allow(EVERYONE)
+
+ROUTES: dict[str, Route] = {
+    # --- signing in and out, health ---------------------------------------------------------------
+    "login": Route(PAGE, {"GET": PUBLIC, "POST": Allow(EVERYONE, body(username="", password=""))}),
+    "logout": Route(PAGE, {"POST": PUBLIC}),
+    # Load balancers call it without credentials; it says ok or error per service, nothing else.
+    "healthz": Route(PAGE, {"GET": PUBLIC}),
+    # --- production and sales pages -------------------------------------------------------------
+    "desk": Route(PAGE, {"GET": READ}),
+    "project-list": Route(PAGE, {"GET": READ}),
+    "project-detail": Route(PAGE, {"GET": READ}, pk("project")),
+    "note-create": Route(
+        PAGE, {"POST": Allow(SIGNED_IN, body(body="Checked by the matrix.", pinned="on"))}, pk("project")
+    ),
+    "mention-suggestions": Route(PAGE, {"GET": READ}, pk("project")),
+    "note-pin": Route(PAGE, {"POST": Allow(SIGNED_IN, body(pinned="0"))}, pk("note")),
+    "sales-order-detail": Route(PAGE, {"GET": READ}, pk("order")),
+    # The status control only offers the moves open to the user; a move the table refuses the user
+    # (for their role or the order's status) is shown next to the control with 409, as in the API's 403.
+    "sales-order-status": Route(
+        PAGE, {"POST": Allow(roles("Sales"), body(status="shipped"), others=REFUSED_IN_PAGE)}, pk("order")
+    ),
+    "purchase-order-list": Route(PAGE, {"GET": READ}),
+    "purchase-order-detail": Route(PAGE, {"GET": READ}, pk("po")),
+    "purchase-order-stage": Route(PAGE, {"POST": Allow(roles("Production"), body(stage="shipped"))}, pk("po")),
+    "purchase-order-status": Route(PAGE, {"POST": Allow(roles("Production"), body(status="follow_up"))}, pk("po")),
+    "backorder-flag": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("po")),
+    "backorder-report": Route(PAGE, {"GET": READ}),
+    "backorder-resolve": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("backorder")),
+    "backorder-cancel": Route(
+        PAGE,
+        {"POST": Allow(roles("Production"), lambda world: {f"cancel-{world.backorder.pk}-reason": "Discontinued"})},
+        pk("backorder"),
+    ),
+    # --- invoicing pages ------------------------------------------------------------------------
+    "invoice-report": Route(PAGE, {"GET": Allow(roles("Invoicing"))}),
+    # The world's order waits in production, so the allowed roles see why nothing can be issued (409).
+    "invoice-create": Route(
+        PAGE,
+        {"GET": Allow(roles("Invoicing")), "POST": Allow(roles("Invoicing"))},
+        lambda world: {"sales_order_pk": world.order.pk},
+    ),
+    "invoice-detail": Route(PAGE, {"GET": READ}, pk("invoice")),
+    "invoice-pdf": Route(PAGE, {"GET": READ}, pk("invoice")),
+    "invoice-send": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
+    "invoice-status": Route(PAGE, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
+    "invoice-void": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
+    # The client's link: the signed token is the key (an invalid one is tested below).
+    "invoice-client-view": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
+    "invoice-client-pdf": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
+    # --- notifications ------------------------------------------------------------------------------
+    "notification-inbox": Route(PAGE, {"GET": READ}),
+    # Someone else's notification answers like a missing one.
+    "notification-read": Route(PAGE, {"POST": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
+    "notification-read-all": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
+    "notification-preferences": Route(PAGE, {"GET": READ, "POST": Allow(SIGNED_IN, body(email_enabled="on"))}),
+    # --- the API: open parts ----------------------------------------------------------------------
+    # The schema and its browser describe the contract (paths, fields, enums) and hold no data:
+    # test_the_open_api_schema_holds_no_data checks that nothing of the world appears in them.
+    "api-schema": Route(API, {"GET": PUBLIC}),
+    "api-docs": Route(API, {"GET": PUBLIC}),
+    # Empty: a wrong password would count against the account's sign-in lock.
+    "api-token": Route(API, {"POST": PUBLIC}),
+    # --- the API: everyone signed in reads, the roles write -----------------------------------------
+    "api-user-list": Route(API, {"GET": READ}),
+    "api-user-detail": Route(API, {"GET": READ}, lambda world: {"pk": world.users["sales"].pk}),
+    "api-client-list": Route(
+        API,
+        {
+            "GET": READ,
+            "POST": Allow(
+                roles("Sales"),
+                body(
+                    name="Matrix Client", billing_email="ap@matrix.example.com", billing_address="1 Way", terms_days=30
+                ),
+            ),
+        },
+    ),
+    "api-client-detail": Route(API, {"GET": READ, "PATCH": Allow(roles("Sales"), body(terms_days=45))}, pk("client")),
+    "api-supplier-list": Route(
+        API,
+        {"GET": READ, "POST": Allow(roles("Sales", "Production"), body(name="Matrix Supplier", email="s@x.example"))},
+    ),
+    "api-supplier-detail": Route(
+        API,
+        {"GET": READ, "PATCH": Allow(roles("Sales", "Production"), body(email="orders@x.example"))},
+        lambda world: {"pk": world.po.supplier_id},
+    ),
+    "api-project-list": Route(API, {"GET": READ, "POST": Allow(roles("Sales"))}),
+    "api-project-detail": Route(
+        API, {"GET": READ, "PATCH": Allow(roles("Sales"), body(name="Renamed"))}, pk("project")
+    ),
+    "api-sales-order-list": Route(API, {"GET": READ, "POST": Allow(roles("Sales"))}),
+    "api-sales-order-detail": Route(
+        API, {"GET": READ, "PATCH": Allow(roles("Sales"), body(in_hands_date="2031-05-01"))}, pk("order")
+    ),
+    # Production may move an order too, but not to shipped: 403 by the transition table.
+    "api-sales-order-status": Route(API, {"POST": Allow(roles("Sales"), body(status="shipped"))}, pk("order")),
+    "api-purchase-order-list": Route(API, {"GET": READ, "POST": Allow(roles("Sales", "Production"))}),
+    "api-purchase-order-detail": Route(API, {"GET": READ}, pk("po")),
+    "api-purchase-order-stage": Route(API, {"POST": Allow(roles("Production"), body(stage="shipped"))}, pk("po")),
+    "api-purchase-order-status": Route(API, {"POST": Allow(roles("Production"), body(status="follow_up"))}, pk("po")),
+    "api-purchase-order-backorders": Route(API, {"POST": Allow(roles("Production"))}, pk("po")),
+    "api-backorder-list": Route(API, {"GET": READ}),
+    "api-backorder-detail": Route(API, {"GET": READ}, pk("backorder")),
+    "api-backorder-resolve": Route(API, {"POST": Allow(roles("Production"))}, pk("backorder")),
+    "api-backorder-cancel": Route(
+        API, {"POST": Allow(roles("Production"), body(reason="Discontinued"))}, pk("backorder")
+    ),
+    "api-note-list": Route(
+        API,
+        {"GET": READ, "POST": Allow(SIGNED_IN, lambda world: {"project": world.project.pk, "body": "Checked."})},
+    ),
+    "api-note-detail": Route(API, {"GET": READ}, pk("note")),
+    "api-note-pin": Route(API, {"POST": Allow(SIGNED_IN)}, pk("note")),
+    "api-note-unpin": Route(API, {"POST": Allow(SIGNED_IN)}, pk("note")),
+    # The order waits in production: the roles that may issue get 409.
+    "api-invoice-list": Route(
+        API, {"GET": READ, "POST": Allow(roles("Invoicing"), lambda world: {"sales_order": world.order.pk})}
+    ),
+    "api-invoice-detail": Route(API, {"GET": READ}, pk("invoice")),
+    "api-invoice-pdf": Route(API, {"GET": READ}, pk("invoice")),
+    "api-invoice-send": Route(API, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
+    "api-invoice-status": Route(API, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
+    "api-invoice-void": Route(API, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
+    "api-invoice-report": Route(API, {"GET": Allow(roles("Invoicing"))}),
+    "api-notification-list": Route(API, {"GET": READ}),
+    "api-notification-read-all": Route(API, {"POST": Allow(SIGNED_IN)}),
+    "api-notification-detail": Route(API, {"GET": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
+    "api-notification-read": Route(API, {"POST": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
+}
+
+# Every view of the Django admin is wrapped in AdminSite.admin_view: staff only, others to its sign-in.
+ADMIN_NAMESPACE = "admin"
+ADMIN_OPEN = {"admin:login", "admin:logout"}
+FORMAT_SUFFIX = "(?P<format>"
+
+
+# --- discovering the URLs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    route: str  # the pattern as written, prefixes joined: "api/^clients/(?P<pk>[^/.]+)/$"
+    name: str | None  # namespaced: "admin:index"
+    namespace: str
+
+    @property
+    def key(self) -> str:
+        """The entry this URL needs; a format-suffix variant (a DefaultRouter's .json) answers like its base."""
+        return self.name or f"/{self.route}"
+
+    @property
+    def format_suffix(self) -> bool:
+        return FORMAT_SUFFIX in self.route
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> list[Found]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}".strip(":") if pattern.namespace else namespace
+            found += walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}".strip(":") if pattern.name else None
+            found.append(Found(route=prefix + str(pattern.pattern), name=name, namespace=namespace))
+    return found
+
+
+ALL_URLS = walk(get_resolver().url_patterns)
+SITE_URLS = [found for found in ALL_URLS if found.namespace != ADMIN_NAMESPACE]
+ADMIN_URLS = [found for found in ALL_URLS if found.namespace == ADMIN_NAMESPACE]
+
+
+def test_every_url_has_an_entry():
+    missing = [f"{found.key} (/{found.route})" for found in SITE_URLS if found.key not in ROUTES]
+    assert not missing, "URLs without an entry in ROUTES (say who may use them): " + ", ".join(missing)
+
+
+def test_every_entry_is_a_url():
+    known = {found.key for found in SITE_URLS}
+    assert not set(ROUTES) - known, f"entries for URLs that no longer exist: {sorted(set(ROUTES) - known)}"
+
+
+def test_the_admin_is_discovered_too():
+    # The admin's URLs come from its registrations; they are checked by rule in test_admin_is_staff_only.
+    assert {"admin:index", "admin:login", "admin:projects_client_changelist"} <= {found.name for found in ADMIN_URLS}
+
+
+# --- asking and judging ---------------------------------------------------------------------------
+
+
+@functools.cache
+def shared_client() -> Client:
+    """One client for every request: each new one loads the middleware again, WhiteNoise's file scan included."""
+    return Client()
+
+
+class Session:
+    """Send requests as each user: one sign-in per user and test, each request in a rolled-back savepoint."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.cookies: dict[str, str] = {}
+        self.client = shared_client()
+
+    def cookie(self, user: str) -> str:
+        if user not in self.cookies:
+            client = Client()
+            client.force_login(self.world.users[user])
+            self.cookies[user] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return self.cookies[user]
+
+    def send(self, user: str, method: str, url: str, *, kind: str, data: dict | None = None):
+        client = self.client
+        client.cookies = SimpleCookie()
+        headers = {}
+        if user != SIGNED_OUT:
+            if kind == API:
+                headers["HTTP_AUTHORIZATION"] = f"Token {self.world.tokens[user]}"
+            else:
+                # A sign-out in the request is rolled back with it, so the session is good for the next.
+                client.cookies[settings.SESSION_COOKIE_NAME] = self.cookie(user)
+        with transaction.atomic():
+            if method == "GET":
+                response = client.get(url, **headers)
+            elif kind == API:
+                response = client.generic(method, url, json.dumps(data or {}), "application/json", **headers)
+            elif method == "POST":
+                response = client.post(url, data or {}, **headers)
+            else:
+                response = client.generic(method, url, "", "application/x-www-form-urlencoded", **headers)
+            if response.streaming:
+                b"".join(response.streaming_content)
+            transaction.set_rollback(True)
+        return response
+
+
+def outcome(response) -> str:
+    """Name what came back, in the words of the table."""
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        location = response["Location"]
+        if location.startswith(reverse("login") + "?next="):
+            return SIGN_IN
+        if location.startswith(reverse("admin:login") + "?next="):
+            return ADMIN_SIGN_IN
+        return OK
+    if status == 409 and response.get("Content-Type", "").startswith("text/html"):
+        return REFUSED_IN_PAGE
+    if 200 <= status < 300 or status in (400, 409):
+        return OK
+    return str(status)
+
+
+def expected(route: Route, method: str, user: str) -> set[str]:
+    rule = route.methods.get(method)
+    if rule is None:
+        # A method the URL does not answer: 405, or whatever its own method answers this user.
+        primary = next(iter(route.methods))
+        return {NOT_ALLOWED} | expected(route, primary, user)
+    if user in rule.who:
+        # Allowed, though the world's state may refuse the move itself (an order not ready to invoice).
+        return {OK, REFUSED_IN_PAGE}
+    if user == SIGNED_OUT:
+        return {SIGN_IN if route.kind == PAGE else UNAUTHORIZED}
+    return {rule.others}
+
+
+def test_the_table_answers_like_the_domain_says():
+    # Spot checks of the table itself, in words.
+    assert expected(ROUTES["invoice-void"], "POST", "invoicing") == {FORBIDDEN}
+    assert expected(ROUTES["invoice-void"], "POST", SIGNED_OUT) == {SIGN_IN}
+    assert expected(ROUTES["api-invoice-void"], "POST", SIGNED_OUT) == {UNAUTHORIZED}
+    assert OK in expected(ROUTES["api-invoice-void"], "POST", "managers")
+    assert expected(ROUTES["backorder-resolve"], "GET", "sales") == {NOT_ALLOWED, FORBIDDEN}
+
+
+@pytest.mark.parametrize("found", SITE_URLS, ids=lambda found: found.key)
+def test_who_may_use_each_url(world, found):
+    route = ROUTES.get(found.key)
+    if route is None:
+        pytest.fail(f"{found.key} (/{found.route}) has no entry in ROUTES")
+    kwargs = route.kwargs(world)
+    url = reverse(found.name, kwargs={**kwargs, "format": "json"} if found.format_suffix else kwargs)
+    session = Session(world)
+    wrong = []
+    for method in METHODS:
+        rule = route.methods.get(method)
+        data = rule.data(world) if rule and rule.data else None
+        for user in USER_KEYS:
+            response = session.send(user, method, url, kind=route.kind, data=data)
+            got = outcome(response)
+            want = expected(route, method, user)
+            if got not in want:
+                wrong.append(f"{method} {url} as {user}: {response.status_code} ({got}), expected {' or '.join(want)}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- the client's link, the open API description, the health check --------------------------------
+
+
+@pytest.mark.parametrize("name", ["invoice-client-view", "invoice-client-pdf"])
+@pytest.mark.parametrize(
+    "token",
+    ["not-a-token", "eyJpZCI6MX0:1tAbCd:forged-signature", "", "..", "%00"],
+    ids=["garbage", "forged", "empty", "dots", "nul"],
+)
+def test_an_invalid_client_link_is_not_found(world, client, name, token):
+    if not token:
+        # An empty token does not even match the route.
+        assert client.get("/invoices/c//").status_code == 404
+        return
+    response = client.get(reverse(name, args=[token]))
+    assert response.status_code == 404
+    assert world.invoice.number not in response.content.decode(errors="replace")
+
+
+def test_a_tampered_client_link_is_not_found(world, client):
+    head, _, signature = world.client_token.rpartition(":")
+    tampered = f"{head}:{signature[::-1]}"
+    assert client.get(reverse("invoice-client-view", args=[tampered])).status_code == 404
+    assert client.get(reverse("invoice-client-view", args=[world.client_token])).status_code == 200
+
+
+def test_a_client_link_shows_its_invoice_and_nothing_else(world, client):
+    page = client.get(reverse("invoice-client-view", args=[world.client_token])).content.decode()
+    assert world.invoice.number in page
+    # No way into the desk from the client's page: no navigation, no project, no note, no PO.
+    links = {link.split('"')[0] for link in page.split('href="')[1:]}
+    assert all(link.startswith(("/static/", "/invoices/c/")) for link in links), links
+    for private in (world.project.number, world.po.number, world.note.body[:20], world.users["sales"].username):
+        assert private not in page
+
+
+def test_the_open_api_schema_holds_no_data(world, client):
+    schema = client.get(reverse("api-schema") + "?format=json")
+    docs = client.get(reverse("api-docs"))
+    assert schema.status_code == docs.status_code == 200
+    text = schema.content.decode() + docs.content.decode()
+    for private in (
+        world.client.name,
+        world.client.billing_email,
+        world.project.name,
+        world.mugs.description,
+        world.invoice.number,
+        world.note.body[:20],
+        *[user.username for user in world.users.values()],
+        *world.tokens.values(),
+    ):
+        assert private not in text
+
+
+def test_the_health_check_says_ok_or_error_and_nothing_else(db, client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    answer = response.json()
+    assert set(answer) == {"status", "database", "broker"}
+    assert answer["status"] == "ok" and answer["database"] == "ok"
+
+
+# --- CSRF -------------------------------------------------------------------------------------------
+
+
+def test_a_page_post_without_the_csrf_token_is_refused(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["production"])
+    response = client.post(reverse("note-create", args=[world.project.pk]), {"body": "Forged"})
+    assert response.status_code == 403
+    assert not world.project.notes.filter(body="Forged").exists()
+
+
+def test_an_api_post_with_the_session_cookie_but_no_csrf_token_is_refused(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["production"])
+    response = client.post(
+        reverse("api-note-list"), {"project": world.project.pk, "body": "Forged"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert not world.project.notes.filter(body="Forged").exists()
+
+
+# --- the Django admin ---------------------------------------------------------------------------------
+
+
+def admin_url(found: Found, world: World) -> str:
+    """A real address for an admin pattern: ids of the world's objects where the pattern takes one."""
+    if found.name == "admin:app_list":
+        return reverse("admin:app_list", kwargs={"app_label": "projects"})
+    if found.route.endswith("(?P<url>.*)$"):
+        return "/admin/no-such-page/"
+    model_ids = {
+        "auth/group": world.users["sales"].groups.first().pk,
+        "auth/user": world.users["sales"].pk,
+        "authtoken/tokenproxy": world.users["sales"].pk,
+        "projects/client": world.client.pk,
+        "projects/supplier": world.po.supplier_id,
+        "projects/project": world.project.pk,
+        "projects/salesorder": world.order.pk,
+        "projects/purchaseorder": world.po.pk,
+        "projects/note": world.note.pk,
+        "projects/activity": world.project.activities.first().pk,
+        "backorders/backorder": world.backorder.pk,
+        "invoicing/invoice": world.invoice.pk,
+        "invoicing/invoicenumbersequence": "invoice",
+        "notifications/notification": world.notification.pk,
+        "notifications/notificationpreference": 0,
+    }
+    route = found.route.removeprefix("admin/")
+    object_id = next((value for prefix, value in model_ids.items() if route.startswith(prefix + "/")), 1)
+    route = route.replace("<path:object_id>", str(object_id)).replace("<id>", str(object_id))
+    route = route.replace("<path:content_type_id>", str(ContentType.objects.get_for_model(world.project).pk))
+    return "/admin/" + route
+
+
+# To the admin, every desk user is alike: not staff. The most trusted of them stands for all.
+ADMIN_USERS = (SIGNED_OUT, "managers", SUPERUSER)
+
+
+@pytest.mark.parametrize("found", ADMIN_URLS, ids=lambda found: found.name or found.route)
+def test_admin_is_staff_only(world, found):
+    url = admin_url(found, world)
+    session = Session(world)
+    wrong = []
+    for method in ("GET", "POST"):
+        for user in ADMIN_USERS:
+            if user == SUPERUSER and method == "POST":
+                continue  # the admin's own forms; staff use them knowingly
+            response = session.send(user, method, url, kind=PAGE)
+            got = outcome(response)
+            if found.name in ADMIN_OPEN:
+                want = {OK, NOT_ALLOWED}
+            elif user == SUPERUSER:
+                # Staff get in; the admin still refuses to add or delete what only the services write
+                # (403), autocomplete wants its query (403) and an unknown admin page is not found.
+                want = {OK, FORBIDDEN, NOT_FOUND}
+            else:
+                want = {ADMIN_SIGN_IN}
+            if got not in want:
+                wrong.append(f"{method} {url} as {user}: {response.status_code} ({got}), expected {' or '.join(want)}")
+    assert not wrong, "\n".join(wrong)
