@@ -44,7 +44,7 @@ def test_a_po_item_from_another_order_is_refused(as_sales):
     )
     assert response.status_code == 400
     assert response.json() == {
-        "items[0].sales_order_item": [f"Item {stranger.pk} is not on SO {item.sales_order.number}."]
+        "items[0].sales_order_item": [f"Item {stranger.pk} is not on {item.sales_order.number}."]
     }
     assert not PurchaseOrder.objects.exists()
 
