@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, Tru
 from django.db.models.lookups import In
 
 from invoicing.models import Invoice
-from projects.models import Client, SalesOrderItem
+from projects.models import MONEY, Client, SalesOrderItem
 from projects.money import cents
 from projects.selectors import MONEY_FIELD
 
@@ -171,6 +171,9 @@ SORTS = {
     "total": ("total", Decimal),
 }
 DEFAULT_SORT = "-date"
+# The largest values a cursor may compare: a money column's range, and a 64-bit integer's.
+CURSOR_MONEY_LIMIT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+CURSOR_INT_LIMIT = 2**63
 
 
 def parse_sort(value: str | None) -> str:
@@ -197,9 +200,21 @@ class Cursor:
         key_text, _, sequence_text = text.rpartition("~")
         _column, parse = SORTS[sort.lstrip("-")]
         try:
-            return cls(key=parse(key_text), sequence_number=int(sequence_text))
+            cursor = cls(key=parse(key_text), sequence_number=int(sequence_text))
         except (ValueError, InvalidOperation):
             return None
+        return cursor if cursor._comparable() else None
+
+    def _comparable(self) -> bool:
+        """Whether the database can compare the key: a hand-edited URL may hold NUL, NaN or huge numbers."""
+        key = self.key
+        if isinstance(key, str) and "\x00" in key:
+            return False  # PostgreSQL refuses NUL in text
+        if isinstance(key, Decimal) and not (key.is_finite() and abs(key) < CURSOR_MONEY_LIMIT):
+            return False
+        if isinstance(key, int) and abs(key) >= CURSOR_INT_LIMIT:
+            return False
+        return abs(self.sequence_number) < CURSOR_INT_LIMIT
 
 
 @dataclass

@@ -68,14 +68,16 @@ def backorder_report(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
-    rows = backorder_report_page(filters, today=today, page=page)
     totals = backorder_report_totals(filters, today=today)
+    pages = max(1, -(-totals["count"] // PAGE_SIZE))
+    # A page past the last (a hand-edited URL) shows the last: a huge one would overflow the query's offset.
+    page = min(page, pages)
+    rows = backorder_report_page(filters, today=today, page=page)
     po_url, project_url = _url_pattern("purchase-order-detail"), _url_pattern("project-detail")
     for row in rows:
         row["purchase_order_url"] = po_url.format(row["purchase_order_id"])
         row["project_url"] = project_url.format(row["project_id"])
         row["value_text"] = f"{row['value']:,.2f}"
-    pages = max(1, -(-totals["count"] // PAGE_SIZE))
     context.update(
         rows=rows,
         totals={**totals, "value_text": f"{totals['value']:,.2f}"},
