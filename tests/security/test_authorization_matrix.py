@@ -23,6 +23,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from invoicing.services import invoice_void
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
 METHODS = ("GET", "POST", "PATCH")
@@ -307,6 +308,8 @@ class Session:
                 response = client.generic(method, url, json.dumps(data or {}), "application/json", **headers)
             elif method == "POST":
                 response = client.post(url, data or {}, **headers)
+            elif method in ("HEAD", "OPTIONS"):
+                response = client.generic(method, url, **headers)
             else:
                 response = client.generic(method, url, "", "application/x-www-form-urlencoded", **headers)
             if response.streaming:
@@ -410,6 +413,48 @@ def test_a_client_link_shows_its_invoice_and_nothing_else(world, client):
     assert all(link.startswith(("/static/", "/invoices/c/")) for link in links), links
     for private in (world.project.number, world.po.number, world.note.body[:20], world.users["sales"].username):
         assert private not in page
+
+
+def test_an_expired_client_link_is_not_found(world, client, settings):
+    settings.CLIENT_LINK_MAX_AGE_DAYS = -1  # every link is older than that
+    assert client.get(reverse("invoice-client-view", args=[world.client_token])).status_code == 404
+    assert client.get(reverse("invoice-client-pdf", args=[world.client_token])).status_code == 404
+
+
+def test_a_void_invoice_link_is_not_found(world, client):
+    invoice_void(invoice=world.invoice, reason="Issued twice", by=world.users["managers"])
+    assert client.get(reverse("invoice-client-view", args=[world.client_token])).status_code == 404
+    assert client.get(reverse("invoice-client-pdf", args=[world.client_token])).status_code == 404
+
+
+def private(found: Found) -> bool:
+    route = ROUTES.get(found.key)
+    return route is not None and not any(SIGNED_OUT in rule.who for rule in route.methods.values())
+
+
+@pytest.mark.parametrize("found", [found for found in SITE_URLS if private(found)], ids=lambda found: found.key)
+def test_signed_out_no_other_method_reads_anything_either(world, found):
+    route = ROUTES[found.key]
+    url = reverse(found.name, kwargs=route.kwargs(world))
+    session = Session(world)
+    for method in ("HEAD", "OPTIONS", "PUT", "DELETE"):
+        response = session.send(SIGNED_OUT, method, url, kind=route.kind)
+        want = SIGN_IN if route.kind == PAGE else UNAUTHORIZED
+        assert outcome(response) == want, (method, url, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "found",
+    [found for found in SITE_URLS if found.key.startswith("api-") and found.key in ROUTES],
+    ids=lambda found: found.key,
+)
+def test_nothing_is_replaced_or_deleted_through_the_api(world, found):
+    route = ROUTES[found.key]
+    url = reverse(found.name, kwargs=route.kwargs(world))
+    session = Session(world)
+    for method in ("PUT", "DELETE"):
+        response = session.send(SUPERUSER, method, url, kind=API, data={})
+        assert response.status_code == 405, (method, url, response.status_code)
 
 
 def test_the_open_api_schema_holds_no_data(world, client):
