@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.urls import reverse
 
 from notifications.models import Notification
@@ -557,14 +557,15 @@ def resolve_mentions(body: str, field: str = "body") -> list[User]:
     names = mentioned_usernames(body)
     if not names:
         return []
-    users = {user.username.lower(): user for user in User.objects.filter(is_active=True, username__in=names)}
+    # One case-insensitive look, since people type names as they like; an exact spelling wins.
+    users: dict[str, User] = {}
+    matches = User.objects.annotate(username_lower=Lower("username")).filter(
+        is_active=True, username_lower__in={name.lower() for name in names}
+    )
+    for user in matches:
+        if user.username_lower not in users or user.username in names:
+            users[user.username_lower] = user
     missing = {name.lower() for name in names} - users.keys()
-    if missing:
-        # A case-insensitive second look, since people type names as they like.
-        for user in User.objects.filter(is_active=True).only("username"):
-            if user.username.lower() in missing:
-                users[user.username.lower()] = user
-        missing -= users.keys()
     if missing:
         unknown = ", ".join(f"@{name}" for name in names if name.lower() in missing)
         raise ValidationFailed({field: [f"No active user is called {unknown}."]})
