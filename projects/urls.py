@@ -1,9 +1,11 @@
 from django.urls import path
 
 from projects.views import desk, notes, projects, purchase_orders, sales_orders
+from projects.views.search import search_view
 
 urlpatterns = [
     path("", desk.desk, name="desk"),
+    path("search/", search_view, name="search"),
     path("projects/", projects.project_list, name="project-list"),
     path("projects/<int:pk>/", projects.project_detail, name="project-detail"),
     path("projects/<int:pk>/notes/", notes.note_create_view, name="note-create"),

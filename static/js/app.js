@@ -10,4 +10,22 @@
       event.preventDefault();
     }
   });
+
+  // The Menu button folds the navigation away on narrow screens (the CSS reads aria-expanded).
+  var menuButton = document.querySelector(".menu-button[aria-controls]");
+  if (menuButton) {
+    var menu = document.getElementById(menuButton.getAttribute("aria-controls"));
+    var setOpen = function (open) {
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    menuButton.addEventListener("click", function () {
+      setOpen(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+    // Escape closes the open menu and hands the focus back to its button.
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || menuButton.getAttribute("aria-expanded") !== "true") return;
+      setOpen(false);
+      if (menu && menu.contains(document.activeElement)) menuButton.focus();
+    });
+  }
 })();

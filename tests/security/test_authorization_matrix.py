@@ -87,6 +87,8 @@ ROUTES: dict[str, Route] = {
     "healthz": Route(PAGE, {"GET": PUBLIC}),
     # --- production and sales pages -------------------------------------------------------------
     "desk": Route(PAGE, {"GET": READ}),
+    # The header's search box: everyone signed in may read everything it finds.
+    "search": Route(PAGE, {"GET": READ}),
     "project-list": Route(PAGE, {"GET": READ}),
     "project-detail": Route(PAGE, {"GET": READ}, pk("project")),
     "note-create": Route(

@@ -1,0 +1,231 @@
+"""The search box in the header: an exact number opens its page, anything else lists what matches."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from backorders.services import BackorderRequest, backorder_flag
+from invoicing.models import Invoice
+from invoicing.services import invoice_create
+from projects.models import Client, PurchaseOrder
+from projects.selectors import SEARCH_LIMIT
+from tests.factories import (
+    ClientFactory,
+    ProjectFactory,
+    PurchaseOrderFactory,
+    SalesOrderFactory,
+    SalesOrderItemFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page pays 4 queries before its own (see test_query_counts.py).
+PAGE_BASE = 4
+
+
+@pytest.fixture
+def invoiced_mug_order(mug_order, production_rep, invoicing_rep):
+    """P-1001 for Acme Promotions: SO-1001 partly invoiced on INV-000001, 200 mugs (850.00) still to invoice."""
+    Client.objects.filter(pk=mug_order.order.project.client_id).update(name="Acme Promotions")
+    backorder_flag(
+        purchase_order=mug_order.po,
+        status=PurchaseOrder.Status.PROBLEM,
+        items=[BackorderRequest(mug_order.po_mugs, 200, timezone.localdate() + timedelta(days=7), "Supplier short")],
+        note="@sam @ivy 300 mugs and the setup charge can be invoiced now.",
+        by=production_rep,
+    )
+    invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
+    assert invoice.number == "INV-000001"
+    return mug_order.refresh(), invoice
+
+
+def search(client, query: str):
+    return client.get(reverse("search"), {"q": query})
+
+
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [
+        ("P-1001", "project"),
+        ("p-1001", "project"),
+        ("so-1001", "sales_order"),
+        ("SO-1001", "sales_order"),
+        ("PO-1001", "purchase_order"),
+        ("po-1001", "purchase_order"),
+        ("INV-000001", "invoice"),
+        ("inv-000001", "invoice"),
+        ("  SO-1001  ", "sales_order"),
+    ],
+)
+def test_an_exact_number_opens_its_page(query, page, signed_in, invoiced_mug_order, sales_rep):
+    mug_order, invoice = invoiced_mug_order
+    pages = {
+        "project": mug_order.order.project.get_absolute_url(),
+        "sales_order": mug_order.order.get_absolute_url(),
+        "purchase_order": mug_order.po.get_absolute_url(),
+        "invoice": invoice.get_absolute_url(),
+    }
+    response = search(signed_in(sales_rep), query)
+    assert response.status_code == 302
+    assert response["Location"] == pages[page]
+
+
+def test_a_client_name_lists_every_kind_with_counts_links_and_remaining_amounts(
+    signed_in, invoiced_mug_order, invoicing_rep
+):
+    mug_order, invoice = invoiced_mug_order
+    response = search(signed_in(invoicing_rep), "acme")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Search results for “acme”" in page
+    assert 'value="acme"' in page  # the box keeps what was typed
+    assert re.search(r"Projects <span class=\"muted\">\(1\)</span>", page)
+    assert re.search(r"Sales orders <span class=\"muted\">\(1\)</span>", page)
+    assert re.search(r"Purchase orders <span class=\"muted\">\(1\)</span>", page)
+    assert re.search(r"Invoices <span class=\"muted\">\(1\)</span>", page)
+    assert f'href="{mug_order.order.project.get_absolute_url()}">P-1001</a>' in page
+    assert f'href="{mug_order.order.get_absolute_url()}">SO-1001</a>' in page
+    assert f'href="{mug_order.po.get_absolute_url()}">PO-1001</a>' in page
+    assert f'href="{invoice.get_absolute_url()}">INV-000001</a>' in page
+    # 200 mugs at 4.25 are still to invoice: on the order, and beside its PO and its invoice.
+    assert re.search(r'data-testid="so-remaining">850.00<', page)
+    assert re.search(r'data-testid="po-remaining">850.00<', page)
+    assert re.search(r'data-testid="invoice-remaining">850.00<', page)
+    assert "Partially invoiced" in page
+
+
+def test_a_project_name_or_part_of_a_number_lists_matches(signed_in, invoiced_mug_order, production_rep):
+    client = signed_in(production_rep)
+    by_name = search(client, "spring fair").content.decode()
+    assert "SO-1001" in by_name and "PO-1001" in by_name and "INV-000001" in by_name
+    by_part = search(client, "1001").content.decode()
+    assert 'data-testid="search-sales-orders"' in by_part
+    assert 'data-testid="search-purchase-orders"' in by_part
+
+
+def test_a_supplier_name_finds_its_purchase_orders(signed_in, mug_order, sales_rep):
+    mug_order.po.supplier.name = "Mugs Unlimited"
+    mug_order.po.supplier.save()
+    page = search(signed_in(sales_rep), "mugs unlimited").content.decode()
+    assert re.search(r"Purchase orders <span class=\"muted\">\(1\)</span>", page)
+    assert 'data-testid="search-sales-orders"' not in page
+
+
+def test_numbers_that_start_with_the_query_come_first(signed_in, sales_rep):
+    ProjectFactory(number="P-9100", name="Caps for team 77")
+    ProjectFactory(number="P-7700", name="Pens")
+    page = search(signed_in(sales_rep), "77").content.decode()
+    assert page.index("P-7700") < page.index("P-9100")
+
+
+def test_a_query_that_matches_nothing_says_so_and_keeps_the_text(signed_in, invoiced_mug_order, sales_rep):
+    response = search(signed_in(sales_rep), "Zebra stripes")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Nothing matches “Zebra stripes”: no project, sales order, purchase order or invoice has it in its "
+        "number, project name or client name." in page
+    )
+    assert 'name="q" value="Zebra stripes"' in page
+    assert 'data-testid="search-projects"' not in page
+
+
+def test_html_in_the_query_is_shown_escaped(signed_in, db, sales_rep):
+    response = search(signed_in(sales_rep), '<script>alert("x")</script>')
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_an_empty_query_asks_for_something_to_find(signed_in, db, sales_rep):
+    response = search(signed_in(sales_rep), "   ")
+    assert response.status_code == 200
+    assert "Type a project, sales order, purchase order or invoice number" in response.content.decode()
+
+
+def test_a_too_long_query_is_refused_naming_the_field(signed_in, db, sales_rep):
+    response = search(signed_in(sales_rep), "x" * 101)
+    assert response.status_code == 400
+    assert "Search: Ensure this value has at most 100 characters (it has 101)." in response.content.decode()
+
+
+def test_a_nul_in_the_query_is_refused_naming_the_field(signed_in, db, sales_rep):
+    response = search(signed_in(sales_rep), "SO-\x001001")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Search: Null characters are not allowed." in page
+    assert "\x00" not in page
+
+
+def test_signed_out_is_sent_to_sign_in(client, mug_order):
+    response = client.get(reverse("search"), {"q": "SO-1001"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=/search/")
+
+
+def test_every_page_has_the_labelled_search_box(signed_in, mug_order, sales_rep):
+    page = signed_in(sales_rep).get(reverse("desk")).content.decode()
+    assert '<label for="site-search" class="visually-hidden">Search projects, orders and invoices</label>' in page
+    box = re.search(r'<input type="search" id="site-search" name="q"[^>]*>', page)
+    assert box and f'action="{reverse("search")}"' in page
+
+
+def test_results_are_bounded_per_group(signed_in, sales_rep):
+    client_row = ClientFactory(name="Bounded Client")
+    for _ in range(SEARCH_LIMIT + 5):
+        SalesOrderFactory(project__client=client_row)
+    page = search(signed_in(sales_rep), "Bounded").content.decode()
+    assert len(re.findall(r'data-testid="so-remaining"', page)) == SEARCH_LIMIT
+    assert f'Sales orders <span class="muted">({SEARCH_LIMIT + 5})</span>' in page
+    assert f"Showing the first {SEARCH_LIMIT}; 5 more match." in page
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_search_costs_the_same_for_5_or_50_matches_of_each_kind(
+    rows, signed_in, sales_rep, settings, django_assert_num_queries
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    reps = {
+        "order_rep": UserFactory(roles=["Sales"]),
+        "production_rep": UserFactory(roles=["Production"]),
+        "invoicing_rep": UserFactory(roles=["Invoicing"]),
+    }
+    acme = ClientFactory(name="Acme Promotions")
+    today = timezone.localdate()
+    for index in range(rows):
+        project = ProjectFactory(client=acme, **reps)
+        order = SalesOrderFactory(project=project)
+        SalesOrderItemFactory(sales_order=order, quantity=10, unit_price=Decimal("3.00"))
+        SalesOrderItemFactory(sales_order=order, quantity=2, unit_price=Decimal("5.00"))
+        PurchaseOrderFactory(sales_order=order)
+        Invoice.objects.create(
+            number=f"INV-T{index:05d}",
+            sequence_number=900_000 + index,
+            sales_order=order,
+            date=today,
+            due_date=today,
+            kind=Invoice.Kind.PARTIAL,
+            subtotal=Decimal("6.00"),
+            tax=Decimal("0.00"),
+            total=Decimal("6.00"),
+            issued_by=reps["invoicing_rep"],
+        )
+    client = signed_in(sales_rep)
+    # The exact-number lookup (one union over the four kinds), then per kind a count and its first rows
+    # with everything they show joined or annotated in (the SOs' and the POs' and invoices' orders' figures).
+    with django_assert_num_queries(PAGE_BASE + 1 + 4 * 2):
+        response = search(client, "acme")
+    assert response.status_code == 200
+    page = response.content.decode()
+    shown = min(rows, SEARCH_LIMIT)
+    projects = page.split('data-testid="search-projects"')[1].split("</section>")[0]
+    assert len(re.findall(r'href="/projects/\d+/">P-', projects)) == shown
+    assert len(re.findall(r'data-testid="so-remaining">40.00<', page)) == shown
+    assert len(re.findall(r'data-testid="po-remaining">40.00<', page)) == shown
+    assert len(re.findall(r'data-testid="invoice-remaining">40.00<', page)) == shown
