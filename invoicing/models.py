@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from projects.models import MONEY
+from projects.models import MONEY, EmailState
 
 
 class InvoiceNumberSequence(models.Model):
@@ -33,11 +33,8 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
-class InvoiceEmailState(models.TextChoices):
-    NOT_REQUESTED = "not_requested", "Not requested"
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
+# An invoice's email to the client goes through the same states as a PO's to the supplier.
+InvoiceEmailState = EmailState
 
 
 @dataclass(frozen=True)

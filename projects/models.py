@@ -14,10 +14,21 @@ MAX_QUANTITY = 10_000_000
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+class NumberSequence(models.Model):
+    """One row per number series (P-, SO-, PO-); locking it while a number is taken keeps numbers distinct."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_value}"
+
+
 class Client(models.Model):
     name = models.CharField(max_length=200, unique=True)
     billing_email = models.EmailField()
-    billing_address = models.TextField(blank=True)
+    billing_address = models.TextField(max_length=1000, blank=True)
+    tax_id = models.CharField("tax id", max_length=50, blank=True, help_text="VAT, GST or EIN number, if any")
     terms_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
 
     class Meta:
@@ -30,7 +41,8 @@ class Client(models.Model):
 
 class Supplier(models.Model):
     name = models.CharField(max_length=200, unique=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, help_text="Purchase orders are emailed here")
+    phone = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -88,6 +100,9 @@ class SalesOrder(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sales_orders")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.NEW)
     in_hands_date = models.DateField(null=True, blank=True)
+    ship_to = models.TextField(
+        max_length=1000, blank=True, help_text="Where the goods go; left blank, the client's billing address"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,6 +143,10 @@ class SalesOrderItem(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRODUCT)
     description = models.CharField(max_length=300)
+    # Who makes or decorates it; "Create purchase orders" groups the items by it.
+    supplier = models.ForeignKey(
+        "Supplier", on_delete=models.PROTECT, related_name="sales_order_items", null=True, blank=True
+    )
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])
@@ -186,10 +205,17 @@ class PurchaseOrderStatus(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow Up"
 
 
+class EmailState(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+
+
 class PurchaseOrder(models.Model):
     Stage = PurchaseOrderStage
-
     Status = PurchaseOrderStatus
+    EmailState = EmailState
 
     number = models.CharField(max_length=20, unique=True)
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="purchase_orders")
@@ -200,6 +226,14 @@ class PurchaseOrder(models.Model):
     )
     stage = models.CharField(max_length=32, choices=Stage.choices, default=Stage.CREATED)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NONE)
+    expected_date = models.DateField(null=True, blank=True, help_text="When the supplier should ship")
+    ship_to = models.TextField(max_length=1000, blank=True)
+    # Delivery of the PO to the supplier, claimed like an invoice email's so it leaves once.
+    email_state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.NOT_REQUESTED)
+    email_requested_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_to = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -208,6 +242,7 @@ class PurchaseOrder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=PurchaseOrderStage.values), name="po_stage_valid"),
             models.CheckConstraint(condition=Q(status__in=PurchaseOrderStatus.values), name="po_status_valid"),
+            models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="po_email_state_valid"),
         ]
         indexes = [models.Index(fields=["status"], name="po_status_idx")]
 

@@ -21,6 +21,7 @@ from projects.models import (
     Activity,
     Client,
     Note,
+    NumberSequence,
     Project,
     PurchaseOrder,
     PurchaseOrderItem,
@@ -75,8 +76,8 @@ def _require_role(by: User | None, *roles: str, action: str) -> None:
         raise RoleRequired(f"Only {' or '.join(roles)} may {action}.")
 
 
-def _next_number(model, prefix: str, start: int = 1001) -> str:
-    """Return the next free number like SO-1001 (unique constraints catch the rare race)."""
+def _highest_number(model, prefix: str) -> int:
+    """Return the highest number in use with this prefix, 0 when none (rows written before the sequence)."""
     # Longest first, then highest: as text, P-9999 sorts after P-10000.
     last = (
         model.objects.filter(number__startswith=prefix)
@@ -85,9 +86,22 @@ def _next_number(model, prefix: str, start: int = 1001) -> str:
         .values_list("number", flat=True)
         .first()
     )
-    if last and last[len(prefix) :].isdigit():
-        return f"{prefix}{int(last[len(prefix) :]) + 1}"
-    return f"{prefix}{start}"
+    return int(last[len(prefix) :]) if last and last[len(prefix) :].isdigit() else 0
+
+
+def _next_number(model, prefix: str, start: int = 1001) -> str:
+    """Take the next free number like SO-1001 from its locked sequence row; call inside the creating transaction."""
+    # The row lock makes concurrent creates wait for each other instead of racing to the same number.
+    sequence, _ = NumberSequence.objects.select_for_update().get_or_create(
+        name=prefix, defaults={"last_value": max(_highest_number(model, prefix), start - 1)}
+    )
+    value = sequence.last_value + 1
+    # A number given by hand (the API and the demo may name one) is skipped, never reused.
+    while model.objects.filter(number=f"{prefix}{value}").exists():
+        value += 1
+    sequence.last_value = value
+    sequence.save(update_fields=["last_value"])
+    return f"{prefix}{value}"
 
 
 # --- clients, suppliers, projects ---------------------------------------------------------------
@@ -131,6 +145,7 @@ def supplier_update(*, supplier: Supplier, by: User | None, **fields) -> Supplie
     return supplier
 
 
+@transaction.atomic
 def project_create(
     *,
     name: str,
@@ -198,13 +213,21 @@ class ItemRequest:
     kind: str = SalesOrderItem.Kind.PRODUCT
     unit_cost: Decimal = Decimal("0.00")
     tax_rate: Decimal = Decimal("0.00")
+    supplier: Supplier | None = None
+    # The item it changes, on the sales-order page; None for a new item.
+    id: int | None = None
 
 
-def _validate_item_requests(items: list[ItemRequest], field: str = "items") -> None:
+CENT = Decimal("0.01")
+
+
+def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, require_supplier: bool = False) -> None:
     if not items:
         raise ValidationFailed({field: ["A sales order needs at least one item."]})
     for index, item in enumerate(items):
         prefix = f"{field}[{index}]"
+        if require_supplier and item.supplier is None:
+            raise ValidationFailed({f"{prefix}.supplier": ["Choose the supplier who makes or provides this item."]})
         if not isinstance(item.quantity, int) or isinstance(item.quantity, bool):
             raise ValidationFailed({f"{prefix}.quantity": ["Quantity must be a whole number."]})
         if not 1 <= item.quantity <= MAX_QUANTITY:
@@ -215,6 +238,8 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items") -> N
             value = getattr(item, money_field)
             if value < 0:
                 raise ValidationFailed({f"{prefix}.{money_field}": ["Must not be negative."]})
+            if value != value.quantize(CENT):
+                raise ValidationFailed({f"{prefix}.{money_field}": ["Use at most two decimal places."]})
         if not Decimal("0") <= item.tax_rate <= Decimal("100"):
             raise ValidationFailed({f"{prefix}.tax_rate": ["Tax rate must be a percent from 0 to 100."]})
         if item.kind not in SalesOrderItem.Kind.values:
@@ -230,6 +255,20 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items") -> N
         raise ValidationFailed({field: [f"The order's total with tax must not exceed {MAX_ORDER_TOTAL:,}."]})
 
 
+def _item_row(order: SalesOrder, position: int, item: ItemRequest) -> SalesOrderItem:
+    return SalesOrderItem(
+        sales_order=order,
+        position=position,
+        kind=item.kind,
+        description=item.description.strip(),
+        supplier=item.supplier,
+        quantity=item.quantity,
+        unit_price=item.unit_price,
+        unit_cost=item.unit_cost,
+        tax_rate=item.tax_rate,
+    )
+
+
 @transaction.atomic
 def sales_order_create(
     *,
@@ -237,29 +276,37 @@ def sales_order_create(
     items: list[ItemRequest],
     by: User | None,
     in_hands_date: date | None = None,
+    ship_to: str = "",
     number: str = "",
+    require_supplier: bool = False,
 ) -> SalesOrder:
     """Write a new sales order with its items."""
     _require_role(by, Role.SALES, action="create sales orders")
-    _validate_item_requests(items)
+    _validate_item_requests(items, require_supplier=require_supplier)
+    _validate_ship_to(ship_to)
     order = SalesOrder.objects.create(
-        number=number or _next_number(SalesOrder, "SO-"), project=project, in_hands_date=in_hands_date
+        number=number or _next_number(SalesOrder, "SO-"),
+        project=project,
+        in_hands_date=in_hands_date,
+        ship_to=ship_to.strip(),
     )
-    SalesOrderItem.objects.bulk_create(
-        SalesOrderItem(
-            sales_order=order,
-            position=position,
-            kind=item.kind,
-            description=item.description.strip(),
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-            unit_cost=item.unit_cost,
-            tax_rate=item.tax_rate,
-        )
-        for position, item in enumerate(items)
-    )
+    SalesOrderItem.objects.bulk_create(_item_row(order, position, item) for position, item in enumerate(items))
     activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_status_display())
     return order
+
+
+def _validate_ship_to(ship_to: str) -> None:
+    if len(ship_to) > 1000:
+        raise ValidationFailed({"ship_to": [f"Ship-to may hold at most 1000 characters; this has {len(ship_to)}."]})
+
+
+def _items_fixed_reason(order: SalesOrder) -> str:
+    """Say why none of an order's items may change any more (rule 6), or '' while they may."""
+    if order.invoices.exists():
+        return f"Sales order {order.number} has an invoice: its items, quantities and prices can no longer change."
+    if order.status in (SOStatus.INVOICED, SOStatus.CLOSED):
+        return f"Sales order {order.number} is {order.get_status_display()}: its items can no longer change."
+    return ""
 
 
 @transaction.atomic
@@ -277,20 +324,102 @@ def sales_order_update(
         order.in_hands_date = in_hands_date
         order.save(update_fields=["in_hands_date", "updated_at"])
     if items is not None:
-        if order.invoices.exists():
-            raise TransitionNotAllowed(
-                f"Sales order {order.number} has an invoice: its items, quantities and prices can no longer change."
-            )
+        if reason := _items_fixed_reason(order):
+            raise TransitionNotAllowed(reason)
         if PurchaseOrderItem.objects.filter(sales_order_item__sales_order=order).exists():
             raise TransitionNotAllowed(
                 f"Sales order {order.number} has purchase orders: change its items on the purchase orders first."
             )
         _validate_item_requests(items)
         order.items.all().delete()
-        SalesOrderItem.objects.bulk_create(
-            SalesOrderItem(sales_order=order, position=position, **item.__dict__) for position, item in enumerate(items)
-        )
+        SalesOrderItem.objects.bulk_create(_item_row(order, position, item) for position, item in enumerate(items))
         activity_record(project=order.project, subject=order, verb="changed items of", by=by)
+    return order
+
+
+def sales_order_item_locks(*, sales_order: SalesOrder) -> dict[int, str]:
+    """Return, for each item that may no longer change, the reason to show beside it."""
+    if reason := _items_fixed_reason(sales_order):
+        return {item_id: reason for item_id in sales_order.items.values_list("pk", flat=True)}
+    covered = (
+        PurchaseOrderItem.objects.filter(sales_order_item__sales_order=sales_order)
+        .order_by("purchase_order__number")
+        .values_list("sales_order_item_id", "purchase_order__number")
+    )
+    locks: dict[int, list[str]] = {}
+    for item_id, po_number in covered:
+        locks.setdefault(item_id, []).append(po_number)
+    return {
+        item_id: f"On {', '.join(numbers)}: a purchase order covers it, so it can no longer change here."
+        for item_id, numbers in locks.items()
+    }
+
+
+@transaction.atomic
+def sales_order_items_save(
+    *,
+    sales_order: SalesOrder,
+    items: list[ItemRequest],
+    by: User,
+    in_hands_date: date | None = None,
+    ship_to: str = "",
+) -> SalesOrder:
+    """Save the sales-order page's editor: change, add and remove the items no purchase order covers yet."""
+    _require_role(by, Role.SALES, action="change sales orders")
+    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
+    locks = sales_order_item_locks(sales_order=order)
+    current = {item.pk: item for item in order.items.all()}
+    if (reason := _items_fixed_reason(order)) and items:
+        raise TransitionNotAllowed(reason)
+    for index, item in enumerate(items):
+        if item.id is None:
+            continue
+        if item.id not in current:
+            raise ValidationFailed({f"items[{index}].id": [f"Item {item.id} is not on {order.number}."]})
+        if item.id in locks:
+            raise TransitionNotAllowed(f"{current[item.id].description}: {locks[item.id]}")
+    locked_items = [item for pk, item in current.items() if pk in locks]
+    if not items and not locked_items:
+        raise ValidationFailed({"items": ["A sales order needs at least one item."]})
+    if items:
+        _validate_item_requests(items, require_supplier=True)
+        kept = [
+            ItemRequest(
+                description=item.description,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                tax_rate=item.tax_rate,
+            )
+            for item in locked_items
+        ]
+        _validate_item_requests(kept + items)  # the whole order must still fit the money columns
+    _validate_ship_to(ship_to)
+    removed = [pk for pk in current if pk not in locks and pk not in {item.id for item in items}]
+    SalesOrderItem.objects.filter(pk__in=removed).delete()
+    position = max((item.position for item in locked_items), default=-1) + 1
+    for item in items:
+        row = _item_row(order, position, item)
+        if item.id is not None:
+            row.pk = item.id
+            row.save(
+                update_fields=[
+                    "position",
+                    "kind",
+                    "description",
+                    "supplier",
+                    "quantity",
+                    "unit_price",
+                    "unit_cost",
+                    "tax_rate",
+                ]
+            )
+        else:
+            row.save()
+        position += 1
+    order.in_hands_date = in_hands_date
+    order.ship_to = ship_to.strip()
+    order.save(update_fields=["in_hands_date", "ship_to", "updated_at"])
+    activity_record(project=order.project, subject=order, verb="changed items of", by=by)
     return order
 
 
@@ -422,6 +551,8 @@ def purchase_order_create(
     items: list[PurchaseItemRequest],
     by: User | None,
     production_rep: User | None = None,
+    expected_date: date | None = None,
+    ship_to: str = "",
     number: str = "",
 ) -> PurchaseOrder:
     """Write a purchase order to a supplier for items of one sales order."""
@@ -448,6 +579,8 @@ def purchase_order_create(
         sales_order=sales_order,
         supplier=supplier,
         production_rep=production_rep or project.production_rep,
+        expected_date=expected_date,
+        ship_to=ship_to,
     )
     PurchaseOrderItem.objects.bulk_create(
         PurchaseOrderItem(purchase_order=order, sales_order_item=item.sales_order_item, quantity=item.quantity)
@@ -455,6 +588,73 @@ def purchase_order_create(
     )
     activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_stage_display())
     return order
+
+
+@dataclass
+class PurchaseOrderDraft:
+    """One purchase order that "Create purchase orders" would write: a supplier and its items."""
+
+    supplier: Supplier
+    items: list[SalesOrderItem]
+
+
+@dataclass
+class PurchaseOrderPlan:
+    drafts: list[PurchaseOrderDraft]
+    # Items left out, and why: already on a purchase order, or no supplier chosen.
+    covered: list[SalesOrderItem]
+    without_supplier: list[SalesOrderItem]
+
+
+def purchase_orders_plan(*, sales_order: SalesOrder) -> PurchaseOrderPlan:
+    """Group the items no purchase order covers yet by their supplier, one draft PO per supplier."""
+    covered_ids = set(
+        PurchaseOrderItem.objects.filter(sales_order_item__sales_order=sales_order).values_list(
+            "sales_order_item_id", flat=True
+        )
+    )
+    drafts: dict[int, PurchaseOrderDraft] = {}
+    plan = PurchaseOrderPlan(drafts=[], covered=[], without_supplier=[])
+    for item in sales_order.items.select_related("supplier").order_by("position", "id"):
+        if item.pk in covered_ids:
+            plan.covered.append(item)
+        elif item.supplier is None:
+            plan.without_supplier.append(item)
+        else:
+            drafts.setdefault(item.supplier_id, PurchaseOrderDraft(supplier=item.supplier, items=[])).items.append(item)
+    plan.drafts = sorted(drafts.values(), key=lambda draft: draft.supplier.name.lower())
+    return plan
+
+
+@transaction.atomic
+def purchase_orders_create_for_sales_order(
+    *, sales_order: SalesOrder, by: User, expected_dates: dict[int, date | None] | None = None
+) -> list[PurchaseOrder]:
+    """Write one PO per supplier for the items no PO covers yet, all or none; running it again adds nothing twice."""
+    _require_role(by, Role.SALES, action="create purchase orders")
+    # The order's row lock makes a second click wait, then find every item covered.
+    order = SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order.pk)
+    if order.status in (SOStatus.INVOICED, SOStatus.CLOSED):
+        raise TransitionNotAllowed(f"Sales order {order.number} is {order.get_status_display()}; it needs no more POs.")
+    plan = purchase_orders_plan(sales_order=order)
+    if not plan.drafts:
+        raise TransitionNotAllowed(
+            f"Sales order {order.number} has no item left to order: every item with a supplier is on a purchase order."
+        )
+    expected_dates = expected_dates or {}
+    ship_to = order.ship_to or order.project.client.billing_address
+    created = []
+    for draft in plan.drafts:
+        purchase_order = purchase_order_create(
+            sales_order=order,
+            supplier=draft.supplier,
+            items=[PurchaseItemRequest(sales_order_item=item, quantity=item.quantity) for item in draft.items],
+            by=by,
+            expected_date=expected_dates.get(draft.supplier.pk) or order.in_hands_date,
+            ship_to=ship_to,
+        )
+        created.append(purchase_order)
+    return created
 
 
 def purchase_order_allowed_stages(*, purchase_order: PurchaseOrder, user: User) -> list[str]:

@@ -54,13 +54,13 @@ def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "billing_email", "billing_address", "terms_days"]
+        fields = ["id", "name", "billing_email", "billing_address", "tax_id", "terms_days"]
 
 
 class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
-        fields = ["id", "name", "email"]
+        fields = ["id", "name", "email", "phone"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -109,6 +109,7 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
             "position",
             "kind",
             "description",
+            "supplier",
             "quantity",
             "unit_price",
             "unit_cost",
@@ -129,6 +130,12 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
 class SalesOrderItemInputSerializer(serializers.Serializer):
     kind = ItemKindField(default=SalesOrderItem.Kind.PRODUCT)
     description = serializers.CharField(max_length=300)
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Supplier.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Supplier id; the sales order page's Create purchase orders writes one PO per supplier.",
+    )
     quantity = quantity()
     unit_price = money()
     unit_cost = money(default=Decimal("0.00"))
@@ -153,6 +160,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "status",
             "billing_status",
             "in_hands_date",
+            "ship_to",
             "items",
             "subtotal",
             "remaining_amount",
@@ -170,6 +178,7 @@ class SalesOrderCreateSerializer(serializers.Serializer):
     )
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
     in_hands_date = serializers.DateField(required=False, allow_null=True)
+    ship_to = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     items = SalesOrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
     def validate_number(self, value: str) -> str:
@@ -226,6 +235,9 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
             "production_rep",
             "stage",
             "status",
+            "expected_date",
+            "ship_to",
+            "email_state",
             "items",
             "created_at",
             "updated_at",
@@ -245,6 +257,8 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
     sales_order = serializers.PrimaryKeyRelatedField(queryset=SalesOrder.objects.select_related("project"))
     supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
     production_rep = user_field(required=False, help_text="User id; left out, the project's production rep.")
+    expected_date = serializers.DateField(required=False, allow_null=True)
+    ship_to = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
     def validate_number(self, value: str) -> str:

@@ -213,6 +213,7 @@ class SalesOrderViewSet(ReadCreateUpdateViewSet):
             project=data["project"],
             items=_item_requests(data["items"]),
             in_hands_date=data.get("in_hands_date"),
+            ship_to=data.get("ship_to", ""),
             number=data.get("number", ""),
             by=request.user,
         )
@@ -296,6 +297,8 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
             sales_order=data["sales_order"],
             supplier=data["supplier"],
             production_rep=data.get("production_rep"),
+            expected_date=data.get("expected_date"),
+            ship_to=data.get("ship_to", ""),
             number=data.get("number", ""),
             items=[PurchaseItemRequest(**item) for item in data["items"]],
             by=request.user,

@@ -11,6 +11,7 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
             "name": "Harbor Fair",
             "billing_email": "ap@harbor.example.com",
             "billing_address": "1 Pier",
+            "tax_id": "EIN 12-3456789",
             "terms_days": 15,
         },
         format="json",
@@ -22,6 +23,7 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
         "name": "Harbor Fair",
         "billing_email": "ap@harbor.example.com",
         "billing_address": "1 Pier",
+        "tax_id": "EIN 12-3456789",
         "terms_days": 15,
     }
     assert as_sales.get(f"/api/clients/{client['id']}/").json() == client
@@ -74,10 +76,12 @@ def test_an_unknown_client_is_404(as_sales):
 
 
 def test_production_creates_and_changes_suppliers(as_production):
-    created = as_production.post("/api/suppliers/", {"name": "Mugs & Co", "email": "o@mugs.example"}, format="json")
+    created = as_production.post(
+        "/api/suppliers/", {"name": "Mugs & Co", "email": "o@mugs.example", "phone": "+1 555 0100"}, format="json"
+    )
     assert created.status_code == 201
     supplier = created.json()
-    assert supplier == {"id": supplier["id"], "name": "Mugs & Co", "email": "o@mugs.example"}
+    assert supplier == {"id": supplier["id"], "name": "Mugs & Co", "email": "o@mugs.example", "phone": "+1 555 0100"}
     changed = as_production.patch(f"/api/suppliers/{supplier['id']}/", {"email": ""}, format="json")
     assert changed.json()["email"] == ""
     assert as_production.get(f"/api/suppliers/{supplier['id']}/").status_code == 200

@@ -5,7 +5,7 @@ import pytest
 from invoicing.services import invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from projects.services import sales_order_status_change
-from tests.factories import ProjectFactory, SalesOrderFactory, SalesOrderItemFactory
+from tests.factories import ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, SupplierFactory
 
 MUG = {"description": "11 oz mug", "quantity": 500, "unit_price": "4.25", "unit_cost": "2.10", "tax_rate": "8.25"}
 
@@ -16,7 +16,8 @@ def order_body(project, **item) -> dict:
 
 def test_sales_writes_an_order_and_reads_its_figures(as_sales):
     project = ProjectFactory()
-    response = as_sales.post("/api/sales-orders/", order_body(project), format="json")
+    supplier = SupplierFactory()
+    response = as_sales.post("/api/sales-orders/", order_body(project, supplier=supplier.pk), format="json")
     assert response.status_code == 201
     order = response.json()
     assert {key: order[key] for key in ("number", "project", "status", "billing_status", "in_hands_date")} == {
@@ -37,6 +38,7 @@ def test_sales_writes_an_order_and_reads_its_figures(as_sales):
         "position": 0,
         "kind": "product",
         "description": "11 oz mug",
+        "supplier": supplier.pk,
         "quantity": 500,
         "unit_price": "4.25",
         "unit_cost": "2.10",
