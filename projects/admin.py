@@ -38,8 +38,11 @@ class SalesOrderItemInline(admin.TabularInline):
     readonly_fields = ["invoiced_quantity", "cancelled_quantity", "backordered_quantity"]
 
     def has_change_permission(self, request, obj=None):
-        # Rule 6: items of an order with an invoice are fixed.
-        return obj is None or not obj.invoices.exists()
+        # Rule 6: items of an order with an invoice are fixed; so are items a purchase order covers,
+        # which the sales-order page locks too (the inline cannot lock row by row, so it locks all).
+        return obj is None or not (
+            obj.invoices.exists() or PurchaseOrderItem.objects.filter(sales_order_item__sales_order=obj).exists()
+        )
 
     has_delete_permission = has_change_permission
     has_add_permission = has_change_permission

@@ -1,9 +1,13 @@
 """Forms of the project, note and purchase-order pages; they read input, the services decide."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.models import User
+from django.db.models import Q
 
-from projects.models import Client, PurchaseOrder, Supplier
+from projects.models import MAX_QUANTITY, Client, PurchaseOrder, SalesOrderItem, Supplier
+from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
 
 
@@ -84,3 +88,235 @@ class PurchaseOrderStatusForm(forms.Form):
         self.fields["status"].widget.choices = [("", "Choose a status…")] + [
             (value, label) for value, label in PurchaseOrder.Status.choices if value != current
         ]
+
+
+# --- clients and suppliers ----------------------------------------------------------------------
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def _text_errors(label: str) -> dict[str, str]:
+    """Messages that name the field, for a text input that is required and limited in length."""
+    return {
+        "required": f"{label} is required.",
+        "max_length": f"{label} may hold at most %(limit_value)d characters; this has %(show_value)d.",
+        "null_characters_not_allowed": f"{label} must not contain null characters.",
+    }
+
+
+def _email_errors(label: str, example: str) -> dict[str, str]:
+    return {**_text_errors(label), "invalid": f"{label} must be an email address, such as {example}."}
+
+
+TERMS_MESSAGE = "Payment terms must be a whole number of days from 0 to 365."
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        help_text="Name, email or tax id",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or tax id"}),
+    )
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(
+        max_length=_max_length(Client, "name"),
+        error_messages=_text_errors("Name"),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    billing_email = forms.EmailField(
+        label="Billing email",
+        max_length=_max_length(Client, "billing_email"),
+        help_text="Invoices are emailed here",
+        error_messages=_email_errors("Billing email", "accounts@client.example"),
+    )
+    billing_address = forms.CharField(
+        label="Billing address",
+        required=False,
+        max_length=_max_length(Client, "billing_address"),
+        help_text="Printed on invoices, and where goods go unless an order says otherwise",
+        error_messages=_text_errors("Billing address"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    tax_id = forms.CharField(
+        label="Tax id",
+        required=False,
+        max_length=_max_length(Client, "tax_id"),
+        help_text="VAT, GST or EIN number, if any",
+        error_messages=_text_errors("Tax id"),
+    )
+    terms_days = forms.IntegerField(
+        label="Payment terms (days)",
+        initial=30,
+        min_value=0,
+        max_value=365,
+        error_messages={code: TERMS_MESSAGE for code in ("required", "invalid", "min_value", "max_value")},
+        widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One currency for the whole company: said here so nobody looks for a per-client choice.
+        terms = self.fields["terms_days"]
+        terms.help_text = f"Days the client has to pay an invoice, 0 for due on receipt. Amounts are in {currency}."
+
+
+class SupplierSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        help_text="Name, email or phone",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}),
+    )
+
+
+class SupplierForm(forms.Form):
+    name = forms.CharField(
+        max_length=_max_length(Supplier, "name"),
+        error_messages=_text_errors("Name"),
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = forms.EmailField(
+        required=False,
+        max_length=_max_length(Supplier, "email"),
+        help_text="Purchase orders are emailed here",
+        error_messages=_email_errors("Email", "orders@supplier.example"),
+    )
+    phone = forms.CharField(
+        required=False,
+        max_length=_max_length(Supplier, "phone"),
+        error_messages=_text_errors("Phone"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+
+# --- the sales rep's project and sales-order pages ----------------------------------------------
+
+
+def _people_in(role: str):
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=role) | Q(groups__name=Role.MANAGERS) | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label="Project name", max_length=200)
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.order_by("name"),
+        empty_label="Choose a client…",
+        error_messages={"required": "Choose the client this project is for."},
+    )
+    order_rep = PersonChoiceField(queryset=_people_in(Role.SALES), label="Order rep", empty_label="Choose…")
+    production_rep = PersonChoiceField(
+        queryset=_people_in(Role.PRODUCTION), label="Production rep", empty_label="Choose…"
+    )
+    invoicing_rep = PersonChoiceField(queryset=_people_in(Role.INVOICING), label="Invoicing rep", empty_label="Choose…")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("order_rep", "production_rep", "invoicing_rep"):
+            self.fields[name].error_messages["required"] = f"Choose the {self.fields[name].label.lower()}."
+
+
+class SalesOrderForm(forms.Form):
+    in_hands_date = forms.DateField(
+        label="In-hands date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When the client needs the goods",
+    )
+    ship_to = forms.CharField(
+        label="Ship to",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Left blank, the client's billing address",
+    )
+
+
+MONEY_ERRORS = {
+    "invalid": "Enter an amount such as 4.25.",
+    "max_decimal_places": "Use at most two decimal places.",
+    "max_digits": "Enter an amount below 1,000,000,000,000.",
+    "max_whole_digits": "Enter an amount below 1,000,000,000,000.",
+    "min_value": "Must not be negative.",
+}
+QUANTITY_MESSAGE = f"Quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
+
+
+class SalesOrderItemForm(forms.Form):
+    """One item row of the sales-order editor; the rows carry a prefix such as items-3."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label="Kind", choices=SalesOrderItem.Kind.choices, initial=SalesOrderItem.Kind.PRODUCT)
+    description = forms.CharField(
+        label="Description", max_length=300, error_messages={"required": "Describe the item."}
+    )
+    supplier = forms.ModelChoiceField(
+        label="Supplier",
+        queryset=Supplier.objects.order_by("name"),
+        empty_label="Choose a supplier…",
+        error_messages={"required": "Choose the supplier who makes or provides this item."},
+    )
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1, "inputmode": "numeric"}),
+        error_messages={
+            "required": QUANTITY_MESSAGE,
+            "invalid": QUANTITY_MESSAGE,
+            "min_value": QUANTITY_MESSAGE,
+            "max_value": QUANTITY_MESSAGE,
+        },
+    )
+    unit_price = forms.DecimalField(
+        label="Unit price",
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={**MONEY_ERRORS, "required": "Enter the unit price."},
+    )
+    unit_cost = forms.DecimalField(
+        label="Unit cost",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        help_text="Optional: what the supplier charges",
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        error_messages=MONEY_ERRORS,
+    )
+    tax_rate = forms.DecimalField(
+        label="Tax %",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={
+            "invalid": "Enter a percent such as 8.25.",
+            "max_decimal_places": "Use at most two decimal places.",
+            "max_digits": "Tax rate must be a percent from 0 to 100.",
+            "max_whole_digits": "Tax rate must be a percent from 0 to 100.",
+            "min_value": "Tax rate must be a percent from 0 to 100.",
+            "max_value": "Tax rate must be a percent from 0 to 100.",
+        },
+    )
+
+    # The fields a person fills; a row with none of them filled is an unused blank row.
+    TYPED = ("description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+
+    def is_blank(self) -> bool:
+        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.TYPED)

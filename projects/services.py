@@ -1,15 +1,18 @@
 """Every write on clients, projects, sales orders, purchase orders and notes."""
 
+import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notify
@@ -29,9 +32,11 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
-from projects.money import line_amount, line_tax
+from projects.money import CENT, line_amount, line_tax
 from projects.roles import Role, has_role, is_manager
 from projects.signals import purchase_order_stage_changed
+
+logger = logging.getLogger(__name__)
 
 SOStatus = SalesOrder.Status
 # The largest amount a money column (14 digits, 2 places) holds.
@@ -199,7 +204,11 @@ def _full_clean(instance) -> None:
     try:
         instance.full_clean()
     except ValidationError as error:
-        raise ValidationFailed(error.message_dict) from error
+        errors = error.message_dict
+        # Django says "Client with this Name already exists."; people say it with the name itself.
+        if any(problem.code == "unique" for problem in error.error_dict.get("name", [])):
+            errors["name"] = [f"A {instance._meta.verbose_name} named {instance.name} already exists."]
+        raise ValidationFailed(errors) from error
 
 
 # --- sales orders -------------------------------------------------------------------------------
@@ -218,9 +227,6 @@ class ItemRequest:
     id: int | None = None
 
 
-CENT = Decimal("0.01")
-
-
 def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, require_supplier: bool = False) -> None:
     if not items:
         raise ValidationFailed({field: ["A sales order needs at least one item."]})
@@ -235,7 +241,7 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, r
         if not item.description.strip():
             raise ValidationFailed({f"{prefix}.description": ["Description is required."]})
         for money_field in ("unit_price", "unit_cost"):
-            value = getattr(item, money_field)
+            value = Decimal(getattr(item, money_field))
             if value < 0:
                 raise ValidationFailed({f"{prefix}.{money_field}": ["Must not be negative."]})
             if value != value.quantize(CENT):
@@ -300,7 +306,7 @@ def _validate_ship_to(ship_to: str) -> None:
         raise ValidationFailed({"ship_to": [f"Ship-to may hold at most 1000 characters; this has {len(ship_to)}."]})
 
 
-def _items_fixed_reason(order: SalesOrder) -> str:
+def sales_order_items_fixed_reason(order: SalesOrder) -> str:
     """Say why none of an order's items may change any more (rule 6), or '' while they may."""
     if order.invoices.exists():
         return f"Sales order {order.number} has an invoice: its items, quantities and prices can no longer change."
@@ -324,7 +330,7 @@ def sales_order_update(
         order.in_hands_date = in_hands_date
         order.save(update_fields=["in_hands_date", "updated_at"])
     if items is not None:
-        if reason := _items_fixed_reason(order):
+        if reason := sales_order_items_fixed_reason(order):
             raise TransitionNotAllowed(reason)
         if PurchaseOrderItem.objects.filter(sales_order_item__sales_order=order).exists():
             raise TransitionNotAllowed(
@@ -339,7 +345,7 @@ def sales_order_update(
 
 def sales_order_item_locks(*, sales_order: SalesOrder) -> dict[int, str]:
     """Return, for each item that may no longer change, the reason to show beside it."""
-    if reason := _items_fixed_reason(sales_order):
+    if reason := sales_order_items_fixed_reason(sales_order):
         return {item_id: reason for item_id in sales_order.items.values_list("pk", flat=True)}
     covered = (
         PurchaseOrderItem.objects.filter(sales_order_item__sales_order=sales_order)
@@ -369,7 +375,7 @@ def sales_order_items_save(
     order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
     locks = sales_order_item_locks(sales_order=order)
     current = {item.pk: item for item in order.items.all()}
-    if (reason := _items_fixed_reason(order)) and items:
+    if (reason := sales_order_items_fixed_reason(order)) and items:
         raise TransitionNotAllowed(reason)
     for index, item in enumerate(items):
         if item.id is None:
@@ -825,3 +831,87 @@ def note_pin(*, note: Note, pinned: bool, by: User) -> Note:
     activity_record(project=locked.project, subject=locked, verb="pinned" if pinned else "unpinned", by=by)
     note.pinned = pinned
     return locked
+
+
+# --- purchase-order email -----------------------------------------------------------------------
+
+
+EmailState = PurchaseOrder.EmailState
+
+
+@transaction.atomic
+def purchase_order_email_request(*, purchase_order: PurchaseOrder, by: User) -> PurchaseOrder:
+    """Ask for a PO to be emailed, with its PDF, to the supplier; a Created PO becomes Submitted."""
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="email purchase orders")
+    # Two clicks at once must queue one email: the second waits for the lock, then finds it pending.
+    order = (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("project", "supplier")
+        .get(pk=purchase_order.pk)
+    )
+    if order.email_state == EmailState.PENDING:
+        raise TransitionNotAllowed(
+            f"Purchase order {order.number} is already waiting to be emailed to {order.email_to}."
+        )
+    if order.email_state == EmailState.SENDING:
+        raise TransitionNotAllowed(f"Purchase order {order.number} is being emailed to {order.email_to} right now.")
+    supplier = order.supplier
+    if not supplier.email:
+        raise ValidationFailed(
+            {"email": [f"Supplier {supplier.name} has no email address; add one on the supplier page."]}
+        )
+    order.email_state = EmailState.PENDING
+    order.email_requested_at = timezone.now()
+    order.email_to = supplier.email
+    # A claim left from an earlier send would hold this new email back from the requeue sweep.
+    order.email_claimed_at = None
+    order.save(update_fields=["email_state", "email_requested_at", "email_claimed_at", "email_to", "updated_at"])
+    activity_record(
+        project=order.project, subject=order, verb="asked to email to the supplier", by=by, detail=supplier.email
+    )
+    if order.stage == Stage.CREATED:
+        # Submitted means sent to the supplier: the email is what sends it, so the move is automatic.
+        purchase_order_stage_change(purchase_order=order, stage=Stage.SUBMITTED, by=None)
+    transaction.on_commit(lambda: _enqueue_purchase_order_email(purchase_order_id=order.pk))
+    for field in ("stage", "email_state", "email_requested_at", "email_to"):
+        setattr(purchase_order, field, getattr(order, field))
+    return order
+
+
+def _enqueue_purchase_order_email(*, purchase_order_id: int) -> None:
+    """Queue the email of a PO; if the broker is unreachable it stays pending for the requeue task."""
+    from projects.tasks import purchase_order_email_task
+
+    try:
+        purchase_order_email_task.apply_async(args=[purchase_order_id], retry=False)
+    except Exception:  # noqa: BLE001 - the request stands; its email must wait, not fail it
+        logger.warning(
+            "Could not queue the email of purchase order %s; it stays pending.", purchase_order_id, exc_info=True
+        )
+
+
+def purchase_order_email_claim(*, purchase_order_id: int, claim_ttl_seconds: int) -> bool:
+    """Claim a pending PO email for sending; False when another worker has it or it went out."""
+    now = timezone.now()
+    claimable = Q(email_state=EmailState.PENDING) | Q(
+        email_state=EmailState.SENDING, email_claimed_at__lt=now - timedelta(seconds=claim_ttl_seconds)
+    )
+    claimed = PurchaseOrder.objects.filter(claimable, pk=purchase_order_id).update(
+        email_state=EmailState.SENDING, email_claimed_at=now
+    )
+    return bool(claimed)
+
+
+@transaction.atomic
+def purchase_order_email_release(*, purchase_order_id: int, sent: bool) -> None:
+    """Record the outcome of a claimed PO email: sent (and logged), or pending again to be retried."""
+    claimed = PurchaseOrder.objects.filter(pk=purchase_order_id, email_state=EmailState.SENDING)
+    if not sent:
+        claimed.update(email_state=EmailState.PENDING)
+        return
+    if not claimed.update(email_state=EmailState.SENT, email_sent_at=timezone.now()):
+        return
+    order = PurchaseOrder.objects.select_related("project").get(pk=purchase_order_id)
+    activity_record(
+        project=order.project, subject=order, verb="emailed to the supplier", by=None, detail=order.email_to
+    )

@@ -11,6 +11,7 @@ from backorders.models import Backorder
 from invoicing.models import Invoice
 from projects.forms import NoteForm, ProjectFilterForm
 from projects.models import Project, SalesOrder
+from projects.roles import Role, has_role
 from projects.selectors import project_activity, project_notes, purchase_order_list, sales_order_list
 from projects.selectors import project_list as select_projects
 
@@ -40,6 +41,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "projects": page.object_list,
         "query": query.urlencode(),
+        "can_sell": has_role(request.user, Role.SALES),
         "nav_section": "projects",
     }
     return render(request, "projects/project_list.html", context)
@@ -87,6 +89,7 @@ def project_page(request: HttpRequest, project: Project, *, note_form: NoteForm 
         ),
         "open_backorders": open_backorders,
         "activities": project_activity(project=project),
+        "can_sell": has_role(request.user, Role.SALES),
         "nav_section": "projects",
     }
     return render(request, "projects/project_detail.html", context, status=http_status)

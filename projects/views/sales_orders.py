@@ -13,7 +13,13 @@ from projects.models import SalesOrder
 from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list
 from projects.selectors import sales_order_detail as select_sales_order
-from projects.services import sales_order_allowed_statuses, sales_order_status_change
+from projects.services import (
+    purchase_orders_plan,
+    sales_order_allowed_statuses,
+    sales_order_item_locks,
+    sales_order_items_fixed_reason,
+    sales_order_status_change,
+)
 
 
 def _order_or_404(pk: int) -> SalesOrder:
@@ -35,6 +41,11 @@ def sales_order_invoices(order: SalesOrder) -> list[Invoice]:
 
 def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", http_status: int = 200) -> HttpResponse:
     items = list(order.items.all())
+    locks = sales_order_item_locks(sales_order=order)
+    for item in items:
+        item.lock_reason = locks.get(item.pk, "")
+    can_sell = has_role(request.user, Role.SALES)
+    fixed_reason = sales_order_items_fixed_reason(order)
     allowed = sales_order_allowed_statuses(sales_order=order, user=request.user)
     context = {
         "order": order,
@@ -47,6 +58,11 @@ def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", ht
         "invoices": sales_order_invoices(order),
         "is_ready": order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
         "can_invoice": has_role(request.user, Role.INVOICING),
+        "can_edit_items": can_sell and not fixed_reason,
+        "items_fixed_reason": fixed_reason,
+        "can_order": can_sell
+        and order.status not in (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
+        and bool(purchase_orders_plan(sales_order=order).drafts),
         "nav_section": "projects",
     }
     return render(request, "projects/sales_order_detail.html", context, status=http_status)

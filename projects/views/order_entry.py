@@ -1,0 +1,375 @@
+"""The sales rep's pages: open a project, write a sales order with its items, create its purchase orders."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
+from projects.forms import ProjectForm, SalesOrderForm, SalesOrderItemForm
+from projects.models import Client, Project, SalesOrder, SalesOrderItem
+from projects.money import line_amount, line_tax
+from projects.roles import Role
+from projects.selectors import sales_order_detail
+from projects.services import (
+    ItemRequest,
+    project_create,
+    project_update,
+    purchase_orders_create_for_sales_order,
+    purchase_orders_plan,
+    sales_order_create,
+    sales_order_item_locks,
+    sales_order_items_save,
+)
+from projects.views.common import add_domain_error, role_required
+
+ROW_PREFIX = re.compile(r"^items-(\d{1,4})-")
+MAX_ROWS = 500
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def _project_form_page(request, form: ProjectForm, *, project: Project | None = None, http_status: int = 200):
+    context = {"form": form, "project": project, "nav_section": "projects"}
+    return render(request, "projects/project_form.html", context, status=http_status)
+
+
+@role_required(Role.SALES)
+def project_create_view(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        client_id = request.GET.get("client")
+        client = Client.objects.filter(pk=client_id).first() if _is_id(client_id) else None
+        return _project_form_page(request, ProjectForm(initial={"client": client, "order_rep": request.user}))
+    form = ProjectForm(request.POST)
+    if form.is_valid():
+        try:
+            project = project_create(**form.cleaned_data, by=request.user)
+        except RoleRequired as error:
+            raise PermissionDenied(str(error)) from error
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Project {project.number} is open. Add its first sales order.")
+            return redirect("project-detail", pk=project.pk)
+    return _project_form_page(request, form, http_status=400)
+
+
+@role_required(Role.SALES)
+def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    if request.method != "POST":
+        initial = {name: getattr(project, name) for name in ProjectForm.base_fields}
+        return _project_form_page(request, ProjectForm(initial=initial), project=project)
+    form = ProjectForm(request.POST)
+    if form.is_valid():
+        try:
+            project_update(project=project, by=request.user, **form.cleaned_data)
+        except RoleRequired as error:
+            raise PermissionDenied(str(error)) from error
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, f"Project {project.number} is saved.")
+            return redirect("project-detail", pk=project.pk)
+    return _project_form_page(request, form, project=project, http_status=400)
+
+
+def _is_id(value: str | None) -> bool:
+    return bool(value) and value.isdigit() and len(value) < 12
+
+
+# --- the sales-order editor ---------------------------------------------------------------------
+
+
+def _row_forms(data: QueryDict) -> list[SalesOrderItemForm]:
+    """The item rows a post holds, in the order they stood on the page."""
+    indexes = sorted({int(match.group(1)) for key in data for match in [ROW_PREFIX.match(key)] if match})
+    return [SalesOrderItemForm(data, prefix=f"items-{index}") for index in indexes[:MAX_ROWS]]
+
+
+def _initial_rows(order: SalesOrder | None, locks: dict[int, str]) -> list[SalesOrderItemForm]:
+    items = [] if order is None else [item for item in order.items.all() if item.pk not in locks]
+    rows = [
+        SalesOrderItemForm(
+            prefix=f"items-{index}",
+            initial={
+                "id": item.pk,
+                "kind": item.kind,
+                "description": item.description,
+                "supplier": item.supplier_id,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "unit_cost": item.unit_cost,
+                "tax_rate": item.tax_rate,
+            },
+        )
+        for index, item in enumerate(items)
+    ]
+    if not rows:
+        rows.append(SalesOrderItemForm(prefix="items-0"))
+    return rows
+
+
+def _editor_page(
+    request: HttpRequest,
+    *,
+    project: Project,
+    order: SalesOrder | None,
+    header: SalesOrderForm,
+    rows: list[SalesOrderItemForm],
+    locks: dict[int, str],
+    error: str = "",
+    http_status: int = 200,
+) -> HttpResponse:
+    locked_items = [] if order is None else [item for item in order.items.all() if item.pk in locks]
+    totals = _totals(rows, locked_items)
+    amounts = dict(totals["rows"])
+    for row in rows:
+        row.amount = amounts.get(row.prefix)
+    template_row = SalesOrderItemForm(prefix="items-__prefix__")
+    template_row.amount = None
+    next_index = max((int(ROW_PREFIX.match(row.prefix + "-").group(1)) for row in rows), default=-1) + 1
+    context = {
+        "project": project,
+        "order": order,
+        "header": header,
+        "rows": rows,
+        "locked_items": [(item, locks[item.pk]) for item in locked_items],
+        "template_row": template_row,
+        "next_index": next_index,
+        "totals": totals,
+        "error": error,
+        "nav_section": "projects",
+    }
+    return render(request, "projects/sales_order_form.html", context, status=http_status)
+
+
+def _row_amount(row: SalesOrderItemForm) -> tuple:
+    """A row's net amount and tax as typed, or (None, None) while it cannot be computed."""
+    try:
+        quantity = row.fields["quantity"].clean(row.data.get(row.add_prefix("quantity")))
+        price = row.fields["unit_price"].clean(row.data.get(row.add_prefix("unit_price")))
+        rate = row.fields["tax_rate"].clean(row.data.get(row.add_prefix("tax_rate"))) or 0
+    except forms.ValidationError:  # half-typed: the amount stays blank until it parses
+        return None, None
+    amount = line_amount(quantity, price)
+    return amount, line_tax(amount, rate)
+
+
+def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) -> dict:
+    """The running total the editor shows: the server's arithmetic, Decimal and half-up, as on an invoice."""
+    lines = []
+    for item in locked_items:
+        amount = line_amount(item.quantity, item.unit_price)
+        lines.append((None, amount, line_tax(amount, item.tax_rate)))
+    incomplete = 0
+    for row in rows:
+        if not row.is_bound:
+            amount = tax = None
+            if row.initial.get("quantity") is not None:
+                amount = line_amount(row.initial["quantity"], row.initial["unit_price"])
+                tax = line_tax(amount, row.initial["tax_rate"])
+        elif row.is_blank():
+            amount = tax = None
+        else:
+            amount, tax = _row_amount(row)
+            incomplete += amount is None
+        lines.append((row.prefix, amount, tax))
+    subtotal = sum((amount for _, amount, _ in lines if amount is not None), start=line_amount(0, 0))
+    tax = sum((tax for _, _, tax in lines if tax is not None), start=line_amount(0, 0))
+    return {
+        "rows": [(prefix, amount) for prefix, amount, _ in lines if prefix],
+        "subtotal": subtotal,
+        "tax": tax,
+        "total": subtotal + tax,
+        "incomplete": incomplete,
+    }
+
+
+def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | None) -> HttpResponse:
+    locks = sales_order_item_locks(sales_order=order) if order else {}
+    header = SalesOrderForm(request.POST)
+    rows = _row_forms(request.POST)
+    filled = [row for row in rows if not row.is_blank()]
+    valid = header.is_valid()
+    valid = all([row.is_valid() for row in filled]) and valid
+    error, http_status = "", 400
+    if not filled and not locks:
+        error = "Add at least one item: a description, a supplier, a quantity and a unit price."
+    if valid and not error:
+        items = [
+            ItemRequest(
+                id=row.cleaned_data["id"] if order else None,
+                kind=row.cleaned_data["kind"],
+                description=row.cleaned_data["description"],
+                supplier=row.cleaned_data["supplier"],
+                quantity=row.cleaned_data["quantity"],
+                unit_price=row.cleaned_data["unit_price"],
+                unit_cost=row.cleaned_data["unit_cost"] or Decimal("0.00"),
+                tax_rate=row.cleaned_data["tax_rate"] or Decimal("0.00"),
+            )
+            for row in filled
+        ]
+        try:
+            if order is None:
+                saved = sales_order_create(
+                    project=project,
+                    items=items,
+                    in_hands_date=header.cleaned_data["in_hands_date"],
+                    ship_to=header.cleaned_data["ship_to"],
+                    require_supplier=True,
+                    by=request.user,
+                )
+            else:
+                saved = sales_order_items_save(
+                    sales_order=order,
+                    items=items,
+                    in_hands_date=header.cleaned_data["in_hands_date"],
+                    ship_to=header.cleaned_data["ship_to"],
+                    by=request.user,
+                )
+        except RoleRequired as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except ValidationFailed as refusal:
+            error = _place_item_errors(refusal, header, filled)
+        except DomainError as refusal:
+            error = str(refusal)
+            http_status = 409 if isinstance(refusal, TransitionNotAllowed) else 400
+        else:
+            verb = "is written" if order is None else "is saved"
+            messages.success(request, f"Sales order {saved.number} {verb}.")
+            return redirect("sales-order-detail", pk=saved.pk)
+    return _editor_page(
+        request,
+        project=project,
+        order=order,
+        header=header,
+        rows=rows or [SalesOrderItemForm(prefix="items-0")],
+        locks=locks,
+        error=error,
+        http_status=http_status,
+    )
+
+
+ITEM_ERROR = re.compile(r"^items\[(\d+)\]\.(\w+)$")
+VISIBLE_ITEM_FIELDS = set(SalesOrderItemForm.TYPED) | {"kind"}
+
+
+def _place_item_errors(refusal: ValidationFailed, header: SalesOrderForm, rows: list[SalesOrderItemForm]) -> str:
+    """Put a service's item errors next to the row and field they name; return what belongs to no field."""
+    rest = []
+    for key, errors in refusal.errors.items():
+        match = ITEM_ERROR.match(key)
+        if match and int(match.group(1)) < len(rows) and match.group(2) in VISIBLE_ITEM_FIELDS:
+            for message in errors:
+                rows[int(match.group(1))].add_error(match.group(2), message)
+        elif key in header.fields:
+            for message in errors:
+                header.add_error(key, message)
+        else:
+            rest.extend(errors)
+    return " ".join(rest)
+
+
+def _project_or_404(pk: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("client"), pk=pk)
+
+
+def _order_or_404(pk: int) -> SalesOrder:
+    try:
+        return sales_order_detail(pk=pk)
+    except SalesOrder.DoesNotExist as error:
+        raise Http404("No such sales order.") from error
+
+
+@role_required(Role.SALES)
+def sales_order_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_or_404(pk)
+    if request.method == "POST":
+        return _save_editor(request, project=project, order=None)
+    return _editor_page(
+        request, project=project, order=None, header=SalesOrderForm(), rows=_initial_rows(None, {}), locks={}
+    )
+
+
+@role_required(Role.SALES)
+def sales_order_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(pk)
+    if request.method == "POST":
+        return _save_editor(request, project=order.project, order=order)
+    locks = sales_order_item_locks(sales_order=order)
+    header = SalesOrderForm(initial={"in_hands_date": order.in_hands_date, "ship_to": order.ship_to})
+    return _editor_page(
+        request, project=order.project, order=order, header=header, rows=_initial_rows(order, locks), locks=locks
+    )
+
+
+@role_required(Role.SALES)
+@require_POST
+def sales_order_totals_view(request: HttpRequest) -> HttpResponse:
+    """Answer the editor's running total as the rep types (htmx): the server recomputes, the page shows."""
+    order = None
+    if _is_id(request.POST.get("sales_order")):
+        order = SalesOrder.objects.filter(pk=request.POST["sales_order"]).first()
+    locks = sales_order_item_locks(sales_order=order) if order else {}
+    locked_items = [] if order is None else [item for item in order.items.all() if item.pk in locks]
+    totals = _totals(_row_forms(request.POST), locked_items)
+    return render(request, "projects/_order_totals.html", {"totals": totals, "oob": True})
+
+
+# --- purchase orders from a sales order ---------------------------------------------------------
+
+
+def _plan_page(request: HttpRequest, order: SalesOrder, *, error: str = "", http_status: int = 200) -> HttpResponse:
+    plan = purchase_orders_plan(sales_order=order)
+    context = {
+        "order": order,
+        "project": order.project,
+        "plan": plan,
+        "error": error,
+        "nav_section": "projects",
+    }
+    return render(request, "projects/purchase_orders_review.html", context, status=http_status)
+
+
+@role_required(Role.SALES)
+def purchase_orders_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the POs one click would write, one per supplier, and write them when the rep confirms."""
+    order = _order_or_404(pk)
+    if request.method != "POST":
+        return _plan_page(request, order)
+    reviewed = sorted(value for value in request.POST.getlist("item") if value.isdigit())
+    planned = sorted(str(item.pk) for draft in purchase_orders_plan(sales_order=order).drafts for item in draft.items)
+    if reviewed != planned:
+        return _plan_page(
+            request,
+            order,
+            error="The order's items changed since this page was opened. Review the purchase orders again.",
+            http_status=409,
+        )
+    expected_dates = {}
+    for key, value in request.POST.items():
+        if key.startswith("expected-") and key[9:].isdigit() and value:
+            try:
+                expected_dates[int(key[9:])] = SalesOrderForm.base_fields["in_hands_date"].clean(value)
+            except forms.ValidationError:
+                return _plan_page(
+                    request, order, error="Expected date: enter a date such as 2030-05-01.", http_status=400
+                )
+    try:
+        created = purchase_orders_create_for_sales_order(
+            sales_order=order, by=request.user, expected_dates=expected_dates
+        )
+    except RoleRequired as refusal:
+        raise PermissionDenied(str(refusal)) from refusal
+    except DomainError as refusal:
+        return _plan_page(request, order, error=str(refusal), http_status=409)
+    names = ", ".join(f"{po.number} to {po.supplier.name}" for po in created)
+    messages.success(request, f"Created {len(created)} purchase order{'s' if len(created) != 1 else ''}: {names}.")
+    return redirect("sales-order-detail", pk=order.pk)
