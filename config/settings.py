@@ -235,6 +235,7 @@ DISTRIBUTOR_NAME = os.environ.get("DISTRIBUTOR_NAME", "Northwind Promotional Pro
 DISTRIBUTOR_ADDRESS = os.environ.get("DISTRIBUTOR_ADDRESS", "120 Harbor Street\nPortland, OR 97201\nUnited States")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
+CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
