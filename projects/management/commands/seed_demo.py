@@ -6,6 +6,7 @@ reports and benchmarks; those rows are written directly, with the same arithmeti
 """
 
 import contextlib
+import dataclasses
 import logging
 import random
 import secrets
@@ -269,8 +270,13 @@ class DemoStory:
             invoicing_rep=self.ivy,
             by=self.sam,
         )
+        # Every item names its supplier, so "Create purchase orders" works on the demo's new orders.
+        supplier = self.suppliers[story.supplier]
         order = sales_order_create(
-            project=project, items=items, by=self.sam, in_hands_date=self.today + timedelta(days=21)
+            project=project,
+            items=[dataclasses.replace(item, supplier=supplier) for item in items],
+            by=self.sam,
+            in_hands_date=self.today + timedelta(days=21),
         )
         return project, order
 
