@@ -76,6 +76,26 @@ def body(**values) -> Callable[[World], dict]:
     return lambda world: values
 
 
+def project_form(world: World) -> dict:
+    return {
+        "name": "Matrix project",
+        "client": world.client.pk,
+        "order_rep": world.users["sales"].pk,
+        "production_rep": world.users["production"].pk,
+        "invoicing_rep": world.users["invoicing"].pk,
+    }
+
+
+def item_row(world: World) -> dict:
+    return {
+        "items-0-kind": "product",
+        "items-0-description": "Matrix pen",
+        "items-0-supplier": world.po.supplier_id,
+        "items-0-quantity": "10",
+        "items-0-unit_price": "1.00",
+    }
+
+
 READ = Allow(SIGNED_IN)
 PUBLIC = Allow(EVERYONE)
 
@@ -102,17 +122,77 @@ ROUTES: dict[str, Route] = {
     "sales-order-status": Route(
         PAGE, {"POST": Allow(roles("Sales"), body(status="shipped"), others=REFUSED_IN_PAGE)}, pk("order")
     ),
+    # --- the sales rep's project and order pages: the forms themselves are write pages -------------
+    "project-create": Route(
+        PAGE, {"GET": Allow(roles("Sales")), "POST": Allow(roles("Sales"), lambda world: project_form(world))}
+    ),
+    "project-edit": Route(
+        PAGE,
+        {"GET": Allow(roles("Sales")), "POST": Allow(roles("Sales"), lambda world: project_form(world))},
+        pk("project"),
+    ),
+    "sales-order-create": Route(
+        PAGE,
+        {"GET": Allow(roles("Sales")), "POST": Allow(roles("Sales"), lambda world: item_row(world))},
+        pk("project"),
+    ),
+    "sales-order-edit": Route(
+        PAGE, {"GET": Allow(roles("Sales")), "POST": Allow(roles("Sales"), lambda world: item_row(world))}, pk("order")
+    ),
+    "sales-order-totals": Route(PAGE, {"POST": Allow(roles("Sales"), lambda world: item_row(world))}),
+    # Every item of the world's order is on its PO: the writers see that nothing is left to order (409).
+    "sales-order-purchase-orders": Route(
+        PAGE, {"GET": Allow(roles("Sales")), "POST": Allow(roles("Sales"))}, pk("order")
+    ),
     "purchase-order-list": Route(PAGE, {"GET": READ}),
     "purchase-order-detail": Route(PAGE, {"GET": READ}, pk("po")),
     "purchase-order-stage": Route(PAGE, {"POST": Allow(roles("Production"), body(stage="shipped"))}, pk("po")),
     "purchase-order-status": Route(PAGE, {"POST": Allow(roles("Production"), body(status="follow_up"))}, pk("po")),
     "backorder-flag": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("po")),
+    "purchase-order-pdf": Route(PAGE, {"GET": READ}, pk("po")),
+    "purchase-order-email": Route(PAGE, {"POST": Allow(roles("Sales", "Production"))}, pk("po")),
     "backorder-report": Route(PAGE, {"GET": READ}),
     "backorder-resolve": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("backorder")),
     "backorder-cancel": Route(
         PAGE,
         {"POST": Allow(roles("Production"), lambda world: {f"cancel-{world.backorder.pk}-reason": "Discontinued"})},
         pk("backorder"),
+    ),
+    # --- clients and suppliers: everyone signed in reads; the form pages are the writers' own -------
+    "client-list": Route(PAGE, {"GET": READ}),
+    "client-detail": Route(PAGE, {"GET": READ}, pk("client")),
+    # The form itself is a write page: others get 403 for the GET too, as for the POST.
+    "client-create": Route(
+        PAGE,
+        {
+            "GET": Allow(roles("Sales")),
+            "POST": Allow(roles("Sales"), body(name="Matrix Client", billing_email="ap@m.example", terms_days="30")),
+        },
+    ),
+    "client-edit": Route(
+        PAGE,
+        {
+            "GET": Allow(roles("Sales")),
+            "POST": Allow(roles("Sales"), body(name="Renamed", billing_email="ap@m.example", terms_days="45")),
+        },
+        pk("client"),
+    ),
+    "supplier-list": Route(PAGE, {"GET": READ}),
+    "supplier-detail": Route(PAGE, {"GET": READ}, lambda world: {"pk": world.po.supplier_id}),
+    "supplier-create": Route(
+        PAGE,
+        {
+            "GET": Allow(roles("Sales", "Production")),
+            "POST": Allow(roles("Sales", "Production"), body(name="Matrix Supplier", email="po@matrix.example")),
+        },
+    ),
+    "supplier-edit": Route(
+        PAGE,
+        {
+            "GET": Allow(roles("Sales", "Production")),
+            "POST": Allow(roles("Sales", "Production"), body(name="Renamed Supplier", phone="+1 555 0100")),
+        },
+        lambda world: {"pk": world.po.supplier_id},
     ),
     # --- invoicing pages ------------------------------------------------------------------------
     "invoice-report": Route(PAGE, {"GET": Allow(roles("Invoicing"))}),
