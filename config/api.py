@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import Role, has_role
+from projects.roles import has_role, roles_phrase
 
 # --- errors -------------------------------------------------------------------------------------
 
@@ -95,9 +95,7 @@ class Access:
     doing: str
 
     def refusal(self) -> str:
-        names = [role for role in Role.ALL if role in self.roles and role != Role.MANAGERS] + [Role.MANAGERS]
-        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-        return f"Only {who} may {self.doing}."
+        return f"Only {roles_phrase(*self.roles)} may {self.doing}."
 
 
 class RolePermission(permissions.BasePermission):

@@ -31,6 +31,13 @@ def has_role(user: User | AnonymousUser | None, *roles: str) -> bool:
     return Role.MANAGERS in held or bool(held & set(roles))
 
 
+def roles_phrase(*roles: str) -> str:
+    """Name the roles that may do something, Managers last, e.g. 'Production, Sales or Managers'."""
+    # Managers may do everything, so a refusal that left them out would send people to the wrong person.
+    names = [role for role in Role.ALL if role in roles and role != Role.MANAGERS] + [Role.MANAGERS]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def is_manager(user: User | AnonymousUser | None) -> bool:
     return Role.MANAGERS in user_roles(user)
 

@@ -33,7 +33,7 @@ from projects.models import (
     Supplier,
 )
 from projects.money import CENT, line_amount, line_tax
-from projects.roles import Role, has_role, is_manager
+from projects.roles import Role, has_role, is_manager, roles_phrase
 from projects.signals import purchase_order_stage_changed
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ Stage = PurchaseOrder.Stage
 # Statuses a sales rep may move an order between, in workflow order.
 BEFORE_INVOICING = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.READY_TO_BE_INVOICED)]
 BEFORE_SHIPPED = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.SHIPPED)]
+# The statuses production may move an order from to Ready to be Invoiced, by hand or with a flag.
+PRODUCTION_READIES_FROM = (SOStatus.IN_PRODUCTION, SOStatus.SHIPPED)
 SHIPPED_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(Stage.SHIPPED) :]
 
 
@@ -78,7 +80,7 @@ def activity_record(
 
 def _require_role(by: User | None, *roles: str, action: str) -> None:
     if by is not None and not has_role(by, *roles):
-        raise RoleRequired(f"Only {' or '.join(roles)} may {action}.")
+        raise RoleRequired(f"Only {roles_phrase(*roles)} may {action}.")
 
 
 def _highest_number(model, prefix: str) -> int:
@@ -448,7 +450,7 @@ def _sales_order_move_allowed(current: str, target: str, user: User) -> bool:
         return is_manager(user)  # reopening a closed order
     current_index, target_index = SALES_ORDER_FLOW.index(current), SALES_ORDER_FLOW.index(target)
     if target == SOStatus.READY_TO_BE_INVOICED:
-        if current in (SOStatus.IN_PRODUCTION, SOStatus.SHIPPED):
+        if current in PRODUCTION_READIES_FROM:
             return has_role(user, Role.PRODUCTION)
         return is_manager(user) and target_index < current_index
     if target_index > current_index:

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import has_role
+from projects.roles import has_role, roles_phrase
 
 
 def role_required(*roles: str):
@@ -19,7 +19,7 @@ def role_required(*roles: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not has_role(request.user, *roles):
-                raise PermissionDenied(f"This page is for {' or '.join(roles)}.")
+                raise PermissionDenied(f"This page is for {roles_phrase(*roles)}.")
             return view(request, *args, **kwargs)
 
         return wrapped

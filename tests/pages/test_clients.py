@@ -319,7 +319,7 @@ def test_others_may_read_but_not_write_clients(roles, signed_in):
     for url in (reverse("client-create"), reverse("client-edit", args=[client.pk])):
         refused = browser.get(url)
         assert refused.status_code == 403
-        assert "This page is for Sales." in refused.content.decode()
+        assert "This page is for Sales or Managers." in refused.content.decode()
         assert browser.post(url, VALID).status_code == 403
     assert list(Client.objects.values_list("name", flat=True)) == ["Harbour Fair"]
     assert stored(client) == before

@@ -279,7 +279,7 @@ def test_others_may_read_but_not_write_suppliers(roles, signed_in):
     for url in (reverse("supplier-create"), reverse("supplier-edit", args=[supplier.pk])):
         refused = browser.get(url)
         assert refused.status_code == 403
-        assert "This page is for Sales or Production." in refused.content.decode()
+        assert "This page is for Production, Sales or Managers." in refused.content.decode()
         assert browser.post(url, VALID).status_code == 403
     assert list(Supplier.objects.values_list("name", flat=True)) == ["Pens Direct"]
     assert stored(supplier) == before
