@@ -181,6 +181,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # could deliver an email whose row still says otherwise, and the redelivered task would send it again.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_PUBLISH_RETRY = False
+HEARTBEAT_INTERVAL_SECONDS = float(os.environ.get("HEARTBEAT_INTERVAL_SECONDS", "30"))
+# /healthz fails when the worker's heartbeat or beat's tick is older than this.
+HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS = float(os.environ.get("HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-notification-emails": {
         "task": "notifications.tasks.notification_requeue_pending_task",
@@ -190,6 +193,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     "requeue-pending-invoice-emails": {
         "task": "invoicing.tasks.invoice_email_requeue_task",
+        "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
+        "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
+    },
+    # /healthz reads when beat last sent this and when a worker last ran it.
+    "heartbeat": {
+        "task": "config.heartbeat",
+        "schedule": HEARTBEAT_INTERVAL_SECONDS,
+        "options": {"expires": HEARTBEAT_INTERVAL_SECONDS},
+    },
+    "requeue-pending-purchase-order-emails": {
+        "task": "projects.tasks.purchase_order_email_requeue_task",
         "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },

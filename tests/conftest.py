@@ -1,6 +1,7 @@
 """Shared fixtures: the four roles, and the mug order of the backorder story."""
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +19,10 @@ from tests.factories import (
     SalesOrderItemFactory,
     UserFactory,
 )
+from tests.hypothesis_profiles import load_profile
+
+# Before any test module builds its hypothesis settings, which inherit from the loaded profile.
+load_profile()
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -125,3 +130,15 @@ def mug_order(production_rep, sales_rep, invoicing_rep) -> MugOrder:
 @pytest.fixture
 def next_week():
     return timezone.localdate() + timedelta(days=7)
+
+
+@pytest.fixture
+def fresh_heartbeats():
+    """A worker and beat heard from just now, so /healthz answers for everything else it checks."""
+    from django.core.cache import cache
+
+    from config.celery import BEAT_TICK_KEY, WORKER_HEARTBEAT_KEY
+
+    cache.set_many({BEAT_TICK_KEY: time.time(), WORKER_HEARTBEAT_KEY: time.time()}, timeout=None)
+    yield
+    cache.delete_many([BEAT_TICK_KEY, WORKER_HEARTBEAT_KEY])

@@ -55,7 +55,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, settings) -> World:
+def world(db, settings, fresh_heartbeats) -> World:
     # Factories hash a password per user; the real hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     users = {key: UserFactory(username=f"matrix.{key}", roles=[group]) for key, group in GROUP_USERS.items()}

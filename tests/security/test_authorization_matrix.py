@@ -557,11 +557,11 @@ def test_the_open_api_schema_holds_no_data(world, client):
         assert private not in text
 
 
-def test_the_health_check_says_ok_or_error_and_nothing_else(db, client):
+def test_the_health_check_says_ok_or_error_and_nothing_else(db, client, fresh_heartbeats):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     answer = response.json()
-    assert set(answer) == {"status", "database", "broker"}
+    assert set(answer) == {"status", "database", "broker", "worker", "beat"}
     assert answer["status"] == "ok" and answer["database"] == "ok"
 
 
