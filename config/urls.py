@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.favicon import favicon
 from config.forms import ThrottledAuthenticationForm
 from config.health import healthz
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("backorders/", include("backorders.urls")),
     path("invoices/", include("invoicing.urls")),
     path("notifications/", include("notifications.urls")),

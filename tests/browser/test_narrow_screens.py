@@ -40,6 +40,7 @@ SKIP = {
     "login": "looked at signed out",
     "logout": "POST only",
     "healthz": "JSON for load balancers",
+    "favicon": "the icon browsers ask for, not a page",
     # Forms post here; their pages are the project, sales order, PO and invoice pages.
     "note-create": "POST only",
     "note-pin": "POST only",

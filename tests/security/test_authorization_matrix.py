@@ -105,6 +105,8 @@ ROUTES: dict[str, Route] = {
     "logout": Route(PAGE, {"POST": PUBLIC}),
     # Load balancers call it without credentials; it says ok or error per service, nothing else.
     "healthz": Route(PAGE, {"GET": PUBLIC}),
+    # Browsers ask for it on their own, signed in or not; it sends them to the static icon.
+    "favicon": Route(PAGE, {"GET": PUBLIC}),
     # --- production and sales pages -------------------------------------------------------------
     "desk": Route(PAGE, {"GET": READ}),
     # The header's search box: everyone signed in may read everything it finds.
