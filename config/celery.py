@@ -4,7 +4,7 @@ import os
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -35,3 +35,23 @@ def _beat_tick(sender=None, **kwargs) -> None:
     # Beat publishes the heartbeat on its schedule: the moment it does is beat's own tick.
     if sender == HEARTBEAT_TASK:
         _remember(BEAT_TICK_KEY)
+
+
+# Each task's log lines carry its id as their request id, and the document numbers it touched.
+_task_log_contexts: dict[str, list] = {}
+
+
+@task_prerun.connect(dispatch_uid="config.celery.log_context_start")
+def _log_context_start(task_id=None, **kwargs) -> None:
+    from config.logging import start_context
+
+    _task_log_contexts[task_id] = start_context(request_id=task_id or "")
+
+
+@task_postrun.connect(dispatch_uid="config.celery.log_context_end")
+def _log_context_end(task_id=None, **kwargs) -> None:
+    from config.logging import end_context
+
+    tokens = _task_log_contexts.pop(task_id, None)
+    if tokens is not None:
+        end_context(tokens)

@@ -5,6 +5,7 @@ the console. DATABASE_URL, REDIS_URL and EMAIL_URL switch to the real services.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # before accounts, whose admin replaces axes' own
+    "accounts",
     "projects",
     "backorders",
     "invoicing",
@@ -64,9 +67,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so each log line of the request knows its user.
+    "config.logging.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,7 +108,7 @@ else:
         }
     }
 
-# The cache holds sign-in failure counts; with Redis they are shared by every web process.
+# The shared cache; with Redis every web process sees the same entries.
 if REDIS_URL_FOR_CACHE := os.environ.get("REDIS_URL", ""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL_FOR_CACHE}}
 else:
@@ -119,6 +126,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in protection (django-axes): every sign-in path (the sign-in page, the admin's, the API's
+# token endpoint) authenticates through the axes backend first, which refuses a locked pair.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# One user name from one address is locked, so a stranger cannot lock a colleague out everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.sign_in.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
+
+def client_ip_settings(trusted_proxies: int) -> dict:
+    """Where axes reads the client's address: REMOTE_ADDR, or X-Forwarded-For behind trusted proxies."""
+    if trusted_proxies <= 0:
+        # No proxy: a client could write any X-Forwarded-For it likes, so only the socket's address counts.
+        return {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",), "AXES_IPWARE_PROXY_COUNT": None}
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        # ipware counts the proxies listed in the header; the nearest one is REMOTE_ADDR, not listed.
+        "AXES_IPWARE_PROXY_COUNT": trusted_proxies - 1,
+        # Take the address the outermost trusted proxy saw, ignoring whatever the client prepended.
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        "IPWARE_STRICT": False,
+    }
+
+
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+globals().update(client_ip_settings(TRUSTED_PROXY_COUNT))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -287,9 +327,39 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
 
+# LOG_FORMAT=json: one JSON object a line with the request id, the user id and the P-/SO-/PO-/INV- numbers
+# the request or task touched; otherwise plain text for a person at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The request line duplicates runserver's and gunicorn's own access logs unless structured.
+    "loggers": {"backorder_desk.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }
+
+# Error tracking: with SENTRY_DSN set, unhandled errors of the web and the worker are reported.
+if SENTRY_DSN := os.environ.get("SENTRY_DSN", ""):
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if not DEBUG else "development"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )

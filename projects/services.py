@@ -14,6 +14,7 @@ from django.db.models.functions import Length, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from config.logging import touch as log_touch
 from notifications.models import Notification
 from notifications.services import notify
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
@@ -65,6 +66,7 @@ def activity_record(
     detail: str = "",
 ) -> Activity:
     """Write one row of the activity log; `by=None` means the system did it."""
+    log_touch(str(subject))
     return Activity.objects.create(
         project=project,
         actor=by,
