@@ -22,7 +22,7 @@ from projects.api.serializers import NoteSerializer, PurchaseOrderSerializer, Sa
 from projects.models import PurchaseOrder, PurchaseOrderItem
 from projects.roles import Role
 from projects.selectors import purchase_order_list, sales_order_detail
-from projects.services import mentioned_usernames
+from projects.services import PRODUCTION_READIES_FROM, mentioned_usernames
 
 PRODUCTION = (Role.PRODUCTION,)
 
@@ -90,7 +90,11 @@ class BackorderFlagSerializer(serializers.Serializer):
     )
     pin = serializers.BooleanField(default=True, help_text="Pin the note to the project overview.")
     ready_to_invoice = serializers.BooleanField(
-        default=True, help_text="Move the sales order to ready_to_be_invoiced: the rest can be invoiced now."
+        required=False,
+        help_text=(
+            "Move the sales order to ready_to_be_invoiced: the rest can be invoiced now. Allowed only while the "
+            "order is in_production or shipped (400 otherwise); left out, the move is made where it is allowed."
+        ),
     )
 
 
@@ -125,7 +129,7 @@ def default_flag_note(*, purchase_order: PurchaseOrder, items: list[BackorderReq
 class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
     """POST /api/purchase-orders/{id}/backorders/: the Flag backorder form of the PO page."""
 
-    queryset = PurchaseOrder.objects.select_related("project__order_rep", "project__invoicing_rep")
+    queryset = PurchaseOrder.objects.select_related("project__order_rep", "project__invoicing_rep", "sales_order")
     serializer_class = BackorderFlagSerializer
     access = {"post": Access(PRODUCTION, "flag backorders")}
     conflicts = ("post",)
@@ -137,7 +141,8 @@ class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
         description=(
             "Flag a backorder in one transaction (rule 1): set the PO's status, write the backorder rows, "
             "write the tagged note (pinned by default) and move the sales order to ready_to_be_invoiced "
-            "(unless `ready_to_invoice` is false). A PO already ready for billing answers 409."
+            "(unless `ready_to_invoice` is false; only from in_production or shipped). A PO already ready for "
+            "billing answers 409."
         ),
     )
     @transaction.atomic
@@ -147,8 +152,12 @@ class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         items = [BackorderRequest(**item) for item in data["items"]]
+        ready_to_invoice = data.get("ready_to_invoice")
+        if ready_to_invoice is None:
+            # As on the page, where the box is ticked only where the move is allowed.
+            ready_to_invoice = purchase_order.sales_order.status in PRODUCTION_READIES_FROM
         note = (data.get("note") or "").strip() or default_flag_note(
-            purchase_order=purchase_order, items=items, ready_to_invoice=data["ready_to_invoice"]
+            purchase_order=purchase_order, items=items, ready_to_invoice=ready_to_invoice
         )
         result = backorder_flag(
             purchase_order=purchase_order,
@@ -156,7 +165,7 @@ class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
             items=items,
             note=note,
             pin=data["pin"],
-            ready_to_invoice=data["ready_to_invoice"],
+            ready_to_invoice=ready_to_invoice,
             by=request.user,
         )
         backorders = Backorder.objects.filter(pk__in=[backorder.pk for backorder in result.backorders]).select_related(

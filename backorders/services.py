@@ -15,6 +15,7 @@ from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem,
 from projects.roles import Role
 from projects.services import (
     BEFORE_INVOICING,
+    PRODUCTION_READIES_FROM,
     _require_role,
     _sales_order_set_status,
     activity_record,
@@ -114,6 +115,17 @@ def backorder_flag(
         )
     _validate_requests(purchase_order=po, items=items)
     order = SalesOrder.objects.select_for_update().get(pk=po.sales_order_id)
+    move = ready_to_invoice and order.status != SalesOrder.Status.READY_TO_BE_INVOICED
+    if move and order.status not in PRODUCTION_READIES_FROM:
+        # The same rule as the status control: production readies an order only once it is in production.
+        raise ValidationFailed(
+            {
+                "ready_to_invoice": [
+                    f"Sales order {order.number} is {order.get_status_display()}; only an order In Production or "
+                    "Shipped moves to Ready to be Invoiced. Untick the move."
+                ]
+            }
+        )
     result = FlagResult()
 
     if po.status != status:
@@ -149,11 +161,7 @@ def backorder_flag(
             notification_kind=Notification.Kind.BACKORDER_FLAGGED,
         )
 
-    if ready_to_invoice and order.status != SalesOrder.Status.READY_TO_BE_INVOICED:
-        if order.status not in BEFORE_INVOICING:
-            raise ValidationFailed(
-                {"ready_to_invoice": [f"Sales order {order.number} is {order.get_status_display()}; untick the move."]}
-            )
+    if move:
         if not any(item.remaining_quantity - item.backordered_quantity > 0 for item in order.items.all()):
             raise ValidationFailed(
                 {"ready_to_invoice": [f"Nothing on sales order {order.number} is ready to invoice; untick the move."]}

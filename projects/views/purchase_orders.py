@@ -19,7 +19,7 @@ from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list as select_purchase_orders
 from projects.selectors import sales_order_items_with_figures
 from projects.services import (
-    BEFORE_INVOICING,
+    PRODUCTION_READIES_FROM,
     purchase_order_allowed_stages,
     purchase_order_stage_change,
     purchase_order_status_change,
@@ -113,8 +113,8 @@ def _flag_form_unbound(po: PurchaseOrder, items, so_items) -> BackorderFlagForm:
             "status": status,
             "note": flag_note(po, so_items, {}) + " ",
             "pin": True,
-            # Ticked while the move is possible; an order already invoiced or closed cannot make it.
-            "ready_to_invoice": po.sales_order.status in BEFORE_INVOICING,
+            # Ticked where the move is allowed; elsewhere the template leaves the box out.
+            "ready_to_invoice": po.sales_order.status in PRODUCTION_READIES_FROM,
         },
     )
 
@@ -166,6 +166,7 @@ def purchase_order_page(
         "project": po.project,
         "sales_order": po.sales_order,
         "order_already_ready": po.sales_order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
+        "move_offered": po.sales_order.status in PRODUCTION_READIES_FROM,
         "items": items,
         "open_backorders": open_backorders,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],

@@ -102,6 +102,33 @@ def test_a_bad_flag_is_refused_and_changes_nothing(as_production, mug_order, cha
     assert mug_order.mugs.backordered_quantity == 0
 
 
+def test_the_move_to_ready_is_refused_before_production_and_changes_nothing(as_production, mug_order):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.CLIENT_APPROVED)
+    body = flag_body(mug_order, ready_to_invoice=True)
+    response = as_production.post(f"/api/purchase-orders/{mug_order.po.pk}/backorders/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "ready_to_invoice": [
+            "Sales order SO-1001 is Client Approved; only an order In Production or Shipped moves to Ready to be "
+            "Invoiced. Untick the move."
+        ]
+    }
+    mug_order.refresh()
+    assert (mug_order.po.status, mug_order.order.status) == ("none", "client_approved")
+    assert not Backorder.objects.exists() and not Note.objects.exists() and not Notification.objects.exists()
+
+
+def test_left_out_the_move_is_made_only_where_it_is_allowed(as_production, mug_order):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.CLIENT_APPROVED)
+    body = flag_body(mug_order)
+    response = as_production.post(f"/api/purchase-orders/{mug_order.po.pk}/backorders/", body, format="json")
+    assert response.status_code == 201
+    result = response.json()
+    assert (result["moved_to_ready"], result["sales_order"]["status"]) == (False, "client_approved")
+    # The default note does not promise an invoice the order cannot have yet.
+    assert "can be invoiced now" not in result["note"]["body"]
+
+
 def test_a_po_item_of_another_po_is_refused(as_production, mug_order):
     from tests.factories import PurchaseOrderItemFactory
 

@@ -87,6 +87,53 @@ def test_rule_1_move_refused_when_nothing_is_ready(mug_order, production_rep, ne
     assert Backorder.objects.count() == 0
 
 
+NOT_YET_IN_PRODUCTION = [S.NEW, S.PENDING_CLIENT_APPROVAL, S.CLIENT_CHANGE_REQUESTED, S.CLIENT_APPROVED]
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (S.NEW, "New"),
+        (S.PENDING_CLIENT_APPROVAL, "Pending Client Approval"),
+        (S.CLIENT_CHANGE_REQUESTED, "Client Change Requested"),
+        (S.CLIENT_APPROVED, "Client Approved"),
+        (S.INVOICED, "Invoiced"),
+        (S.CLOSED, "Closed"),
+    ],
+)
+def test_rule_1_the_move_is_made_only_from_in_production_or_shipped(
+    mug_order, production_rep, next_week, status, label
+):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=status)
+    activities = Activity.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        flag_200_mugs(mug_order, production_rep, next_week)
+    assert refused.value.errors == {
+        "ready_to_invoice": [
+            f"Sales order SO-1001 is {label}; only an order In Production or Shipped moves to Ready to be "
+            "Invoiced. Untick the move."
+        ]
+    }
+    mug_order.refresh()
+    assert (mug_order.order.status, mug_order.po.status) == (status, PurchaseOrder.Status.NONE)
+    assert Backorder.objects.count() == 0 and Note.objects.count() == 0
+    assert Activity.objects.count() == activities and Notification.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", NOT_YET_IN_PRODUCTION)
+def test_rule_1_a_flag_without_the_move_is_fine_before_production(mug_order, production_rep, next_week, status):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=status)
+    result = flag_200_mugs(mug_order, production_rep, next_week, ready_to_invoice=False)
+    assert result.moved_to_ready is False
+    assert SalesOrder.objects.get().status == status
+
+
+def test_rule_1_a_shipped_order_moves_to_ready(mug_order, production_rep, next_week):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.SHIPPED)
+    assert flag_200_mugs(mug_order, production_rep, next_week).moved_to_ready is True
+    assert SalesOrder.objects.get().status == S.READY_TO_BE_INVOICED
+
+
 # Rule 2 ------------------------------------------------------------------------------------------
 
 

@@ -274,7 +274,42 @@ def test_an_order_already_ready_offers_no_move(mug_order, production_rep, signed
     assert 'name="ready_to_invoice"' not in page
 
 
-def test_an_invoiced_order_starts_with_the_move_unticked(mug_order, production_rep, signed_in):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.INVOICED)
+@pytest.mark.parametrize(
+    "status",
+    [
+        SalesOrder.Status.NEW,
+        SalesOrder.Status.PENDING_CLIENT_APPROVAL,
+        SalesOrder.Status.CLIENT_CHANGE_REQUESTED,
+        SalesOrder.Status.CLIENT_APPROVED,
+        SalesOrder.Status.INVOICED,
+        SalesOrder.Status.CLOSED,
+    ],
+)
+def test_an_order_outside_production_offers_no_move(mug_order, production_rep, signed_in, status):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=status)
     response = signed_in(production_rep).get(reverse("purchase-order-detail", args=[mug_order.po.pk]))
     assert response.context["flag_form"]["ready_to_invoice"].value() is False
+    assert 'name="ready_to_invoice"' not in response.content.decode()
+
+
+def test_a_shipped_order_offers_the_move_ticked(mug_order, production_rep, signed_in):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.SHIPPED)
+    response = signed_in(production_rep).get(reverse("purchase-order-detail", args=[mug_order.po.pk]))
+    assert response.context["flag_form"]["ready_to_invoice"].value() is True
+    assert 'name="ready_to_invoice"' in response.content.decode()
+
+
+def test_the_move_posted_anyway_before_production_is_refused_next_to_it(
+    mug_order, production_rep, signed_in, next_week
+):
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.CLIENT_APPROVED)
+    before = snapshot(mug_order)
+    response = signed_in(production_rep).post(flag_url(mug_order), flag_data(mug_order, next_week))
+    assert response.status_code == 400
+    message = (
+        "Sales order SO-1001 is Client Approved; only an order In Production or Shipped moves to Ready to be "
+        "Invoiced. Untick the move."
+    )
+    assert response.context["flag_form"].errors == {"ready_to_invoice": [message]}
+    assert error_next_to(response.content.decode(), "id_ready_to_invoice", message)
+    assert snapshot(mug_order) == before
