@@ -117,7 +117,7 @@ class ClientSearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
+        label="Search clients",
         help_text="Name, email or tax id",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or tax id"}),
     )
@@ -170,7 +170,7 @@ class SupplierSearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
+        label="Search suppliers",
         help_text="Name, email or phone",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}),
     )

@@ -219,7 +219,7 @@ def test_the_list_searches_name_email_and_tax_id_and_links_each_client(productio
     assert names(q="ein") == ["Harbor Fair"]
     assert names(q="nothing like it") == []
     page = browser.get(url).content.decode()
-    assert '<label for="id_q">Search</label>' in page
+    assert '<label for="id_q">Search clients</label>' in page
     for client in (harbor, acme):
         assert f'<a href="{reverse("client-detail", args=[client.pk])}">{client.name}</a>' in page
     assert "No client matches this search." in browser.get(url, {"q": "nothing like it"}).content.decode()

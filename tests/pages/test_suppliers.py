@@ -175,7 +175,7 @@ def test_the_list_searches_name_email_and_phone_and_links_each_supplier(invoicin
     assert names(q="7946") == ["Pens Direct"]
     assert names(q="nothing like it") == []
     page = browser.get(url).content.decode()
-    assert '<label for="id_q">Search</label>' in page
+    assert '<label for="id_q">Search suppliers</label>' in page
     for supplier, name in ((mugs, "Mugs &amp; Co"), (pens, "Pens Direct")):
         assert f'<a href="{reverse("supplier-detail", args=[supplier.pk])}">{name}</a>' in page
 
