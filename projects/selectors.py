@@ -256,3 +256,12 @@ def search(*, query: str) -> SearchResults:
             query=query,
         ),
     )
+
+
+def purchase_order_ship_to(*, purchase_order: PurchaseOrder) -> str:
+    """Where a PO's goods go: its own ship-to, else its sales order's, else the client's billing address."""
+    return (
+        purchase_order.ship_to.strip()
+        or purchase_order.sales_order.ship_to.strip()
+        or purchase_order.project.client.billing_address.strip()
+    )

@@ -15,16 +15,18 @@ from backorders.services import READY_FOR_BILLING_OR_LATER, backorder_flag
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.pdf import purchase_order_pdf_bytes
 from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list as select_purchase_orders
-from projects.selectors import sales_order_items_with_figures
+from projects.selectors import purchase_order_ship_to, sales_order_items_with_figures
 from projects.services import (
     PRODUCTION_READIES_FROM,
     purchase_order_allowed_stages,
+    purchase_order_email_request,
     purchase_order_stage_change,
     purchase_order_status_change,
 )
-from projects.views.common import add_domain_error, role_required
+from projects.views.common import add_domain_error, report_domain_error, role_required
 
 PAGE_SIZE = 50
 
@@ -171,6 +173,8 @@ def purchase_order_page(
         "open_backorders": open_backorders,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
         "can_act": can_act,
+        "can_email": has_role(user, Role.SALES, Role.PRODUCTION),
+        "ship_to": purchase_order_ship_to(purchase_order=po),
         "can_flag": can_flag,
         "flag_form": flag_form,
         "stage_form": stage_form,
@@ -311,3 +315,24 @@ def _compose_note(request: HttpRequest, po: PurchaseOrder, items) -> HttpRespons
     form = BackorderFlagForm(data, purchase_order=po, items=items)
     form.composed = True
     return purchase_order_page(request, po, flag_form=form)
+
+
+@login_required
+def purchase_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    po = purchase_order_or_404(pk)
+    response = HttpResponse(purchase_order_pdf_bytes(po), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{po.number}.pdf"'
+    return response
+
+
+@role_required(Role.SALES, Role.PRODUCTION)
+@require_POST
+def purchase_order_email(request: HttpRequest, pk: int) -> HttpResponse:
+    po = purchase_order_or_404(pk)
+    try:
+        purchase_order_email_request(purchase_order=po, by=request.user)
+    except DomainError as error:
+        report_domain_error(request, error)
+        return redirect("purchase-order-detail", pk=po.pk)
+    messages.success(request, f"{po.number} will be emailed to {po.email_to}.")
+    return redirect("purchase-order-detail", pk=po.pk)

@@ -9,9 +9,10 @@ import pytest
 from pypdf import PdfReader
 
 from invoicing.models import Invoice
-from invoicing.pdf import _latin, invoice_pdf_bytes
+from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services import LineRequest, invoice_create
 from projects.models import SalesOrder, SalesOrderItem
+from projects.pdf import latin
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +97,9 @@ def test_pdf_wraps_long_descriptions_and_breaks_pages(invoicing_rep):
 
 
 def test_pdf_spells_characters_the_core_fonts_lack():
-    assert _latin("Mug – “Deluxe” 500 ml … ő €") == 'Mug - "Deluxe" 500 ml ... o EUR '
-    assert _latin("Café ×2") == "Café ×2"
-    assert _latin("漢字") == "??"
+    assert latin("Mug – “Deluxe” 500 ml … ő €") == 'Mug - "Deluxe" 500 ml ... o EUR '
+    assert latin("Café ×2") == "Café ×2"
+    assert latin("漢字") == "??"
 
 
 def test_pdf_is_drawn_from_stored_lines_not_the_order(partial_invoice, backordered_mug_order):
