@@ -1,16 +1,21 @@
 """The REST API under /api/ (see the domain document's contract)."""
 
+from axes.helpers import get_client_ip_address
+from axes.utils import reset
+from django.conf import settings
 from django.urls import path, re_path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
 from config.api import ApiAutoSchema, ErrorSerializer
-from config.throttle import LOCKED_MESSAGE, sign_in_locked
+from config.sign_in import locked_message
 from invoicing.api import InvoiceReportView, InvoiceViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import (
@@ -40,16 +45,28 @@ class TokenView(ObtainAuthToken):
         ),
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
-            429: OpenApiResponse(ErrorSerializer, description="Too many wrong passwords for this account lately."),
+            429: OpenApiResponse(
+                ErrorSerializer, description="Too many wrong passwords for this user name from this address lately."
+            ),
         },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        # The same lock as the sign-in page, or the API would be the way round it.
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if isinstance(username, str) and sign_in_locked(username):
-            return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        return super().post(request, *args, **kwargs)
+        # The serializer authenticates with this request, so django-axes counts and locks the API's
+        # sign-ins with the sign-in page's; it marks the (DRF) request when it refused a locked pair.
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": locked_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            raise
+        user = serializer.validated_data["user"]
+        if settings.AXES_RESET_ON_SUCCESS:
+            # As on the sign-in page, the right password clears the earlier wrong ones from this address.
+            reset(ip=get_client_ip_address(request), username=user.get_username())
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 router = SimpleRouter()

@@ -5,16 +5,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.favicon import favicon
-from config.forms import ThrottledAuthenticationForm
 from config.health import healthz
 
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("healthz", healthz, name="healthz"),

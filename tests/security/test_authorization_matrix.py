@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -66,6 +67,23 @@ class Route:
     kind: str
     methods: dict[str, Allow]
     kwargs: Callable[[World], dict] = field(default=lambda world: {})
+
+
+def locked_attempt() -> int:
+    """A user name locked out from one address, as django-axes records it."""
+    attempt, _ = AccessAttempt.objects.get_or_create(
+        username="matrix.locked",
+        ip_address="203.0.113.9",
+        user_agent="matrix",
+        defaults={
+            "get_data": "",
+            "post_data": "",
+            "http_accept": "*/*",
+            "path_info": "/accounts/login/",
+            "failures_since_start": 5,
+        },
+    )
+    return attempt.pk
 
 
 def pk(name: str) -> Callable[[World], dict]:
@@ -218,6 +236,9 @@ ROUTES: dict[str, Route] = {
     "notification-read": Route(PAGE, {"POST": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
     "notification-read-all": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "notification-preferences": Route(PAGE, {"GET": READ, "POST": Allow(SIGNED_IN, body(email_enabled="on"))}),
+    # --- accounts: locked sign-ins are the managers' to lift ---------------------------------------
+    "account-sign-in-locks": Route(PAGE, {"GET": Allow(roles("Managers"))}),
+    "account-sign-in-unlock": Route(PAGE, {"POST": Allow(roles("Managers"))}, lambda world: {"pk": locked_attempt()}),
     # --- the API: open parts ----------------------------------------------------------------------
     # The schema and its browser describe the contract (paths, fields, enums) and hold no data:
     # test_the_open_api_schema_holds_no_data checks that nothing of the world appears in them.

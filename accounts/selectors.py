@@ -1,0 +1,15 @@
+"""Reads about people's accounts: sign-ins locked by django-axes."""
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+
+def sign_in_locks() -> QuerySet[AccessAttempt]:
+    """Return the user name and address pairs locked out now, the latest first."""
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    if settings.AXES_COOLOFF_TIME:
+        # Older failures no longer lock: axes lets the pair in once the cool-off has passed.
+        attempts = attempts.filter(attempt_time__gt=timezone.now() - settings.AXES_COOLOFF_TIME)
+    return attempts.order_by("-attempt_time", "-id")
