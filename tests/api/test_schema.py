@@ -20,6 +20,7 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
 from projects.models import PurchaseOrder
 from projects.services import note_create
+from tests.hypothesis_profiles import PROFILE, examples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -197,8 +198,9 @@ CONFIG = SchemathesisConfig.from_dict(
         "generation": {
             # Valid requests by the schema; the checks below then ask every answer to keep the schema.
             "mode": "positive",
-            "max-examples": 15,
-            "deterministic": True,
+            # Per operation; make fuzz multiplies it and draws at random (tests/hypothesis_profiles.py).
+            "max-examples": examples(15),
+            "deterministic": PROFILE != "fuzz",
             "database": "none",
         },
     }
@@ -280,9 +282,11 @@ def point_at_rows(value, rows: dict[str, list[int]], kind: str | None = None):
     return value
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 # The rows are shared by every example on purpose: state a request leaves behind is part of the search.
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# The count is repeated here: a loaded profile's max_examples would otherwise win over the config's.
+@settings(max_examples=examples(15), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_every_answer_keeps_the_schema(case, desk_rows, manager, keep_test_connection):
     resource = case.path.split("/")[2]  # /api/<resource>/{id}/...
     if case.path_parameters:
