@@ -140,3 +140,23 @@ def test_two_invoices_show_their_places_and_nothing_remains(
     html = response.content.decode()
     assert 'data-testid="billing-status">Fully invoiced<' in html
     assert 'data-testid="so-status">Invoiced<' in html
+
+
+def test_ready_to_invoice_now_is_shown_only_while_the_order_can_be_invoiced(mug_order, ivy_client):
+    # given SO-1001 in production: nothing backordered, so every unit would count as "ready"
+    so_page = ivy_client.get(reverse("sales-order-detail", args=[mug_order.order.pk])).content.decode()
+    project_page = ivy_client.get(reverse("project-detail", args=[mug_order.order.project_id])).content.decode()
+
+    # then neither page offers an amount to invoice now: the order cannot be invoiced yet
+    assert 'data-testid="ready-amount">—<' in so_page
+    assert 'data-testid="ready-amount">—<' in project_page
+
+
+def test_ready_to_invoice_now_is_shown_once_the_order_is_ready(backordered_mug_order, ivy_client):
+    so_page = ivy_client.get(reverse("sales-order-detail", args=[backordered_mug_order.order.pk])).content.decode()
+    project_page = ivy_client.get(
+        reverse("project-detail", args=[backordered_mug_order.order.project_id])
+    ).content.decode()
+
+    assert 'data-testid="ready-amount">1,340.00<' in so_page
+    assert 'data-testid="ready-amount">1,340.00<' in project_page
