@@ -20,7 +20,7 @@ class ProjectFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
+        label="Search projects",
         help_text="Project number, name or client",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
@@ -37,7 +37,7 @@ class PurchaseOrderFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Search",
+        label="Search purchase orders",
         help_text="PO number, project or client",
         widget=forms.TextInput(attrs={"type": "search"}),
     )

@@ -45,7 +45,7 @@ def test_production_rep_flags_a_backorder_then_readies_the_po(
 
     # Pat opens the project from the projects list, then its purchase order.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
-    page.get_by_label("Search").fill("mugs")
+    page.get_by_label("Search projects", exact=True).fill("mugs")
     page.get_by_role("button", name="Show projects").click()
     page.get_by_role("link", name="P-1001 Spring fair mugs").click()
     expect(page.get_by_role("heading", name="P-1001 Spring fair mugs")).to_be_visible()
