@@ -1,9 +1,11 @@
-"""Reads about people's accounts: sign-ins locked by django-axes."""
+"""Reads about people's accounts: sign-ins locked by django-axes, API tokens."""
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 
 def sign_in_locks() -> QuerySet[AccessAttempt]:
@@ -13,3 +15,8 @@ def sign_in_locks() -> QuerySet[AccessAttempt]:
         # Older failures no longer lock: axes lets the pair in once the cool-off has passed.
         attempts = attempts.filter(attempt_time__gt=timezone.now() - settings.AXES_COOLOFF_TIME)
     return attempts.order_by("-attempt_time", "-id")
+
+
+def api_token_of(*, user: User) -> Token | None:
+    """Return the user's API token (DRF keeps one per user), or None."""
+    return Token.objects.filter(user=user).first()

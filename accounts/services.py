@@ -1,11 +1,14 @@
-"""Writes about people's accounts: unlocking a colleague's sign-in."""
+"""Writes about people's accounts: unlocking a colleague's sign-in, API tokens."""
 
 import logging
 
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.contrib.auth.models import User
+from django.db import transaction
+from rest_framework.authtoken.models import Token
 
+from config.authentication import token_expired
 from projects.errors import RoleRequired
 from projects.roles import Role, has_role
 
@@ -25,3 +28,28 @@ def sign_in_unlock(*, attempt: AccessAttempt, by: User | None) -> int:
         by.get_username() if by is not None else "the system",
     )
     return cleared
+
+
+def api_token_for_sign_in(*, user: User) -> Token:
+    """Return the user's API token for a sign-in, a fresh one in place of an expired one."""
+    token, created = Token.objects.get_or_create(user=user)
+    if created or not token_expired(token):
+        return token
+    return api_token_create(user=user)
+
+
+@transaction.atomic
+def api_token_create(*, user: User) -> Token:
+    """Give the user a new API token; the one they had (one per user) stops working."""
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    logger.info("API token created for %s", user.get_username())
+    return token
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """Delete the user's API token, so that nothing signs in with it any more; tell whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        logger.info("API token revoked by %s", user.get_username())
+    return bool(deleted)

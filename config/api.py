@@ -11,12 +11,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.authentication import ExpiringTokenAuthentication
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.roles import has_role, roles_phrase
 
@@ -216,7 +217,7 @@ def enum_field(component: str, choices) -> type[serializers.ChoiceField]:
 # No docstring here: the schema would show it as the description of every view without one.
 class ApiViewMixin:
     # Token first, so a request without credentials gets 401 with WWW-Authenticate, not 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [RolePermission]
     parser_classes = [JSONParser]
     schema = ApiAutoSchema()

@@ -7,14 +7,15 @@ from django.urls import path, re_path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts.services import api_token_for_sign_in
 from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
 from config.api import ApiAutoSchema, ErrorSerializer
+from config.authentication import token_expires_at
 from config.sign_in import locked_message
 from invoicing.api import InvoiceReportView, InvoiceViewSet
 from notifications.api import NotificationViewSet
@@ -30,7 +31,7 @@ from projects.api.views import (
 
 
 class TokenView(ObtainAuthToken):
-    """POST /api/auth/token/: a username and password give the user's token (the same one every time)."""
+    """POST /api/auth/token/: a username and password give the user's token (the same one until it expires)."""
 
     authentication_classes = []
     public = True
@@ -44,7 +45,9 @@ class TokenView(ObtainAuthToken):
             {"username": serializers.CharField(), "password": serializers.CharField(style={"input_type": "password"})},
         ),
         responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+            ),
             429: OpenApiResponse(
                 ErrorSerializer, description="Too many wrong passwords for this user name from this address lately."
             ),
@@ -65,8 +68,8 @@ class TokenView(ObtainAuthToken):
         if settings.AXES_RESET_ON_SUCCESS:
             # As on the sign-in page, the right password clears the earlier wrong ones from this address.
             reset(ip=get_client_ip_address(request), username=user.get_username())
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = api_token_for_sign_in(user=user)
+        return Response({"token": token.key, "expires_at": token_expires_at(token)})
 
 
 router = SimpleRouter()

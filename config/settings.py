@@ -291,10 +291,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
 CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
 
+# An API token signs in for this many days after it was issued; POST /api/auth/token/ then issues a new one.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, refusing tokens older than API_TOKEN_DAYS.
+        "config.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

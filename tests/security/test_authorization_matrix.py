@@ -236,7 +236,10 @@ ROUTES: dict[str, Route] = {
     "notification-read": Route(PAGE, {"POST": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
     "notification-read-all": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "notification-preferences": Route(PAGE, {"GET": READ, "POST": Allow(SIGNED_IN, body(email_enabled="on"))}),
-    # --- accounts: locked sign-ins are the managers' to lift ---------------------------------------
+    # --- accounts: everyone keeps their own API token; locked sign-ins are the managers' to lift ---
+    "account-tokens": Route(PAGE, {"GET": READ}),
+    "account-token-create": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
+    "account-token-revoke": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "account-sign-in-locks": Route(PAGE, {"GET": Allow(roles("Managers"))}),
     "account-sign-in-unlock": Route(PAGE, {"POST": Allow(roles("Managers"))}, lambda world: {"pk": locked_attempt()}),
     # --- the API: open parts ----------------------------------------------------------------------
