@@ -247,8 +247,30 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
         detail=reason,
     )
     sales_order_after_void(sales_order=order, by=by)
+    _notify_void(invoice=locked, order=order, reason=reason, by=by)
     invoice.status = locked.status
     return locked
+
+
+def _notify_void(*, invoice: Invoice, order: SalesOrder, reason: str, by: User) -> None:
+    """Tell the project's invoicing rep, the invoice's issuer and the managers why it was voided."""
+    project = order.project
+    managers = User.objects.filter(is_active=True, groups__name=Role.MANAGERS).distinct()
+    voided_by = by.get_full_name() or by.get_username()
+    notify(
+        recipients=[project.invoicing_rep, invoice.issued_by, *managers],
+        # The order is Ready to be Invoiced again, which is what this kind tells the invoicing rep;
+        # a kind of its own would need a migration of the kinds' CHECK constraint.
+        kind=Notification.Kind.READY_TO_INVOICE,
+        event_key=f"invoice:{invoice.pk}:void",
+        project=project,
+        message=(
+            f"Invoice {invoice.number} on {order.number} was voided by {voided_by}: {reason.rstrip('.')}. "
+            f"{order.number} is Ready to be Invoiced again."
+        ),
+        url=reverse("invoice-detail", args=[invoice.pk]),
+        exclude=[by],
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -59,7 +60,8 @@ def notification_email_task(self, notification_id: int) -> str:
     if not email_enabled_for(notification.recipient):
         Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.SKIPPED)
         return "skipped"
-    link = settings.SITE_URL.rstrip("/") + notification.url
+    # Through the read marker, so following the email's link marks the notification read as well.
+    link = settings.SITE_URL.rstrip("/") + reverse("notification-open", args=[notification.pk])
     try:
         send_mail(
             subject=f"[Backorder Desk] {notification.get_kind_display()}: {notification.project.number}",

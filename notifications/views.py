@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications.forms import NotificationPreferenceForm
 from notifications.models import Notification
@@ -52,6 +53,22 @@ def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such notification.") from error
     notification_mark_read(notification=notification, by=request.user)
     return redirect(inbox_url(page=request.POST.get("page", ""), unread_only=request.POST.get("unread") == "1"))
+
+
+@login_required
+@require_GET
+def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the user's notifications read and go to what it is about."""
+    try:
+        notification = Notification.objects.get(pk=pk, recipient=request.user)
+    except Notification.DoesNotExist as error:
+        raise Http404("No such notification.") from error
+    notification_mark_read(notification=notification, by=request.user)
+    # Only a path on this site: a stored address must never send anyone elsewhere.
+    target = notification.url
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
+        target = inbox_url()
+    return redirect(target)
 
 
 @login_required

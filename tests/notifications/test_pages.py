@@ -57,7 +57,8 @@ def test_the_inbox_lists_my_notifications_newest_first_with_links_and_unread_hig
     assert messages_on(response) == ["Message 1", "Message 0"]
     html = response.content.decode()
     assert "Message 50" not in html
-    assert f'href="/projects/{project.pk}/#note-1"' in html
+    # The message opens through the read marker, which then goes to /projects/<pk>/#note-1.
+    assert f'href="/notifications/{newer.pk}/open/"' in html
     assert f'id="notification-{newer.pk}"' in html
     assert 'class="inbox-item unread" id="notification-' + str(newer.pk) in html
     assert 'class="inbox-item" id="notification-' + str(older.pk) in html
@@ -176,3 +177,79 @@ def test_a_user_without_an_address_is_told_no_email_can_reach_them(client, db):
     client.force_login(user)
     page = client.get(reverse("notification-preferences")).content.decode()
     assert "Your account has no email address" in page
+
+
+# Opening a notification -------------------------------------------------------------------------
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_what_it_is_about(client, sales_rep, project):
+    first, second = notify_many(sales_rep, project, 2)
+    client.force_login(sales_rep)
+
+    response = client.get(reverse("notification-open", args=[first.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/projects/{project.pk}/#note-0"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.read_at is not None and second.read_at is None
+
+
+def test_opening_it_again_keeps_the_first_read_time(client, sales_rep, project):
+    [notification] = notify_many(sales_rep, project, 1)
+    client.force_login(sales_rep)
+    client.get(reverse("notification-open", args=[notification.pk]))
+    notification.refresh_from_db()
+    first_read = notification.read_at
+
+    assert client.get(reverse("notification-open", args=[notification.pk])).status_code == 302
+    notification.refresh_from_db()
+    assert notification.read_at == first_read
+
+
+def test_someone_elses_notification_does_not_open(client, sales_rep, invoicing_rep, project):
+    [theirs] = notify_many(invoicing_rep, project, 1)
+    client.force_login(sales_rep)
+
+    assert client.get(reverse("notification-open", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("notification-open", args=[999999])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_opening_needs_sign_in_and_comes_back_after_it(client, sales_rep, project):
+    [notification] = notify_many(sales_rep, project, 1)
+    url = reverse("notification-open", args=[notification.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://elsewhere.example/phish", "//elsewhere.example/phish", "/\\elsewhere.example", "javascript:alert(1)"],
+)
+def test_a_notification_never_sends_anyone_off_the_site(client, sales_rep, project, target):
+    [notification] = notify_many(sales_rep, project, 1)
+    Notification.objects.filter(pk=notification.pk).update(url=target)
+    client.force_login(sales_rep)
+
+    response = client.get(reverse("notification-open", args=[notification.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == INBOX
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_the_desk_opens_notifications_through_the_read_marker(client, sales_rep, project):
+    [notification] = notify_many(sales_rep, project, 1)
+    client.force_login(sales_rep)
+
+    html = client.get(reverse("desk")).content.decode()
+
+    assert f'href="/notifications/{notification.pk}/open/"' in html

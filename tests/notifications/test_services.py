@@ -9,13 +9,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create, invoice_send
+from invoicing.services import invoice_create, invoice_send, invoice_void
 from notifications import services
 from notifications.models import Notification
 from notifications.services import notification_claim_email, notification_enqueue_email, notification_preference_set
 from notifications.tasks import notification_email_task, notification_requeue_pending_task, notifications_to_requeue
 from projects.models import PurchaseOrder, SalesOrder
 from projects.services import sales_order_status_change
+from tests.factories import UserFactory
 
 
 def mention(user, project, key="note:1") -> Notification:
@@ -68,6 +69,48 @@ def test_the_invoicing_rep_is_not_told_of_a_move_they_made_themselves(mug_order,
     assert not Notification.objects.exists()
 
 
+def test_voiding_an_invoice_tells_the_invoicing_rep_the_issuer_and_the_managers_why(
+    mug_order, invoicing_rep, manager, sales_rep
+):
+    # given an invoice issued by a second invoicing rep, and two other managers, one of them gone
+    issuer = UserFactory(username="iris", roles=["Invoicing"])
+    other_manager = UserFactory(username="mia", roles=["Managers"])
+    UserFactory(username="former", roles=["Managers"], is_active=False)
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    invoice = invoice_create(sales_order=mug_order.order, by=issuer)
+    Notification.objects.all().delete()
+
+    # when Max voids it
+    invoice_void(invoice=invoice, reason="Billed to the wrong client", by=manager)
+
+    # then the project's invoicing rep, the issuer and the other active manager hear why, once each
+    notified = Notification.objects.order_by("recipient__username")
+    assert [(n.recipient.username, n.kind) for n in notified] == [
+        ("iris", "ready_to_invoice"),
+        ("ivy", "ready_to_invoice"),
+        ("mia", "ready_to_invoice"),
+    ]
+    assert {n.message for n in notified} == {
+        f"Invoice {invoice.number} on SO-1001 was voided by Max Manager: Billed to the wrong client. "
+        "SO-1001 is Ready to be Invoiced again."
+    }
+    assert {n.url for n in notified} == {reverse("invoice-detail", args=[invoice.pk])}
+    assert {n.event_key for n in notified} == {f"invoice:{invoice.pk}:void"}
+    assert other_manager.notifications.count() == 1
+
+
+def test_the_manager_who_voids_is_not_told_even_as_the_projects_invoicing_rep(mug_order, invoicing_rep, manager):
+    project = mug_order.order.project
+    project.invoicing_rep = manager
+    project.save()
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    invoice = invoice_create(sales_order=mug_order.order, by=manager)
+
+    invoice_void(invoice=invoice, reason="Duplicate", by=manager)
+
+    assert not Notification.objects.filter(recipient=manager).exists()
+
+
 def test_a_production_rep_setting_ready_tells_the_invoicing_rep(mug_order, production_rep, invoicing_rep):
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
@@ -85,7 +128,8 @@ def test_the_email_names_the_event_and_links_to_it(mug_order, sales_rep, mailout
     [message] = mailoutbox
     assert message.to == [sales_rep.email]
     assert message.subject == "[Backorder Desk] Mention: P-1001"
-    assert f"https://desk.example.com/projects/{mug_order.order.project.pk}/#note-1" in message.body
+    # The link opens through the read marker, so following it from the email marks it read too.
+    assert f"Open it: https://desk.example.com/notifications/{notification.pk}/open/\n" in message.body
     notification.refresh_from_db()
     assert notification.email_state == Notification.EmailState.SENT
     assert notification.email_sent_at is not None
@@ -227,7 +271,7 @@ def test_notifications_are_queued_only_after_commit(monkeypatch, mug_order, prod
 
     queued = []
     monkeypatch.setattr(
-        services, "notification_enqueue_email", lambda *, notification_id: queued.append(notification_id)
+        services, "notification_enqueue_email", lambda *, notification_id, **kwargs: queued.append(notification_id)
     )
     with transaction.atomic():
         note_create(project=mug_order.order.project, body="@sam @ivy look", by=production_rep)

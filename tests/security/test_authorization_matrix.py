@@ -234,6 +234,8 @@ ROUTES: dict[str, Route] = {
     "notification-inbox": Route(PAGE, {"GET": READ}),
     # Someone else's notification answers like a missing one.
     "notification-read": Route(PAGE, {"POST": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
+    # Opening marks read and goes to the notification's page; someone else's is missing too.
+    "notification-open": Route(PAGE, {"GET": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
     "notification-read-all": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "notification-preferences": Route(PAGE, {"GET": READ, "POST": Allow(SIGNED_IN, body(email_enabled="on"))}),
     # --- accounts: everyone keeps their own API token; locked sign-ins are the managers' to lift ---
