@@ -539,8 +539,8 @@ def sales_order_after_invoice(*, sales_order: SalesOrder, by: User | None) -> No
 def sales_order_after_void(*, sales_order: SalesOrder, by: User | None) -> None:
     """Put a locked order back to Ready to be Invoiced after one of its invoices was voided (rule 5)."""
     if sales_order.status not in (SOStatus.READY_TO_BE_INVOICED, SOStatus.CLOSED) and _has_remaining(sales_order):
-        _sales_order_set_status(
         # invoice_void tells the invoicing rep itself, with the reason, so this move stays quiet.
+        _sales_order_set_status(
             order=sales_order,
             status=SOStatus.READY_TO_BE_INVOICED,
             by=None,
