@@ -82,6 +82,8 @@ class NoteAdmin(admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
+    """The activity log, read-only: history is never added to, changed or deleted by hand."""
+
     list_display = ["created_at", "project", "actor", "verb", "subject_label", "from_value", "to_value"]
     list_select_related = ["project", "actor"]
 
@@ -89,4 +91,7 @@ class ActivityAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -290,14 +290,35 @@ class Note(models.Model):
         return f"Note by {self.author} on {self.project.number}"
 
 
-class Activity(models.Model):
-    """One row per status or stage change, backorder, invoice and note: who, when, what, from, to."""
+class HistoryIsPermanent(Exception):
+    """An attempt to change or delete a row of the activity log."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+
+HISTORY_IS_PERMANENT = "Activity rows are history: they are never changed or deleted."
+
+
+class ActivityQuerySet(models.QuerySet):
+    # Bulk writes bypass save() and delete(), so they are refused here too; PostgreSQL refuses them
+    # once more in a trigger (migration 0004), whatever the code or the SQL that tries.
+    def update(self, **kwargs):
+        raise HistoryIsPermanent(HISTORY_IS_PERMANENT)
+
+    def delete(self):
+        raise HistoryIsPermanent(HISTORY_IS_PERMANENT)
+
+
+class Activity(models.Model):
+    """One row per status or stage change, backorder, invoice and note: who, when, what, from, to.
+
+    Rows are written once and never changed or deleted, the admin included. The project, user and
+    content type a row names are protected from deletion for the same reason (deactivate a user).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="activities")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     subject_label = models.CharField(max_length=100)
@@ -307,6 +328,8 @@ class Activity(models.Model):
     detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "activities"
@@ -314,6 +337,14 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.verb} {self.subject_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryIsPermanent(HISTORY_IS_PERMANENT)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsPermanent(HISTORY_IS_PERMANENT)
 
     @property
     def actor_label(self) -> str:
