@@ -21,3 +21,8 @@ class BackorderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A deleted open backorder would leave its quantity backordered on the sales order for ever:
+        # backorders are cancelled with a reason (on the purchase order page), never deleted.
+        return False

@@ -58,10 +58,18 @@ class SalesOrderAdmin(admin.ModelAdmin):
     inlines = [SalesOrderItemInline]
 
 
+def purchase_order_is_on_the_books(purchase_order: PurchaseOrder) -> bool:
+    """Tell whether the PO has backorders or its sales order invoices, whose counts its rows back."""
+    return purchase_order.backorders.exists() or purchase_order.sales_order.invoices.exists()
+
+
 class PurchaseOrderItemInline(admin.TabularInline):
     model = PurchaseOrderItem
     extra = 0
     raw_id_fields = ["sales_order_item"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not purchase_order_is_on_the_books(obj)
 
 
 @admin.register(PurchaseOrder)
@@ -71,6 +79,11 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "project__number", "supplier__name"]
     readonly_fields = ["stage", "status"]
     inlines = [PurchaseOrderItemInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # One PO at a time, and only one no backorder or invoice stands on; without an object (the
+        # list's bulk "Delete selected") the answer is no, so that action is not offered at all.
+        return obj is not None and not purchase_order_is_on_the_books(obj)
 
 
 @admin.register(Note)
