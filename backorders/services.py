@@ -20,6 +20,7 @@ from projects.services import (
     _sales_order_set_status,
     activity_record,
     note_create,
+    purchase_order_flag_clear,
     purchase_order_status_change,
     sales_order_ready_automatically,
 )
@@ -159,6 +160,7 @@ def backorder_flag(
             by=by,
             pinned=pin,
             notification_kind=Notification.Kind.BACKORDER_FLAGGED,
+            about=po.number,  # so the note is unpinned with the flag once the PO is settled
         )
 
     if move:
@@ -292,3 +294,5 @@ def backorders_resolve_when_ready_for_billing(
     sales_order_ready_automatically(
         sales_order=purchase_order.sales_order, reason=f"{purchase_order} reached Ready for Billing"
     )
+    # The goods are ready: the PO's Problem / Follow Up flag and its pinned backorder notes are done with.
+    purchase_order_flag_clear(purchase_order=purchase_order, reason=f"{purchase_order} reached Ready for Billing")

@@ -534,6 +534,7 @@ def sales_order_after_invoice(*, sales_order: SalesOrder, by: User | None) -> No
             order=sales_order, status=SOStatus.IN_PRODUCTION, by=None, reason="waiting for the backordered goods"
         )
     # Otherwise the rep chose to invoice less than was ready: the order stays Ready to be Invoiced.
+    purchase_orders_clear_when_invoiced(sales_order=sales_order)
 
 
 def sales_order_after_void(*, sales_order: SalesOrder, by: User | None) -> None:
@@ -726,7 +727,9 @@ def _sales_order_ship_when_all_shipped(*, sales_order_id: int) -> None:
 
 
 @transaction.atomic
-def purchase_order_status_change(*, purchase_order: PurchaseOrder, status: str, by: User | None) -> PurchaseOrder:
+def purchase_order_status_change(
+    *, purchase_order: PurchaseOrder, status: str, by: User | None, reason: str = ""
+) -> PurchaseOrder:
     """Set or clear the Problem / Follow Up flag of a PO."""
     if status not in PurchaseOrder.Status.values:
         raise ValidationFailed(
@@ -746,9 +749,41 @@ def purchase_order_status_change(*, purchase_order: PurchaseOrder, status: str, 
         by=by,
         from_value=PurchaseOrder.Status(previous).label,
         to_value=PurchaseOrder.Status(status).label,
+        detail=reason,
     )
     purchase_order.status = order.status
     return order
+
+
+def purchase_order_flag_notes(*, purchase_order: PurchaseOrder):
+    """Return the notes written by flagging backorders on this PO, which name it on their activity row."""
+    written = Activity.objects.filter(
+        project_id=purchase_order.project_id,
+        subject_type=ContentType.objects.get_for_model(Note),
+        verb="wrote",
+        to_value=purchase_order.number,
+    )
+    return Note.objects.filter(pk__in=written.values("subject_id"))
+
+
+@transaction.atomic
+def purchase_order_flag_clear(*, purchase_order: PurchaseOrder, reason: str) -> None:
+    """Clear a settled PO's Problem / Follow Up status and unpin its backorder notes, as the desk itself."""
+    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    if order.status != PurchaseOrder.Status.NONE:
+        purchase_order_status_change(purchase_order=order, status=PurchaseOrder.Status.NONE, by=None, reason=reason)
+        purchase_order.status = order.status
+    for note in purchase_order_flag_notes(purchase_order=order).filter(pinned=True).order_by("pk"):
+        note_pin(note=note, pinned=False, by=None, reason=reason)
+
+
+def purchase_orders_clear_when_invoiced(*, sales_order: SalesOrder) -> None:
+    """Clear the flag of every PO of the order that has nothing left to invoice (rule 5 settles them too)."""
+    remaining = {item.pk: item.remaining_quantity for item in sales_order.items.all()}
+    for order in sales_order.purchase_orders.prefetch_related("items").order_by("pk"):
+        items = list(order.items.all())
+        if items and not any(remaining.get(item.sales_order_item_id, 0) for item in items):
+            purchase_order_flag_clear(purchase_order=order, reason=f"every item of {order.number} is invoiced")
 
 
 # --- notes --------------------------------------------------------------------------------------
@@ -798,8 +833,13 @@ def note_create(
     by: User,
     pinned: bool = False,
     notification_kind: str = Notification.Kind.MENTION,
+    about: str = "",
 ) -> Note:
-    """Write a note on a project and notify everyone it mentions but its author."""
+    """Write a note on a project and notify everyone it mentions but its author.
+
+    `about` names what the note is about (the PO a flag note is for) on its activity row, where it can be
+    found again.
+    """
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": ["Write something in the note."]})
@@ -810,7 +850,7 @@ def note_create(
     mentioned = resolve_mentions(body)
     note = Note.objects.create(project=project, author=by, body=body, pinned=pinned)
     note.mentions.set(mentioned)
-    activity_record(project=project, subject=note, verb="wrote", by=by, detail=body[:200])
+    activity_record(project=project, subject=note, verb="wrote", by=by, to_value=about, detail=body[:200])
     author = by.get_full_name() or by.get_username()
     verb = (
         "flagged a backorder and mentioned you"
@@ -830,14 +870,16 @@ def note_create(
 
 
 @transaction.atomic
-def note_pin(*, note: Note, pinned: bool, by: User) -> Note:
+def note_pin(*, note: Note, pinned: bool, by: User | None, reason: str = "") -> Note:
     """Pin a note to the project overview, or unpin it."""
     locked = Note.objects.select_for_update().select_related("project").get(pk=note.pk)
     if locked.pinned == pinned:
         raise TransitionNotAllowed(f"The note is already {'pinned' if pinned else 'not pinned'}.")
     locked.pinned = pinned
     locked.save(update_fields=["pinned"])
-    activity_record(project=locked.project, subject=locked, verb="pinned" if pinned else "unpinned", by=by)
+    activity_record(
+        project=locked.project, subject=locked, verb="pinned" if pinned else "unpinned", by=by, detail=reason
+    )
     note.pinned = pinned
     return locked
 
