@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.site.RequestBaseUrlMiddleware",  # after CommonMiddleware has checked the host
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication, so each log line of the request knows its user.
@@ -287,7 +288,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Backorder Desk <desk@
 # The distributor whose name and address head every invoice.
 DISTRIBUTOR_NAME = os.environ.get("DISTRIBUTOR_NAME", "Northwind Promotional Products")
 DISTRIBUTOR_ADDRESS = os.environ.get("DISTRIBUTOR_ADDRESS", "120 Harbor Street\nPortland, OR 97201\nUnited States")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The address used in emails' links; unset, each email uses the address its request came in on.
+SITE_URL = os.environ.get("SITE_URL", "")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
 CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from config.site import site_url
 from invoicing.models import Invoice
 
 SALT = "invoicing.client-link"
@@ -17,7 +18,8 @@ def client_link_token(invoice: Invoice) -> str:
 
 
 def client_link_url(invoice: Invoice) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("invoice-client-view", args=[client_link_token(invoice)])
+    """The client link in full, on SITE_URL or else the address the email was asked from."""
+    return site_url(captured=invoice.email_site_url) + reverse("invoice-client-view", args=[client_link_token(invoice)])
 
 
 def invoice_for_token(token: str) -> Invoice | None:

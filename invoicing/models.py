@@ -26,6 +26,7 @@ class InvoiceKind(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"  # saved to finish later: no number, not counted as invoiced
     OPEN = "open", "Open"
     SENT_TO_CLIENT = "sent_to_client", "Sent to Client"
     EXPORTED = "exported", "Exported"
@@ -49,8 +50,10 @@ class Invoice(models.Model):
     Status = InvoiceStatus
     EmailState = InvoiceEmailState
 
-    number = models.CharField(max_length=20, unique=True)
-    sequence_number = models.PositiveBigIntegerField(unique=True)
+    # NULL while a draft: a draft takes its number only when issued, so the sequence stays gapless,
+    # and NULLs never collide under the unique constraints.
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    sequence_number = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     sales_order = models.ForeignKey("projects.SalesOrder", on_delete=models.PROTECT, related_name="invoices")
     date = models.DateField()
     due_date = models.DateField()
@@ -63,6 +66,9 @@ class Invoice(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     void_reason = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the marks were made: a manager may undo one on the same (local) day.
+    exported_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
     # The bill-to as it was at issue: a client's later change of address does not rewrite old invoices.
     bill_to_name = models.CharField(max_length=200, blank=True)
     bill_to_address = models.TextField(blank=True)
@@ -73,6 +79,8 @@ class Invoice(models.Model):
     )
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The address the request that asked for the email came in on; its links use it unless SITE_URL is set.
+    email_site_url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +92,12 @@ class Invoice(models.Model):
                 condition=Q(email_state__in=InvoiceEmailState.values), name="invoice_email_state_valid"
             ),
             models.CheckConstraint(condition=Q(due_date__gte=models.F("date")), name="invoice_due_after_date"),
+            # A draft has no number and every issued invoice has one: numbers are taken only at issue.
+            models.CheckConstraint(
+                condition=Q(status="draft", number__isnull=True, sequence_number__isnull=True)
+                | (~Q(status="draft") & Q(number__isnull=False, sequence_number__isnull=False)),
+                name="invoice_number_only_when_issued",
+            ),
         ]
         indexes = [
             models.Index(fields=["date", "sequence_number"], name="invoice_date_seq_idx"),
@@ -91,7 +105,7 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or f"Draft invoice {self.pk}"
 
     def get_absolute_url(self) -> str:
         return reverse("invoice-detail", args=[self.pk])
@@ -103,6 +117,10 @@ class Invoice(models.Model):
             return BillTo(self.bill_to_name, self.bill_to_address, self.bill_to_email)
         client = self.sales_order.project.client
         return BillTo(client.name, client.billing_address, client.billing_email)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
     @property
     def can_void(self) -> bool:

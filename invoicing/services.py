@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from config.site import request_base_url
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
 from notifications.models import Notification
 from notifications.services import notify
@@ -286,7 +287,9 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
     locked.status = Invoice.Status.SENT_TO_CLIENT
     locked.sent_at = timezone.now()
     locked.email_state = Invoice.EmailState.PENDING
-    locked.save(update_fields=["status", "sent_at", "email_state"])
+    # The worker builds the email later; its client link needs the address this request came in on.
+    locked.email_site_url = request_base_url()
+    locked.save(update_fields=["status", "sent_at", "email_state", "email_site_url"])
     activity = activity_record(
         project=project,
         subject=locked,

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from config.site import request_base_url
 from notifications.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,11 @@ logger = logging.getLogger(__name__)
 _broker_down_until = 0.0
 
 
-def notification_enqueue_email(*, notification_id: int) -> bool:
-    """Queue the email of one notification; a broker outage leaves it pending for the requeue task."""
+def notification_enqueue_email(*, notification_id: int, base_url: str = "") -> bool:
+    """Queue the email of one notification; a broker outage leaves it pending for the requeue task.
+
+    `base_url` is the address the causing request came in on, for the email's link (config.site).
+    """
     global _broker_down_until
     from notifications.tasks import notification_email_task
 
@@ -29,7 +33,7 @@ def notification_enqueue_email(*, notification_id: int) -> bool:
         logger.info("The broker failed a moment ago; notification %s stays pending.", notification_id)
         return False
     try:
-        notification_email_task.apply_async(args=[notification_id], retry=False)
+        notification_email_task.apply_async(args=[notification_id], kwargs={"base_url": base_url}, retry=False)
     except (KombuOperationalError, OSError) as error:
         # The socket timeouts of CELERY_BROKER_TRANSPORT_OPTIONS bound how long this took.
         _broker_down_until = time.monotonic() + settings.NOTIFICATION_BROKER_BACKOFF_SECONDS
@@ -75,9 +79,13 @@ def notify(
         for user_id, user in wanted.items()
         if user_id not in already
     ]
+    # Captured now: the email is built by a worker that never sees the request.
+    base_url = request_base_url()
     for notification in created:
         # robust: one failing callback must not keep the others (or other apps' side effects) from running.
-        transaction.on_commit(lambda pk=notification.pk: notification_enqueue_email(notification_id=pk), robust=True)
+        transaction.on_commit(
+            lambda pk=notification.pk: notification_enqueue_email(notification_id=pk, base_url=base_url), robust=True
+        )
     return created
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from config.site import site_url
 from notifications.models import Notification
 from notifications.services import (
     email_enabled_for,
@@ -48,8 +49,8 @@ EMAIL_TIME_LIMIT = getattr(settings, "NOTIFICATION_EMAIL_TIME_LIMIT_SECONDS", 45
     time_limit=EMAIL_TIME_LIMIT,
     soft_time_limit=max(1, int(EMAIL_TIME_LIMIT * 0.8)),
 )
-def notification_email_task(self, notification_id: int) -> str:
-    """Send the email of one notification, at most once."""
+def notification_email_task(self, notification_id: int, base_url: str = "") -> str:
+    """Send the email of one notification, at most once; its link starts with SITE_URL or `base_url`."""
     if not notification_claim_email(notification_id=notification_id, claim_ttl_seconds=claim_ttl_seconds()):
         # Sent, skipped, failed, gone, or claimed by a live worker: nothing to do here.
         state = Notification.objects.filter(pk=notification_id).values_list("email_state", flat=True).first()
@@ -61,7 +62,7 @@ def notification_email_task(self, notification_id: int) -> str:
         Notification.objects.filter(pk=notification_id).update(email_state=Notification.EmailState.SKIPPED)
         return "skipped"
     # Through the read marker, so following the email's link marks the notification read as well.
-    link = settings.SITE_URL.rstrip("/") + reverse("notification-open", args=[notification.pk])
+    link = site_url(captured=base_url) + reverse("notification-open", args=[notification.pk])
     try:
         send_mail(
             subject=f"[Backorder Desk] {notification.get_kind_display()}: {notification.project.number}",

@@ -131,7 +131,7 @@ ENUMS = {
     "BackorderFlagStatus": ["problem", "follow_up"],
     "BackorderStatus": ["open", "resolved", "cancelled"],
     "InvoiceKind": ["partial", "final"],
-    "InvoiceStatus": ["open", "sent_to_client", "exported", "paid", "void"],
+    "InvoiceStatus": ["draft", "open", "sent_to_client", "exported", "paid", "void"],
     "InvoiceMark": ["exported", "paid"],
     "NotificationKind": ["mention", "backorder_flagged", "ready_to_invoice", "invoice_sent"],
 }
