@@ -106,6 +106,16 @@ class BackorderFlagResultSerializer(serializers.Serializer):
     sales_order = SalesOrderSerializer()
 
 
+class BackorderResolveSerializer(serializers.Serializer):
+    ready_for_billing = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Also move the PO to ready_for_billing in the same step (rule 2 then applies). Allowed only when this "
+            "is the PO's last open backorder; 400 otherwise."
+        ),
+    )
+
+
 class BackorderCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why the goods will never ship.")
 
@@ -200,12 +210,21 @@ class BackorderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def _answer(self, backorder: Backorder) -> Response:
         return Response(BackorderSerializer(self.get_queryset().get(pk=backorder.pk)).data)
 
-    @extend_schema(request=None, responses={200: BackorderSerializer})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=BackorderResolveSerializer, responses={200: BackorderSerializer})
+    @action(detail=True, methods=["post"], serializer_class=BackorderResolveSerializer)
     @transaction.atomic
     def resolve(self, request, pk=None):
-        """Mark the backorder resolved: the goods are ready."""
-        return self._answer(backorder_resolve(backorder=self.get_object(), by=request.user))
+        """Mark the backorder resolved: the goods are ready; the last one may move its PO to ready_for_billing."""
+        backorder = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            backorder_resolve(
+                backorder=backorder,
+                by=request.user,
+                ready_for_billing=serializer.validated_data["ready_for_billing"],
+            )
+        )
 
     @extend_schema(request=BackorderCancelSerializer, responses={200: BackorderSerializer})
     @action(detail=True, methods=["post"], serializer_class=BackorderCancelSerializer)

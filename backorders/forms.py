@@ -134,6 +134,26 @@ class BackorderFlagForm(forms.Form):
         return FIELD_FOR_KEY.get(key)
 
 
+class BackorderResolveForm(forms.Form):
+    """The confirmation of Resolve: goods ready, with the PO's move when this is its last open backorder."""
+
+    ready_for_billing = forms.BooleanField(required=False)
+
+    def __init__(self, *args, backorder, offers_ready_for_billing: bool = False, **kwargs):
+        super().__init__(*args, prefix=f"resolve-{backorder.pk}", **kwargs)
+        self.backorder = backorder
+        self.offers_ready_for_billing = offers_ready_for_billing
+        self.fields["ready_for_billing"].label = f"Also move {backorder.purchase_order.number} to Ready for Billing"
+
+    def add_service_error(self, error: DomainError) -> None:
+        """Put a refusal of backorder_resolve next to the box it concerns, or on top."""
+        if isinstance(error, ValidationFailed) and set(error.errors) <= {"ready_for_billing"}:
+            for message in error.errors["ready_for_billing"]:
+                self.add_error("ready_for_billing", message)
+            return
+        self.add_error(None, str(error))
+
+
 class BackorderCancelForm(forms.Form):
     reason = forms.CharField(
         required=False,

@@ -21,6 +21,7 @@ from projects.services import (
     activity_record,
     note_create,
     purchase_order_flag_clear,
+    purchase_order_stage_change,
     purchase_order_status_change,
     sales_order_ready_automatically,
 )
@@ -203,11 +204,30 @@ def _close(backorder: Backorder, *, status: str, by: User | None, reason: str = 
     )
 
 
+def backorder_offers_ready_for_billing(*, backorder: Backorder, open_on_po: int) -> bool:
+    """Tell whether resolving this open backorder may also move its PO to Ready for Billing."""
+    return backorder.is_open and open_on_po == 1 and backorder.purchase_order.stage not in READY_FOR_BILLING_OR_LATER
+
+
 @transaction.atomic
-def backorder_resolve(*, backorder: Backorder, by: User | None) -> Backorder:
-    """Mark a backorder resolved: the goods are ready."""
+def backorder_resolve(*, backorder: Backorder, by: User | None, ready_for_billing: bool = False) -> Backorder:
+    """Mark a backorder resolved: the goods are ready; the last one may move its PO to Ready for Billing."""
     _require_role(by, Role.PRODUCTION, action="resolve backorders")
     locked = _lock_open_backorder(backorder, "resolved")
+    if ready_for_billing:
+        po = PurchaseOrder.objects.select_for_update().get(pk=locked.purchase_order_id)
+        if po.stage in READY_FOR_BILLING_OR_LATER:
+            raise ValidationFailed({"ready_for_billing": [f"{po.number} is already {po.get_stage_display()}."]})
+        others = Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).exclude(pk=locked.pk).count()
+        if others:
+            raise ValidationFailed(
+                {
+                    "ready_for_billing": [
+                        f"{po.number} still has {others} other open backorder{'' if others == 1 else 's'}; "
+                        "it moves to Ready for Billing once none is open."
+                    ]
+                }
+            )
     _close(locked, status=Backorder.Status.RESOLVED, by=by)
     activity_record(
         project=locked.purchase_order.project,
@@ -217,6 +237,9 @@ def backorder_resolve(*, backorder: Backorder, by: User | None) -> Backorder:
         from_value="Open",
         to_value="Resolved",
     )
+    if ready_for_billing:
+        # Through the stage service, so rule 2 and its signal apply as to any other move.
+        purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.READY_FOR_BILLING, by=by)
     backorder.status = locked.status
     return locked
 

@@ -7,10 +7,11 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from backorders.forms import BackorderCancelForm
+from backorders.forms import BackorderCancelForm, BackorderResolveForm
 from backorders.models import Backorder
 from backorders.services import backorder_cancel, backorder_resolve
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from projects.models import PurchaseOrder, SalesOrder
 from projects.roles import Role
 from projects.views.common import add_domain_error, report_domain_error, role_required
 from projects.views.purchase_orders import purchase_order_or_404, purchase_order_page
@@ -38,13 +39,36 @@ def _label(backorder: Backorder) -> str:
 @role_required(Role.PRODUCTION)
 @require_POST
 def backorder_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Resolve a backorder once the user confirmed it, and move its PO on if they ticked that too."""
     backorder = _backorder_or_404(pk)
+    form = BackorderResolveForm(request.POST, backorder=backorder, offers_ready_for_billing=True)
+    form.is_valid()  # a checkbox: anything but a tick reads as no tick
+    ready_for_billing = form.cleaned_data.get("ready_for_billing", False)
+    order_before = SalesOrder.objects.values_list("status", flat=True).get(pk=backorder.purchase_order.sales_order_id)
     try:
-        backorder_resolve(backorder=backorder, by=request.user)
-    except DomainError as error:
+        backorder_resolve(backorder=backorder, by=request.user, ready_for_billing=ready_for_billing)
+    except RoleRequired as error:
+        raise PermissionDenied(str(error)) from error
+    except TransitionNotAllowed as error:
+        # Already resolved or cancelled: its confirmation is gone from the page, so say it on top.
         report_domain_error(request, error)
-    else:
-        messages.success(request, f"Backorder of {_label(backorder)} on {backorder.purchase_order.number} is resolved.")
+        return redirect(_next_url(request, backorder))
+    except DomainError as error:
+        form.add_service_error(error)
+        po = purchase_order_or_404(backorder.purchase_order_id)
+        return purchase_order_page(request, po, resolve_form=form, http_status=400)
+    sentences = [f"Backorder of {_label(backorder)} on {backorder.purchase_order.number} is resolved."]
+    if ready_for_billing:
+        order = SalesOrder.objects.get(pk=backorder.purchase_order.sales_order_id)
+        moved = (
+            f"sales order {order.number} moved to {order.get_status_display()}"
+            if order.status != order_before
+            else f"sales order {order.number} stays {order.get_status_display()}"
+        )
+        sentences.append(
+            f"{backorder.purchase_order.number} moved to {PurchaseOrder.Stage.READY_FOR_BILLING.label}; {moved}."
+        )
+    messages.success(request, " ".join(sentences))
     return redirect(_next_url(request, backorder))
 
 

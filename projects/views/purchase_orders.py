@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from backorders.forms import BackorderCancelForm, BackorderFlagForm, flag_note_text
+from backorders.forms import BackorderCancelForm, BackorderFlagForm, BackorderResolveForm, flag_note_text
 from backorders.models import Backorder
-from backorders.services import READY_FOR_BILLING_OR_LATER, backorder_flag
+from backorders.services import READY_FOR_BILLING_OR_LATER, backorder_flag, backorder_offers_ready_for_billing
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
@@ -129,6 +129,7 @@ def purchase_order_page(
     stage_form: PurchaseOrderStageForm | None = None,
     status_form: PurchaseOrderStatusForm | None = None,
     cancel_forms: dict[int, BackorderCancelForm] | None = None,
+    resolve_form: BackorderResolveForm | None = None,
     http_status: int = 200,
 ) -> HttpResponse:
     """Render the PO page, with any bound form the user just submitted in place of its blank one."""
@@ -163,6 +164,20 @@ def purchase_order_page(
     cancel_forms = cancel_forms or {}
     for backorder in open_backorders:
         backorder.cancel_form = cancel_forms.get(backorder.pk) or BackorderCancelForm(prefix=f"cancel-{backorder.pk}")
+    # Resolving asks first: in a dialog with JavaScript, else in a section this page shows for ?resolve=<id>.
+    confirm_pk = resolve_form.backorder.pk if resolve_form is not None else _resolve_requested(request)
+    confirm_resolve = None
+    for backorder in open_backorders:
+        backorder.purchase_order = po
+        offers = backorder_offers_ready_for_billing(backorder=backorder, open_on_po=len(open_backorders))
+        if resolve_form is not None and resolve_form.backorder.pk == backorder.pk:
+            backorder.resolve_form = resolve_form
+            resolve_form.backorder = backorder
+            resolve_form.offers_ready_for_billing = offers
+        else:
+            backorder.resolve_form = BackorderResolveForm(backorder=backorder, offers_ready_for_billing=offers)
+        if can_act and backorder.pk == confirm_pk:
+            confirm_resolve = backorder
     context = {
         "po": po,
         "project": po.project,
@@ -171,6 +186,7 @@ def purchase_order_page(
         "move_offered": po.sales_order.status in PRODUCTION_READIES_FROM,
         "items": items,
         "open_backorders": open_backorders,
+        "confirm_resolve": confirm_resolve,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
         "can_act": can_act,
         "can_email": has_role(user, Role.SALES, Role.PRODUCTION),
@@ -187,6 +203,12 @@ def purchase_order_page(
         "nav_section": "purchase_orders",
     }
     return render(request, "projects/purchase_order_detail.html", context, status=http_status)
+
+
+def _resolve_requested(request: HttpRequest) -> int | None:
+    """The backorder whose Resolve button was pressed without JavaScript, if the query names one."""
+    value = request.GET.get("resolve", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 @login_required

@@ -185,6 +185,46 @@ def test_production_resolves_a_backorder_once(as_production, backorder):
     assert again.json() == {"detail": "The backorder is Resolved; it cannot be resolved."}
 
 
+def test_resolving_the_last_backorder_can_ready_the_po_for_billing(as_production, backorder, mug_order):
+    response = as_production.post(
+        f"/api/backorders/{backorder.pk}/resolve/", {"ready_for_billing": True}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "resolved"
+    mug_order.refresh()
+    assert mug_order.po.stage == PurchaseOrder.Stage.READY_FOR_BILLING
+    assert mug_order.order.status == SalesOrder.Status.READY_TO_BE_INVOICED
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"ready_for_billing": "maybe"}, "Must be a valid boolean."),
+        (
+            {"ready_for_billing": True},
+            "PO-1001 still has 1 other open backorder; it moves to Ready for Billing once none is open.",
+        ),
+    ],
+)
+def test_a_refused_resolve_changes_nothing(
+    as_production, backorder, mug_order, production_rep, next_week, body, message
+):
+    backorder_flag(
+        purchase_order=mug_order.po,
+        status=PurchaseOrder.Status.PROBLEM,
+        items=[BackorderRequest(mug_order.po_setup, 1, next_week, "Screen not ready")],
+        note="",
+        ready_to_invoice=False,
+        by=production_rep,
+    )
+    response = as_production.post(f"/api/backorders/{backorder.pk}/resolve/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"ready_for_billing": [message]}
+    backorder.refresh_from_db()
+    mug_order.refresh()
+    assert (backorder.status, mug_order.po.stage) == ("open", "confirmed")
+
+
 def test_resolve_is_production_s(as_invoicing, backorder):
     response = as_invoicing.post(f"/api/backorders/{backorder.pk}/resolve/")
     assert response.status_code == 403
