@@ -18,7 +18,14 @@ from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
 from invoicing.reports import invoice_report_csv, invoice_report_rows, invoice_report_totals
-from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
+from invoicing.services import (
+    LineRequest,
+    invoice_create,
+    invoice_mark_undo,
+    invoice_send,
+    invoice_status_change,
+    invoice_void,
+)
 from projects.api.serializers import money, percent, quantity
 from projects.models import SalesOrder
 from projects.roles import Role
@@ -120,6 +127,10 @@ class InvoiceVoidSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why the invoice is void.")
 
 
+class InvoiceUndoSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the mark is undone.")
+
+
 class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Invoices: issued from a sales order, never edited; a mistake is fixed by voiding."""
 
@@ -130,8 +141,9 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "send": Access(INVOICING, "email invoices"),
         "status": Access(INVOICING, "change invoice statuses"),
         "void": Access(MANAGERS, "void invoices"),
+        "undo": Access(MANAGERS, "undo a mark"),
     }
-    conflicts = ("create", "send", "status", "void")
+    conflicts = ("create", "send", "status", "void", "undo")
 
     def get_queryset(self):
         return Invoice.objects.select_related("sales_order").prefetch_related("lines").order_by("-sequence_number")
@@ -141,6 +153,7 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             "create": InvoiceCreateSerializer,
             "status": InvoiceStatusSerializer,
             "void": InvoiceVoidSerializer,
+            "undo": InvoiceUndoSerializer,
         }.get(self.action, InvoiceSerializer)
 
     def handle_exception(self, exc):
@@ -189,7 +202,14 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         """Email the invoice to the client's billing address; its status becomes sent_to_client."""
         return self._answer(invoice_send(invoice=self.get_object(), by=request.user))
 
-    @extend_schema(request=InvoiceStatusSerializer, responses={200: InvoiceSerializer})
+    @extend_schema(
+        request=InvoiceStatusSerializer,
+        responses={200: InvoiceSerializer},
+        description=(
+            "Mark the invoice exported (to accounting) or paid; either mark ends the chance to void it. "
+            "A manager may take the mark back on the same day with `POST /api/invoices/{id}/undo/`."
+        ),
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def status(self, request, pk=None):
@@ -199,6 +219,27 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         serializer.is_valid(raise_exception=True)
         return self._answer(
             invoice_status_change(invoice=invoice, status=serializer.validated_data["status"], by=request.user)
+        )
+
+    @extend_schema(
+        request=InvoiceUndoSerializer,
+        responses={200: InvoiceSerializer},
+        description=(
+            "Undo the invoice's latest mark (Managers), with a reason logged in the activity: exported goes "
+            "back to open or sent_to_client, paid back to what it was before (exported, sent_to_client or "
+            "open). Only on the day the mark was made, in the company's time zone; later, or on an invoice "
+            "that is neither exported nor paid, the answer is 409 naming the day or the status."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def undo(self, request, pk=None):
+        """Undo an exported or paid mark on the day it was made (Managers)."""
+        invoice = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            invoice_mark_undo(invoice=invoice, reason=serializer.validated_data["reason"], by=request.user)
         )
 
     @extend_schema(request=InvoiceVoidSerializer, responses={200: InvoiceSerializer})

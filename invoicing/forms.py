@@ -180,3 +180,15 @@ class InvoiceVoidForm(forms.Form):
             "max_length": "The reason may hold at most 500 characters.",
         },
     )
+
+
+class InvoiceMarkUndoForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for undoing the mark",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Say why the mark is undone.",
+            "max_length": "The reason may hold at most 500 characters.",
+        },
+    )

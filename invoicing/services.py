@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from config.site import request_base_url
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
@@ -201,7 +202,10 @@ def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice
         )
     previous = locked.status
     locked.status = status
-    locked.save(update_fields=["status"])
+    # Dated, so a manager can undo the mark on the same day (invoice_mark_undo).
+    marked_at = "exported_at" if status == Invoice.Status.EXPORTED else "paid_at"
+    setattr(locked, marked_at, timezone.now())
+    locked.save(update_fields=["status", marked_at])
     activity_record(
         project=locked.sales_order.project,
         subject=locked,
@@ -209,6 +213,56 @@ def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice
         by=by,
         from_value=Invoice.Status(previous).label,
         to_value=Invoice.Status(status).label,
+    )
+    invoice.status = locked.status
+    return locked
+
+
+def _status_before_mark(invoice: Invoice) -> str:
+    """The status an exported or paid invoice had before its latest mark."""
+    if invoice.status == Invoice.Status.PAID and invoice.exported_at is not None:
+        return Invoice.Status.EXPORTED
+    # Only emailing an invoice sets sent_at, and it always leaves it Sent to Client; a mark follows
+    # either that or Open, so sent_at tells which of the two it was.
+    return Invoice.Status.SENT_TO_CLIENT if invoice.sent_at is not None else Invoice.Status.OPEN
+
+
+@transaction.atomic
+def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
+    """Undo an invoice's exported or paid mark on the (local) day it was made, saying why."""
+    if not is_manager(by):
+        raise RoleRequired("Only Managers may undo a mark.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Say why the mark is undone."]})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
+    locked = _lock_invoice(invoice)
+    if locked.status not in (Invoice.Status.EXPORTED, Invoice.Status.PAID):
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; only an Exported or Paid mark can be undone."
+        )
+    marked_at = "exported_at" if locked.status == Invoice.Status.EXPORTED else "paid_at"
+    when = getattr(locked, marked_at)
+    # Accounting may have taken the mark over by the next day; after that, it is fixed there.
+    if when is None or timezone.localdate(when) != timezone.localdate():
+        day = f"on {date_format(timezone.localdate(when), 'M j, Y')}" if when else "before marks were dated"
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} was marked {locked.get_status_display()} {day}; "
+            "a mark can be undone only on the day it was made."
+        )
+    previous = locked.status
+    locked.status = _status_before_mark(locked)
+    setattr(locked, marked_at, None)
+    locked.save(update_fields=["status", marked_at])
+    activity_record(
+        project=locked.sales_order.project,
+        subject=locked,
+        verb="undid the mark",
+        by=by,
+        from_value=Invoice.Status(previous).label,
+        to_value=Invoice.Status(locked.status).label,
+        detail=reason,
     )
     invoice.status = locked.status
     return locked

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/send/", invoices.invoice_send_view, name="invoice-send"),
     path("<int:pk>/status/", invoices.invoice_status_view, name="invoice-status"),
     path("<int:pk>/void/", invoices.invoice_void_view, name="invoice-void"),
+    path("<int:pk>/undo/", invoices.invoice_undo_view, name="invoice-undo"),
     path("c/<str:token>/", invoices.invoice_client_view, name="invoice-client-view"),
     path("c/<str:token>/pdf/", invoices.invoice_client_pdf, name="invoice-client-pdf"),
 ]

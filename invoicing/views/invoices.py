@@ -11,15 +11,17 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from invoicing.client_links import client_link_token, invoice_for_token
-from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceVoidForm, order_state
+from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceMarkUndoForm, InvoiceVoidForm, order_state
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services import (
     INVOICE_STATUS_MOVES,
     invoice_create,
+    invoice_mark_undo,
     invoice_send,
     invoice_status_change,
     invoice_void,
@@ -168,7 +170,25 @@ def _position(invoice: Invoice) -> tuple[int | None, int]:
     return position, len(counted)
 
 
-def _invoice_page(request: HttpRequest, invoice: Invoice, *, void_form=None, status: int = 200) -> HttpResponse:
+def _mark_question(invoice: Invoice, status: str) -> str:
+    label = Invoice.Status(status).label.lower()
+    return (
+        f"Mark {invoice.number} {label}? It can no longer be voided once {label}. "
+        "A manager can undo the mark today only."
+    )
+
+
+def _undoable_mark(invoice: Invoice) -> str:
+    """The label of the mark a manager may still undo today, or ""."""
+    marked_at = {Invoice.Status.EXPORTED: invoice.exported_at, Invoice.Status.PAID: invoice.paid_at}.get(invoice.status)
+    if marked_at is None or timezone.localdate(marked_at) != timezone.localdate():
+        return ""
+    return invoice.get_status_display()
+
+
+def _invoice_page(
+    request: HttpRequest, invoice: Invoice, *, void_form=None, undo_form=None, status: int = 200
+) -> HttpResponse:
     user = request.user
     invoicing = has_role(user, Role.INVOICING)
     position, position_of = _position(invoice)
@@ -186,12 +206,14 @@ def _invoice_page(request: HttpRequest, invoice: Invoice, *, void_form=None, sta
         "position_of": position_of,
         "can_send": invoicing and invoice.can_send,
         "status_moves": [
-            (status, Invoice.Status(status).label)
+            (status, Invoice.Status(status).label, _mark_question(invoice, status))
             for status in (Invoice.Status.EXPORTED, Invoice.Status.PAID)
             if invoicing and status in INVOICE_STATUS_MOVES[invoice.status]
         ],
         "can_void": is_manager(user) and invoice.can_void,
         "void_form": void_form or InvoiceVoidForm(),
+        "undo_mark": _undoable_mark(invoice) if is_manager(user) else "",
+        "undo_form": undo_form or InvoiceMarkUndoForm(),
         "client_link": client_link,
         "link_days": settings.CLIENT_LINK_MAX_AGE_DAYS,
         "terms_days": (invoice.due_date - invoice.date).days,
@@ -248,6 +270,19 @@ def invoice_send_view(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_status_view(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(pk)
     status = request.POST.get("status", "")
+    # Only a move that would be made is asked about; any other goes on to be refused with its reason.
+    confirmable = status in INVOICE_STATUS_MOVES[invoice.status] and has_role(request.user, Role.INVOICING)
+    if confirmable and request.POST.get("confirm") != "1":
+        # The page's dialog sets confirm=1; without JavaScript the question is asked on a page of its own.
+        return _confirm_page(
+            request,
+            title=f"Mark {invoice.number} {Invoice.Status(status).label.lower()}?",
+            question=_mark_question(invoice, status),
+            action=reverse("invoice-status", args=[invoice.pk]),
+            fields=[("status", status)],
+            confirm_label=f"Mark {Invoice.Status(status).label.lower()}",
+            back_url=invoice.get_absolute_url(),
+        )
     try:
         invoice_status_change(invoice=invoice, status=status, by=request.user)
     except DomainError as error:
@@ -255,6 +290,54 @@ def invoice_status_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Invoice {invoice.number} is now {Invoice.Status(status).label}.")
     return redirect(invoice)
+
+
+@login_required
+@require_POST
+def invoice_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _invoice_or_404(pk)
+    if not is_manager(request.user):
+        raise PermissionDenied("Only Managers may undo a mark.")
+    form = InvoiceMarkUndoForm(request.POST)
+    if not form.is_valid():
+        return _invoice_page(request, invoice, undo_form=form, status=400)
+    mark = invoice.get_status_display()
+    try:
+        invoice_mark_undo(invoice=invoice, reason=form.cleaned_data["reason"], by=request.user)
+    except ValidationFailed as error:
+        add_domain_error(form, error)
+        return _invoice_page(request, invoice, undo_form=form, status=400)
+    except TransitionNotAllowed as error:
+        # Shown on the page it refuses, with the 409 the API answers too.
+        messages.error(request, str(error))
+        return _invoice_page(request, _invoice_or_404(pk), status=409)
+    messages.success(
+        request, f"Invoice {invoice.number} is {invoice.get_status_display()} again: the {mark} mark was undone."
+    )
+    return redirect(invoice)
+
+
+def _confirm_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    question: str,
+    action: str,
+    fields: list[tuple[str, str]],
+    confirm_label: str,
+    back_url: str = "",
+) -> HttpResponse:
+    """Ask before an action that cannot simply be taken back; the answer posts the same fields with confirm=1."""
+    context = {
+        "title": title,
+        "question": question,
+        "action": action,
+        "fields": fields,
+        "confirm_label": confirm_label,
+        "back_url": back_url,
+        "nav_section": "projects",
+    }
+    return render(request, "invoicing/confirm.html", context)
 
 
 @login_required

@@ -174,3 +174,39 @@ def test_invoices_filter_by_status_and_kind(as_sales, invoice):
     assert as_sales.get("/api/invoices/", {"status": "open", "kind": "final"}).json()["count"] == 1
     assert as_sales.get("/api/invoices/", {"kind": "partial"}).json()["count"] == 0
     assert as_sales.get("/api/invoices/", {"kind": "half"}).status_code == 400
+
+
+def test_a_manager_undoes_a_mark_the_same_day_with_a_reason(as_manager, as_invoicing, invoice):
+    as_invoicing.post(f"/api/invoices/{invoice.pk}/status/", {"status": "exported"}, format="json")
+    url = f"/api/invoices/{invoice.pk}/undo/"
+
+    assert as_invoicing.post(url, {"reason": "Mine"}, format="json").status_code == 403
+    missing = as_manager.post(url, {}, format="json")
+    assert (missing.status_code, missing.json()) == (400, {"reason": ["This field is required."]})
+    response = as_manager.post(url, {"reason": "Exported the wrong one"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "open"
+    again = as_manager.post(url, {"reason": "Again"}, format="json")
+    assert again.status_code == 409
+    assert again.json() == {"detail": "Invoice INV-000001 is Open; only an Exported or Paid mark can be undone."}
+
+
+def test_an_undo_after_the_day_of_the_mark_is_a_conflict_naming_the_day(as_manager, invoice, invoicing_rep):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    invoice_status_change(invoice=invoice, status=Invoice.Status.PAID, by=invoicing_rep)
+    yesterday = timezone.now() - timedelta(days=1)
+    Invoice.objects.filter(pk=invoice.pk).update(paid_at=yesterday)
+
+    response = as_manager.post(f"/api/invoices/{invoice.pk}/undo/", {"reason": "Bounced"}, format="json")
+
+    assert response.status_code == 409
+    day = timezone.localtime(yesterday).strftime("%b %-d, %Y")
+    assert response.json() == {
+        "detail": f"Invoice INV-000001 was marked Paid on {day}; a mark can be undone only on the day it was made."
+    }
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID

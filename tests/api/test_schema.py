@@ -53,6 +53,7 @@ CONTRACT = {
     "/api/invoices/{id}/send/": {"post"},
     "/api/invoices/{id}/status/": {"post"},
     "/api/invoices/{id}/void/": {"post"},
+    "/api/invoices/{id}/undo/": {"post"},
     "/api/reports/invoices/": {"get"},
     "/api/notifications/": {"get"},
     "/api/notifications/{id}/read/": {"post"},

@@ -90,12 +90,14 @@ def test_a_sales_rep_reads_the_invoice_but_acts_on_nothing(partial_invoice, clie
 
 
 def test_mark_exported_then_paid(partial_invoice, ivy_client):
-    response = ivy_client.post(_url(partial_invoice, "invoice-status"), {"status": "exported"}, follow=True)
+    response = ivy_client.post(
+        _url(partial_invoice, "invoice-status"), {"status": "exported", "confirm": "1"}, follow=True
+    )
     assert "Invoice INV-000001 is now Exported." in response.content.decode()
     html = response.content.decode()
     assert _buttons(html)["exported"] is False and _buttons(html)["paid"] is True
 
-    ivy_client.post(_url(partial_invoice, "invoice-status"), {"status": "paid"})
+    ivy_client.post(_url(partial_invoice, "invoice-status"), {"status": "paid", "confirm": "1"})
 
     partial_invoice.refresh_from_db()
     assert partial_invoice.status == Invoice.Status.PAID

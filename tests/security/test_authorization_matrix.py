@@ -227,6 +227,8 @@ ROUTES: dict[str, Route] = {
     "invoice-send": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "invoice-status": Route(PAGE, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
     "invoice-void": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
+    # The world's invoice is open, so a manager's undo is refused in the page (409): there is no mark.
+    "invoice-undo": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
     # The client's link: the signed token is the key (an invalid one is tested below).
     "invoice-client-view": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
     "invoice-client-pdf": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
@@ -313,6 +315,7 @@ ROUTES: dict[str, Route] = {
     "api-invoice-send": Route(API, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "api-invoice-status": Route(API, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
     "api-invoice-void": Route(API, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
+    "api-invoice-undo": Route(API, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
     "api-invoice-report": Route(API, {"GET": Allow(roles("Invoicing"))}),
     "api-notification-list": Route(API, {"GET": READ}),
     "api-notification-read-all": Route(API, {"POST": Allow(SIGNED_IN)}),
