@@ -214,12 +214,22 @@ def enum_field(component: str, choices) -> type[serializers.ChoiceField]:
 # --- the base of every API view -----------------------------------------------------------------
 
 
+class BodyParser(JSONParser):
+    """JSON bodies; one nested deeper than Python's parser can follow is bad input, not a server error."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from error
+
+
 # No docstring here: the schema would show it as the description of every view without one.
 class ApiViewMixin:
     # Token first, so a request without credentials gets 401 with WWW-Authenticate, not 403.
     authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [RolePermission]
-    parser_classes = [JSONParser]
+    parser_classes = [BodyParser]
     schema = ApiAutoSchema()
     access: dict[str, Access] = {}
     # Actions that may answer 409 because the object's state does not allow them.
