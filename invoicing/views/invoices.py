@@ -235,7 +235,9 @@ def _pdf_response(invoice: Invoice, *, disposition: str) -> HttpResponse:
 
 @login_required
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pdf_response(_invoice_or_404(pk), disposition="attachment")
+    # Opened in the browser's own viewer by default; the page's Download button asks for a file.
+    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
+    return _pdf_response(_invoice_or_404(pk), disposition=disposition)
 
 
 @login_required

@@ -163,13 +163,30 @@ def test_only_managers_may_void(partial_invoice, ivy_client):
     assert partial_invoice.status == Invoice.Status.OPEN
 
 
-def test_staff_pdf_download(partial_invoice, ivy_client):
+def test_staff_pdf_opens_in_the_browser(partial_invoice, ivy_client):
     response = ivy_client.get(_url(partial_invoice, "invoice-pdf"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="INV-000001.pdf"'
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_staff_pdf_download(partial_invoice, ivy_client):
+    response = ivy_client.get(_url(partial_invoice, "invoice-pdf"), {"download": "1"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="INV-000001.pdf"'
     assert response.content.startswith(b"%PDF-")
+
+
+def test_the_page_offers_to_open_the_pdf_and_to_download_it(partial_invoice, ivy_client):
+    html = ivy_client.get(_url(partial_invoice)).content.decode()
+    pdf = _url(partial_invoice, "invoice-pdf")
+
+    assert f'<a class="button" href="{pdf}" target="_blank" rel="noopener">Open PDF</a>' in html
+    assert f'<a class="button" href="{pdf}?download=1" download>Download PDF</a>' in html
 
 
 def test_signed_out_visitors_see_no_invoice_and_no_pdf(partial_invoice, client):
