@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.pages import World, build_world
 from tests.conftest import need_service
 from tests.factories import PASSWORD
 
@@ -74,3 +75,12 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def world(settings, mug_order, production_rep, sales_rep, invoicing_rep) -> World:
+    """A desk with something on every page, for the tests that look at each one (tests/browser/pages.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return build_world(
+        mug_order=mug_order, production_rep=production_rep, sales_rep=sales_rep, invoicing_rep=invoicing_rep
+    )

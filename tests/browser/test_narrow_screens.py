@@ -1,150 +1,25 @@
 """On a phone (390 px wide) every page of the desk fits the screen and the navigation folds behind a Menu button.
 
-The pages are read from the URL configuration, so a page added later is looked at too: one that
-takes arguments needs an entry in KWARGS (which object of the world it shows), and a URL that is
-not a page to look at needs an entry in SKIP saying why. Anything else fails, naming the URL.
+Every page is found by tests/browser/pages.py, which reads the URL configuration: a page added later
+is looked at too, and one it cannot open fails here, naming the URL.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
-from django.contrib.auth.models import User
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import reverse
 from playwright.sync_api import expect
 
-from backorders.models import Backorder
-from backorders.services import BackorderRequest, backorder_flag
 from invoicing.client_links import client_link_token
-from invoicing.models import Invoice
-from invoicing.services import invoice_create
-from notifications.models import Notification
-from projects.models import Client, Note, Project, PurchaseOrder, SalesOrder, Supplier
-from projects.services import note_create
-from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory
+from tests.browser.pages import KWARGS, QUERIES, SKIP, addresses, page_routes, unmapped
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 
-# URLs under these prefixes are not pages of the desk: the API answers JSON, the admin is Django's own.
-NOT_PAGES = ("api/", "admin/")
-
-# Named URLs that are not pages to look at, and why.
-SKIP = {
-    # Signing in and out: the sign-in page is looked at signed out (test_signed_out_pages_fit_a_phone);
-    # signed in it sends to the desk. Signing out is a POST.
-    "login": "looked at signed out",
-    "logout": "POST only",
-    "healthz": "JSON for load balancers",
-    "favicon": "the icon browsers ask for, not a page",
-    # Forms post here; their pages are the project, sales order, PO and invoice pages.
-    "note-create": "POST only",
-    "note-pin": "POST only",
-    "sales-order-status": "POST only",
-    "purchase-order-stage": "POST only",
-    "purchase-order-status": "POST only",
-    "backorder-flag": "POST only",
-    "backorder-resolve": "POST only",
-    "backorder-cancel": "POST only",
-    "invoice-send": "POST only",
-    "invoice-status": "POST only",
-    "invoice-void": "POST only",
-    "purchase-order-email": "POST only",
-    "notification-read": "POST only",
-    "notification-read-all": "POST only",
-    # htmx fragments swapped into a page (the note form's suggestions, the order editor's totals).
-    "mention-suggestions": "htmx fragment",
-    "sales-order-totals": "POST only: htmx fragment",
-    # Downloads, not pages.
-    "invoice-pdf": "PDF download",
-    "purchase-order-pdf": "PDF download",
-    "invoice-client-pdf": "PDF download",
-    # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
-    "invoice-client-view": "looked at signed out",
-}
-
-
-@dataclass
-class World:
-    """A desk with something on every page: a project along the backorder story, and a second order to invoice."""
-
-    manager: User
-    client: Client
-    supplier: Supplier
-    project: Project
-    order: SalesOrder
-    ready_order: SalesOrder
-    po: PurchaseOrder
-    backorder: Backorder
-    note: Note
-    invoice: Invoice
-    notification: Notification
-
-
-# Which object of the world each page that takes arguments shows.
-KWARGS: dict[str, Callable[[World], dict]] = {
-    "client-detail": lambda world: {"pk": world.client.pk},
-    "client-edit": lambda world: {"pk": world.client.pk},
-    "supplier-detail": lambda world: {"pk": world.supplier.pk},
-    "supplier-edit": lambda world: {"pk": world.supplier.pk},
-    "project-detail": lambda world: {"pk": world.project.pk},
-    "project-edit": lambda world: {"pk": world.project.pk},
-    "sales-order-create": lambda world: {"pk": world.project.pk},
-    "sales-order-detail": lambda world: {"pk": world.order.pk},
-    # The order with no invoice yet: its items can still change, so the editor shows every field.
-    "sales-order-edit": lambda world: {"pk": world.ready_order.pk},
-    # The order with no PO yet, so the page proposes the POs to create.
-    "sales-order-purchase-orders": lambda world: {"pk": world.ready_order.pk},
-    "purchase-order-detail": lambda world: {"pk": world.po.pk},
-    # An order Ready to be Invoiced, so the page shows its form rather than why it cannot.
-    "invoice-create": lambda world: {"sales_order_pk": world.ready_order.pk},
-    "invoice-detail": lambda world: {"pk": world.invoice.pk},
-}
-
-# Query strings that make a page show rows rather than its empty state.
-QUERIES = {"search": "q=Northwind"}
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    route: str
-    arguments: tuple[str, ...]
-
-
-def walk(patterns, prefix: str = "") -> list[Route]:
-    """Every named URL of the site with its route and the names of its arguments."""
-    found = []
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            found += walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            arguments = tuple(getattr(pattern.pattern, "converters", {})) or tuple(pattern.pattern.regex.groupindex)
-            found.append(Route(pattern.name, prefix + str(pattern.pattern), arguments))
-    return found
-
-
-def page_routes() -> list[Route]:
-    return [route for route in walk(get_resolver().url_patterns) if not route.route.startswith(NOT_PAGES)]
-
-
-def unmapped() -> list[str]:
-    """The page URLs that take arguments and have no entry in KWARGS or SKIP."""
-    return [
-        f"{route.name} (/{route.route}, takes {', '.join(route.arguments)})"
-        for route in page_routes()
-        if route.arguments and route.name not in KWARGS and route.name not in SKIP
-    ]
-
 
 def test_every_page_that_takes_arguments_is_mapped_or_skipped():
     missing = unmapped()
     assert not missing, (
-        "Pages the narrow-screen test cannot open: say in KWARGS of tests/browser/test_narrow_screens.py which "
+        "Pages the browser tests cannot open: say in KWARGS of tests/browser/pages.py which "
         "object of the world each one shows (or in SKIP why it is not a page): " + "; ".join(missing)
     )
 
@@ -153,82 +28,6 @@ def test_every_entry_is_a_url():
     names = {route.name for route in page_routes()}
     stale = sorted((set(KWARGS) | set(SKIP) | set(QUERIES)) - names)
     assert not stale, f"entries for URLs that no longer exist: {stale}"
-
-
-@pytest.fixture
-def world(settings, mug_order, production_rep, sales_rep, invoicing_rep) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    manager = UserFactory(
-        username="morgan",
-        first_name="Morgan",
-        last_name="Montgomery-Featherstonehaugh",
-        roles=["Production", "Sales", "Invoicing", "Managers"],
-    )
-    project = mug_order.order.project
-    # Long names and an unbroken web address: what pushes a narrow page sideways if anything does.
-    client = project.client
-    client.name = "Northwind Promotional Products & Corporate Events International"
-    client.billing_email = "accounts.payable.department@northwind-promotional-products.example.com"
-    client.save()
-    project.name = "Spring trade fair giveaways for the regional sales conference"
-    project.save()
-    mug_order.mugs.description = "11 oz ceramic mug, white, two-colour screen print on both sides, gift boxed"
-    mug_order.mugs.save()
-    supplier = mug_order.po.supplier
-    supplier.name = "Consolidated Drinkware Manufacturing Company"
-    supplier.save()
-
-    flagged = backorder_flag(
-        purchase_order=mug_order.po,
-        status=PurchaseOrder.Status.PROBLEM,
-        items=[
-            BackorderRequest(
-                mug_order.po_mugs, 200, timezone.localdate() + timedelta(days=7), "Supplier short on white mugs"
-            )
-        ],
-        note=(
-            "@sam @ivy 300 mugs and the setup charge can be invoiced now; 200 mugs follow. Tracking: "
-            "https://tracking.drinkware.example.com/shipments/1Z999AA10123456784?reference=PO-1001-backorder"
-        ),
-        by=production_rep,
-    )
-    invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
-    note_create(project=project, body="@morgan the client asked for the final invoice by Friday.", by=sales_rep)
-    ready_order = SalesOrderFactory(number="SO-1002", project=project, status=SalesOrder.Status.READY_TO_BE_INVOICED)
-    SalesOrderItemFactory(
-        sales_order=ready_order,
-        description="Embroidered six-panel cap, navy, left-front logo",
-        quantity=120,
-        unit_price=Decimal("12.40"),
-        position=0,
-    )
-    SalesOrderItemFactory(sales_order=ready_order, description="Tote bag", quantity=40, unit_price=Decimal("3.35"))
-    mug_order.order.refresh_from_db()
-    return World(
-        manager=manager,
-        client=client,
-        supplier=supplier,
-        project=project,
-        order=mug_order.order,
-        ready_order=ready_order,
-        po=mug_order.po,
-        backorder=flagged.backorders[0],
-        note=flagged.note,
-        invoice=invoice,
-        notification=Notification.objects.get(recipient=manager),
-    )
-
-
-def addresses(world: World) -> list[tuple[str, str]]:
-    """(name, address) of every page of the desk, signed in."""
-    found = []
-    for route in page_routes():
-        if route.name in SKIP:
-            continue
-        kwargs = KWARGS[route.name](world) if route.arguments else {}
-        query = QUERIES.get(route.name)
-        found.append((route.name, reverse(route.name, kwargs=kwargs) + (f"?{query}" if query else "")))
-    return found
 
 
 # The width of the document against the window's, and the elements that stick out past the window
