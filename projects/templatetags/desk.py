@@ -55,6 +55,18 @@ def get_item(mapping, key):
 
 
 @register.filter
+def tagged(messages, tag: str) -> list:
+    """Return the messages carrying this extra tag, for a page that shows them beside what they are about."""
+    return [message for message in messages if tag in (message.extra_tags or "").split()]
+
+
+@register.filter
+def untagged(messages, tag: str) -> list:
+    """Return the messages without this extra tag, for the usual place on top of the page."""
+    return [message for message in messages if tag not in (message.extra_tags or "").split()]
+
+
+@register.filter
 def activity_summary(activity) -> str:
     """Say what an activity row did in words, e.g. "Changed status of SO-1001" or "Wrote a note"."""
     label = DOUBLED_PREFIX.sub("", activity.subject_label)

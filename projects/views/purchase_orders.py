@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backorders.forms import BackorderCancelForm, BackorderFlagForm, BackorderResolveForm, flag_note_text
@@ -317,8 +318,9 @@ def backorder_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
         sentences.append("The note is pinned to the project overview." if result.note.pinned else "The note is saved.")
     if result.moved_to_ready:
         sentences.append(f"Sales order {po.sales_order.number} is now Ready to be Invoiced.")
-    messages.success(request, " ".join(sentences))
-    return redirect("purchase-order-detail", pk=po.pk)
+    # The page opens on its backorders, with the new row and this message in view.
+    messages.success(request, " ".join(sentences), extra_tags="in-backorders")
+    return redirect(reverse("purchase-order-detail", args=[po.pk]) + "#backorders")
 
 
 def _compose_note(request: HttpRequest, po: PurchaseOrder, items) -> HttpResponse:

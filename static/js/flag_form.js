@@ -79,6 +79,30 @@
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // A refused flag comes back with its errors: the first one is brought into view and focused, so the
+  // user (and a screen reader) starts where the fix is needed.
+  function focusFirstError() {
+    var form = document.getElementById("flag-form");
+    var summary = form && form.querySelector("[data-testid=flag-errors]");
+    if (!summary) return;
+    var target = form.querySelector("[aria-invalid=true]");
+    if (!target) {
+      var error = form.querySelector(".field-error");
+      var holder = error && (error.closest(".field") || error.closest("td") || error.closest("fieldset"));
+      target = holder && holder.querySelector("input:not([type=hidden]), select, textarea");
+    }
+    target = target || summary;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  }
+
+  function start() {
+    init();
+    // After the load: scrolling to the form's #flag target resets the focus, so it must come first.
+    if (document.readyState === "complete") setTimeout(focusFirstError, 0);
+    else window.addEventListener("load", function () { setTimeout(focusFirstError, 0); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -73,7 +73,8 @@ def test_one_submit_flags_the_backorder_tags_pins_and_readies_the_order(
     client = signed_in(production_rep)
     response = client.post(flag_url(mug_order), flag_data(mug_order, next_week))
     assert response.status_code == 302
-    assert response.url == reverse("purchase-order-detail", args=[mug_order.po.pk])
+    # The page opens on its backorders, where the new row and the message are.
+    assert response.url == reverse("purchase-order-detail", args=[mug_order.po.pk]) + "#backorders"
     mug_order.refresh()
     assert mug_order.po.status == PurchaseOrder.Status.PROBLEM
     assert mug_order.order.status == SalesOrder.Status.READY_TO_BE_INVOICED
@@ -87,10 +88,15 @@ def test_one_submit_flags_the_backorder_tags_pins_and_readies_the_order(
     assert note.pinned is True
     assert set(note.mentions.all()) == {sales_rep, invoicing_rep}
     page = client.get(response.url).content.decode()
-    assert (
+    message = (
         "Flagged 1 backorder on PO-1001; its status is Problem. The note is pinned to the project overview. "
-        "Sales order SO-1001 is now Ready to be Invoiced." in page
+        "Sales order SO-1001 is now Ready to be Invoiced."
     )
+    # Said once, in the backorders section above the new row, not on top of the page.
+    assert page.count(message) == 1
+    section = page.split('id="backorders"', 1)[1]
+    assert section.index(message) < section.index(f'data-backorder="{backorder.pk}"')
+    assert page.count('role="status"') == 1
 
 
 def test_two_items_share_the_reason(mug_order, production_rep, signed_in, next_week):
