@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from notifications.models import Notification
@@ -85,7 +86,7 @@ def _validate_requests(*, purchase_order: PurchaseOrder, items: list[BackorderRe
             raise ValidationFailed({f"{prefix}.expected_date": ["Give the date the supplier expects to ship."]})
         if item.expected_date < today:
             raise ValidationFailed(
-                {f"{prefix}.expected_date": [f"The expected date {item.expected_date} is in the past."]}
+                {f"{prefix}.expected_date": [f"The expected date {date_format(item.expected_date)} is in the past."]}
             )
         if not (item.reason or "").strip():
             raise ValidationFailed({f"{prefix}.reason": ["Say why the goods are short."]})

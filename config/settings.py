@@ -161,7 +161,19 @@ def client_ip_settings(trusted_proxies: int) -> dict:
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 globals().update(client_ip_settings(TRUSTED_PROXY_COUNT))
 
-LANGUAGE_CODE = "en-us"
+# The company's locale: LANGUAGE_CODE names its language (month names), DATE_FORMAT the one way every
+# page, email and PDF writes a date, in Django's date format characters ("M j, Y": Dec 1, 2026); a time
+# beside a date follows it. Forms, <input type=date>, CSV and the API keep ISO 8601.
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-us")
+DATE_FORMAT = os.environ.get("DATE_FORMAT", "M j, Y")
+FORMAT_MODULE_PATH = ["config.formats"]
+_language = LANGUAGE_CODE.lower().replace("_", "-").split("-")[0]
+if not (BASE_DIR / "config" / "formats" / _language / "formats.py").exists():
+    # Django's own formats for the language would win over DATE_FORMAT without a word.
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE {LANGUAGE_CODE!r} has no date formats in config/formats/: add "
+        f"config/formats/{_language}/formats.py like config/formats/en/formats.py, so DATE_FORMAT applies to it too."
+    )
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

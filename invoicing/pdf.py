@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from invoicing.models import Invoice
-from projects.pdf import FONT, HEADING_FILL, INK, DeskDocument, latin, long_date, money
+from projects.pdf import FONT, HEADING_FILL, INK, DeskDocument, display_date, latin, money
 
 
 def _rate(value: Decimal) -> str:
@@ -27,8 +27,8 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
         title="INVOICE" if invoice.status != Invoice.Status.VOID else "INVOICE (VOID)",
         facts=[
             ("Invoice number", invoice.number),
-            ("Invoice date", long_date(invoice.date)),
-            ("Due date", long_date(invoice.due_date)),
+            ("Invoice date", display_date(invoice.date)),
+            ("Due date", display_date(invoice.due_date)),
             ("Terms", "Due on receipt" if terms_days == 0 else f"Net {terms_days} days"),
             ("Sales order", order.number),
             ("Project", f"{project.number} {project.name}"),
@@ -84,7 +84,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
             bold=True,
         )
         pdf.ln(2)
-    due = long_date(invoice.due_date)
+    due = display_date(invoice.due_date)
     pdf.paragraph(f"Please pay {money(invoice.total)} by {due} and quote invoice {invoice.number} with your payment.")
     if invoice.status == Invoice.Status.VOID:
         pdf.ln(4)

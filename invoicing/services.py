@@ -246,7 +246,7 @@ def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     when = getattr(locked, marked_at)
     # Accounting may have taken the mark over by the next day; after that, it is fixed there.
     if when is None or timezone.localdate(when) != timezone.localdate():
-        day = f"on {date_format(timezone.localdate(when), 'M j, Y')}" if when else "before marks were dated"
+        day = f"on {date_format(timezone.localdate(when))}" if when else "before marks were dated"
         raise TransitionNotAllowed(
             f"Invoice {locked.number} was marked {locked.get_status_display()} {day}; "
             "a mark can be undone only on the day it was made."

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 
@@ -52,8 +53,9 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def long_date(value: date) -> str:
-    return f"{value:%B} {value.day}, {value.year}"
+def display_date(value: date) -> str:
+    """Write a date as every page and email of the desk does: the DATE_FORMAT setting."""
+    return date_format(value)
 
 
 def latin(text: str) -> str:
@@ -191,9 +193,9 @@ def purchase_order_pdf_bytes(purchase_order: PurchaseOrder) -> bytes:
 
     facts = [
         ("PO number", po.number),
-        ("PO date", long_date(timezone.localdate(po.created_at))),
+        ("PO date", display_date(timezone.localdate(po.created_at))),
         ("Project", project.number),
-        ("Expected date", long_date(po.expected_date) if po.expected_date else "To be confirmed"),
+        ("Expected date", display_date(po.expected_date) if po.expected_date else "To be confirmed"),
     ]
     if rep is not None:
         facts.append(("Our contact", rep.get_full_name() or rep.username))
@@ -244,7 +246,7 @@ def purchase_order_pdf_bytes(purchase_order: PurchaseOrder) -> bytes:
     pdf.ln(6)
 
     if po.expected_date:
-        pdf.paragraph(f"Please ship by {long_date(po.expected_date)}.", bold=True)
+        pdf.paragraph(f"Please ship by {display_date(po.expected_date)}.", bold=True)
         pdf.ln(1)
     pdf.paragraph(
         f"Please confirm this order and its expected date by replying to the email it came with, "

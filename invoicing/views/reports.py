@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from invoicing.charts import month_chart_svg
@@ -245,7 +246,7 @@ def _rows_html(rows: list[dict]) -> SafeString:
         html.append(
             f"<tr{void}>"
             f'<td class="nowrap"><a href="{e["url"]}">{e["number"]}</a></td>'
-            f'<td class="nowrap">{row["date"]:%Y-%m-%d}</td>'
+            f'<td class="nowrap">{date_format(row["date"])}</td>'
             f'<td><span class="pill {e["status"]}">{e["status_label"]}</span></td>'
             f'<td><span class="pill {e["kind"]}">{e["kind_label"]}</span></td>'
             f'<td class="client">{e["client"]}</td>'

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
@@ -95,7 +96,7 @@ def test_a_bad_flag_is_refused_and_changes_nothing(as_production, mug_order, cha
     )
     response = as_production.post(f"/api/purchase-orders/{mug_order.po.pk}/backorders/", body, format="json")
     assert response.status_code == 400
-    assert response.json() == {field: [message.format(yesterday=yesterday)]}
+    assert response.json() == {field: [message.format(yesterday=date_format(yesterday))]}
     mug_order.refresh()
     assert not Backorder.objects.exists() and not Note.objects.exists()
     assert (mug_order.po.status, mug_order.order.status) == ("none", "in_production")

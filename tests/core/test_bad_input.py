@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
@@ -114,7 +115,8 @@ def test_backorder_expected_in_the_past(mug_order, production_rep):
     before = snapshot()
     with pytest.raises(ValidationFailed) as refused:
         flag(mug_order, production_rep, BackorderRequest(mug_order.po_mugs, 10, yesterday, "Short"))
-    assert refused.value.errors == {"items[0].expected_date": [f"The expected date {yesterday} is in the past."]}
+    past = f"The expected date {date_format(yesterday)} is in the past."
+    assert refused.value.errors == {"items[0].expected_date": [past]}
     assert snapshot() == before
 
 

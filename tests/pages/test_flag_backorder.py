@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from notifications.models import Notification
@@ -143,7 +144,7 @@ def test_a_refused_flag_shows_the_error_next_to_its_field_keeps_the_input_and_ch
         if value == "past":
             past = timezone.localdate() - timedelta(days=1)
             value = past.isoformat()
-            message = f"The expected date {past.isoformat()} is in the past."
+            message = f"The expected date {date_format(past)} is in the past."
         overrides = {mugs + name: value}
         field = mugs + field
     before = snapshot(mug_order)

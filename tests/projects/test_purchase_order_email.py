@@ -76,7 +76,7 @@ def test_po_pdf_names_supplier_ship_to_lines_costs_and_expected_date(po, setting
     assert settings.DISTRIBUTOR_NAME in text and "120 Harbor Street" in text
     assert "PURCHASE ORDER" in text and "PO-1001" in text and "P-1001" in text
     assert "Expected date" in text and "May 1, 2031" in text
-    assert f"PO date {timezone.localdate(po.created_at):%B} " in flat
+    assert f"PO date {timezone.localdate(po.created_at):%b} " in flat
     assert "Pat Producer" in text and "pat@desk.example.com" in text
     # the supplier, and where the goods go
     assert "Harbor Drinkware" in text and "orders@harbor.example.com" in text and "+1 503 555 0199" in text
