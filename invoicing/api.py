@@ -21,6 +21,7 @@ from invoicing.reports import invoice_report_csv, invoice_report_rows, invoice_r
 from invoicing.services import (
     LineRequest,
     invoice_create,
+    invoice_draft_issue,
     invoice_mark_undo,
     invoice_send,
     invoice_status_change,
@@ -117,6 +118,11 @@ class InvoiceCreateSerializer(serializers.Serializer):
         max_length=500,
         help_text="Left out: every item's ready quantity (what remains less what is backordered).",
     )
+    draft = serializers.BooleanField(
+        default=False,
+        help_text="true: save it as a draft, with no number and counted nowhere, to issue later with "
+        "POST /api/invoices/{id}/issue/.",
+    )
 
 
 class InvoiceStatusSerializer(serializers.Serializer):
@@ -138,12 +144,13 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_class = InvoiceFilter
     access = {
         "create": Access(INVOICING, "issue invoices"),
+        "issue": Access(INVOICING, "issue invoices"),
         "send": Access(INVOICING, "email invoices"),
         "status": Access(INVOICING, "change invoice statuses"),
         "void": Access(MANAGERS, "void invoices"),
         "undo": Access(MANAGERS, "undo a mark"),
     }
-    conflicts = ("create", "send", "status", "void", "undo")
+    conflicts = ("create", "issue", "send", "status", "void", "undo")
 
     def get_queryset(self):
         return Invoice.objects.select_related("sales_order").prefetch_related("lines").order_by("-sequence_number")
@@ -169,7 +176,9 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         responses={201: InvoiceSerializer},
         description=(
             "Issue an invoice while the sales order is ready_to_be_invoiced (409 otherwise). Without `lines`, "
-            "every item's ready quantity is invoiced. The invoice is `partial` while something remains."
+            "every item's ready quantity is invoiced. The invoice is `partial` while something remains. "
+            'With `"draft": true` it is saved as a draft instead (status `draft`, `number` null), under the '
+            "same checks, and issued later."
         ),
     )
     @transaction.atomic
@@ -182,8 +191,25 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             sales_order=data["sales_order"],
             lines=[LineRequest(**line) for line in lines] if lines is not None else None,
             by=request.user,
+            draft=data["draft"],
         )
         return self._answer(invoice, http.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: InvoiceSerializer},
+        description=(
+            "Issue a draft invoice: it takes the next number and counts as invoiced, under every rule of "
+            "issuing at this moment (the order ready_to_be_invoiced, each quantity within what remains now), "
+            "409 when it is not a draft or the order is not ready, 400 naming the line when a quantity no "
+            "longer fits."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def issue(self, request, pk=None):
+        """Issue a draft invoice."""
+        return self._answer(invoice_draft_issue(invoice=self.get_object(), by=request.user))
 
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The invoice as PDF.")}

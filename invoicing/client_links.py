@@ -10,6 +10,8 @@ from config.site import site_url
 from invoicing.models import Invoice
 
 SALT = "invoicing.client-link"
+# A void invoice is withdrawn and a draft not yet issued: neither is the client's to see.
+_NOT_SHOWN = (Invoice.Status.VOID, Invoice.Status.DRAFT)
 
 
 def client_link_token(invoice: Invoice) -> str:
@@ -32,6 +34,6 @@ def invoice_for_token(token: str) -> Invoice | None:
     if not isinstance(payload, dict):
         return None
     invoice = Invoice.objects.select_related("sales_order__project__client").filter(pk=payload.get("id")).first()
-    if invoice is None or invoice.number != payload.get("number") or invoice.status == Invoice.Status.VOID:
+    if invoice is None or invoice.number != payload.get("number") or invoice.status in _NOT_SHOWN:
         return None
     return invoice

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django_filters import rest_framework as filters
 
-from invoicing.models import Invoice
+from invoicing.models import REPORTED_STATUSES, Invoice
 from projects.models import Client, Project, SalesOrder
 
 
@@ -28,7 +28,7 @@ class InvoiceReportFilter(filters.FilterSet):
     client = filters.ModelChoiceFilter(
         queryset=Client.objects.all(), field_name="sales_order__project__client", label="Client", help_text="Client id."
     )
-    status = filters.ChoiceFilter(choices=Invoice.Status.choices, label="Status")
+    status = filters.ChoiceFilter(choices=REPORTED_STATUSES, label="Status")
     kind = filters.ChoiceFilter(choices=Invoice.Kind.choices, label="Kind")
     rep = filters.ModelChoiceFilter(
         queryset=User.objects.all(),

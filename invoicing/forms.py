@@ -66,24 +66,28 @@ class InvoicePreview:
 
 
 class InvoiceCreateForm(forms.Form):
-    """A quantity and an Include box per item; leaving a row out or entering 0 does not invoice it."""
+    """A quantity and an Include box per item; leaving a row out or entering 0 does not invoice it.
+
+    `drafted` (item id → quantity) starts the form from a draft's lines instead of the ready quantities.
+    """
 
     state = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, items: list[SalesOrderItem], state: str, **kwargs):
+    def __init__(self, *args, items: list[SalesOrderItem], state: str, drafted: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = items
         self.fields["state"].initial = state
         for item in items:
             refusal = quantity_refusal(item=item, remaining=item.remaining)
+            included = item.pk in drafted if drafted is not None else item.ready > 0
             self.fields[f"include_{item.pk}"] = forms.BooleanField(
-                required=False, initial=item.ready > 0, label=f"Include {item.description}"
+                required=False, initial=included, label=f"Include {item.description}"
             )
             self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
                 required=False,
                 min_value=0,
                 max_value=item.remaining,
-                initial=item.ready,
+                initial=(drafted or {}).get(item.pk, item.ready),
                 label=f"Quantity of {item.description} to invoice",
                 error_messages={
                     "invalid": f"Enter a whole number from 0 to {item.remaining}.",

@@ -34,6 +34,10 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+# What the Invoices Report lists: a draft is not an invoice yet.
+REPORTED_STATUSES = [(value, label) for value, label in InvoiceStatus.choices if value != InvoiceStatus.DRAFT]
+
+
 # An invoice's email to the client goes through the same states as a PO's to the supplier.
 InvoiceEmailState = EmailState
 

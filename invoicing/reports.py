@@ -97,7 +97,8 @@ def _order_has_remaining_balance():
 def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
     """Invoices matching the filters, bare: no joins beyond what the filters need, no order."""
     f = _as_filters(filters)
-    rows = Invoice.objects.all()
+    # A draft is not an invoice yet: it has no number and invoices nothing.
+    rows = Invoice.objects.exclude(status=Invoice.Status.DRAFT)
     if f.date_from:
         rows = rows.filter(date__gte=f.date_from)
     if f.date_to:

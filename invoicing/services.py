@@ -96,63 +96,83 @@ def _checked_lines(*, items: dict[int, SalesOrderItem], lines: list[LineRequest]
     return checked
 
 
-@transaction.atomic
-def invoice_create(
-    *,
-    sales_order: SalesOrder,
-    by: User,
-    lines: list[LineRequest] | None = None,
-    invoice_date: date | None = None,
-) -> Invoice:
-    """Issue an invoice for some or all of what remains on a sales order (rules 4 and 5)."""
-    if not has_role(by, Role.INVOICING):
-        raise RoleRequired("Only Invoicing or Managers may issue invoices.")
+def _lock_order(sales_order_id: int) -> SalesOrder:
     # Lock the order first: two invoicing reps may submit at the same moment.
-    order = SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order.pk)
+    return SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order_id)
+
+
+def _check_ready(order: SalesOrder) -> None:
     if order.status != SalesOrder.Status.READY_TO_BE_INVOICED:
         raise TransitionNotAllowed(
             f"Sales order {order.number} is {order.get_status_display()}; "
             "invoices are issued only while it is Ready to be Invoiced."
         )
-    items = {item.pk: item for item in SalesOrderItem.objects.select_for_update().filter(sales_order=order)}
-    if lines is None:
-        lines = [
-            LineRequest(sales_order_item=item, quantity=item.remaining_quantity - item.backordered_quantity)
-            for item in items.values()
-            if item.remaining_quantity - item.backordered_quantity > 0
-        ]
-        if not lines:
-            raise ValidationFailed({"lines": [f"Nothing on sales order {order.number} is ready to invoice."]})
-    checked = _checked_lines(items=items, lines=lines, order=order)
 
-    issued_on = invoice_date or timezone.localdate()
-    sequence_number = _next_sequence_number()
-    invoice = Invoice(
-        number=invoice_number(sequence_number),
-        sequence_number=sequence_number,
-        sales_order=order,
-        date=issued_on,
-        due_date=issued_on + timedelta(days=order.project.client.terms_days),
-        kind=Invoice.Kind.FINAL,
-        issued_by=by,
-        bill_to_name=order.project.client.name,
-        bill_to_address=order.project.client.billing_address,
-        bill_to_email=order.project.client.billing_email,
-        subtotal=0,
-        tax=0,
-        total=0,
-    )
-    invoice_lines = []
-    for item, quantity in checked:
-        invoice_lines.append(invoice_line_for(invoice=invoice, item=item, quantity=quantity))
-        item.invoiced_quantity += quantity
+
+def _locked_items(order: SalesOrder) -> dict[int, SalesOrderItem]:
+    return {item.pk: item for item in SalesOrderItem.objects.select_for_update().filter(sales_order=order)}
+
+
+def _ready_lines(*, items: dict[int, SalesOrderItem], order: SalesOrder) -> list[LineRequest]:
+    """Every item's ready quantity: what remains less what is backordered."""
+    lines = [
+        LineRequest(sales_order_item=item, quantity=item.remaining_quantity - item.backordered_quantity)
+        for item in items.values()
+        if item.remaining_quantity - item.backordered_quantity > 0
+    ]
+    if not lines:
+        raise ValidationFailed({"lines": [f"Nothing on sales order {order.number} is ready to invoice."]})
+    return lines
+
+
+def _priced_lines(*, invoice: Invoice, items: dict[int, SalesOrderItem], checked: list[tuple]) -> list[InvoiceLine]:
+    """Build (unsaved) the invoice's lines, and set its totals and kind as they are if it is issued now."""
+    invoice_lines = [invoice_line_for(invoice=invoice, item=item, quantity=quantity) for item, quantity in checked]
     invoice.subtotal = sum((line.amount for line in invoice_lines), start=0)
     invoice.tax = sum((line.tax for line in invoice_lines), start=0)
     invoice.total = invoice.subtotal + invoice.tax
-    if any(item.remaining_quantity > 0 for item in items.values()):
-        invoice.kind = Invoice.Kind.PARTIAL
-    invoice.save()
+    remaining_after = {pk: item.remaining_quantity for pk, item in items.items()}
+    for item, quantity in checked:
+        remaining_after[item.pk] -= quantity
+    partial = any(quantity > 0 for quantity in remaining_after.values())
+    invoice.kind = Invoice.Kind.PARTIAL if partial else Invoice.Kind.FINAL
+    return invoice_lines
+
+
+def _write_lines(*, invoice: Invoice, invoice_lines: list[InvoiceLine]) -> None:
+    # A draft's lines are written again whole: edited, or priced afresh when it is issued.
+    InvoiceLine.objects.filter(invoice=invoice).delete()
     InvoiceLine.objects.bulk_create(invoice_lines)
+
+
+def _issue(
+    *,
+    order: SalesOrder,
+    items: dict[int, SalesOrderItem],
+    checked: list[tuple],
+    by: User,
+    invoice_date: date | None,
+    draft: Invoice | None = None,
+) -> Invoice:
+    """Number, price and count an invoice (new, or a draft being issued) and move its order on (rule 5)."""
+    issued_on = invoice_date or timezone.localdate()
+    sequence_number = _next_sequence_number()
+    client = order.project.client
+    invoice = draft or Invoice(sales_order=order)
+    invoice.number = invoice_number(sequence_number)
+    invoice.sequence_number = sequence_number
+    invoice.status = Invoice.Status.OPEN
+    invoice.date = issued_on
+    invoice.due_date = issued_on + timedelta(days=client.terms_days)
+    invoice.issued_by = by
+    invoice.bill_to_name = client.name
+    invoice.bill_to_address = client.billing_address
+    invoice.bill_to_email = client.billing_email
+    if draft is not None:
+        invoice.created_at = timezone.now()  # the page's "issued by ..., at" is the issue, not the draft
+    invoice_lines = _priced_lines(invoice=invoice, items=items, checked=checked)
+    invoice.save()
+    _write_lines(invoice=invoice, invoice_lines=invoice_lines)
     try:
         with transaction.atomic():
             for item, quantity in checked:
@@ -166,15 +186,125 @@ def invoice_create(
         verb=f"issued {invoice.get_kind_display().lower()} invoice",
         by=by,
         to_value=f"{invoice.total}",
-        detail=f"{order}: {len(invoice_lines)} line(s)",
+        detail=f"{order}: {len(invoice_lines)} line(s)" + (" from a draft" if draft is not None else ""),
     )
     sales_order_after_invoice(sales_order=order, by=by)
+    return invoice
+
+
+def _write_draft(
+    *,
+    order: SalesOrder,
+    items: dict[int, SalesOrderItem],
+    checked: list[tuple],
+    by: User,
+    draft: Invoice | None = None,
+) -> Invoice:
+    """Save lines to issue later: no number, and nothing counted as invoiced until then."""
+    today = timezone.localdate()
+    invoice = draft or Invoice(sales_order=order, status=Invoice.Status.DRAFT, issued_by=by)
+    invoice.date = today
+    invoice.due_date = today + timedelta(days=order.project.client.terms_days)
+    invoice_lines = _priced_lines(invoice=invoice, items=items, checked=checked)
+    invoice.save()
+    _write_lines(invoice=invoice, invoice_lines=invoice_lines)
+    activity_record(
+        project=order.project,
+        subject=invoice,
+        verb="edited draft invoice" if draft is not None else "saved draft invoice",
+        by=by,
+        to_value=f"{invoice.total}",
+        detail=f"{order}: {len(invoice_lines)} line(s)",
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    sales_order: SalesOrder,
+    by: User,
+    lines: list[LineRequest] | None = None,
+    invoice_date: date | None = None,
+    draft: bool = False,
+) -> Invoice:
+    """Issue an invoice, or save it as a draft, for some or all of what remains on a sales order (rules 4 and 5)."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may issue invoices.")
+    order = _lock_order(sales_order.pk)
+    _check_ready(order)
+    items = _locked_items(order)
+    if lines is None:
+        lines = _ready_lines(items=items, order=order)
+    checked = _checked_lines(items=items, lines=lines, order=order)
+    if draft:
+        return _write_draft(order=order, items=items, checked=checked, by=by)
+    invoice = _issue(order=order, items=items, checked=checked, by=by, invoice_date=invoice_date)
     sales_order.status = order.status
     return invoice
 
 
+def _lock_draft(invoice: Invoice, *, doing: str) -> Invoice:
+    locked = _lock_invoice(invoice)
+    if not locked.is_draft:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; only a draft can be {doing}."
+        )
+    return locked
+
+
+@transaction.atomic
+def invoice_draft_update(*, invoice: Invoice, lines: list[LineRequest], by: User) -> Invoice:
+    """Replace a draft invoice's lines; each quantity is checked against what remains now."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may edit draft invoices.")
+    order = _lock_order(invoice.sales_order_id)
+    locked = _lock_draft(invoice, doing="edited")
+    items = _locked_items(order)
+    checked = _checked_lines(items=items, lines=lines, order=order)
+    return _write_draft(order=order, items=items, checked=checked, by=by, draft=locked)
+
+
+@transaction.atomic
+def invoice_draft_issue(
+    *, invoice: Invoice, by: User, lines: list[LineRequest] | None = None, invoice_date: date | None = None
+) -> Invoice:
+    """Issue a draft invoice (with new lines, if given) under every rule of issuing, at today's figures."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may issue invoices.")
+    order = _lock_order(invoice.sales_order_id)
+    locked = _lock_draft(invoice, doing="issued")
+    _check_ready(order)
+    items = _locked_items(order)
+    if lines is None:
+        lines = [LineRequest(line.sales_order_item_id, line.quantity) for line in locked.lines.all()]
+    checked = _checked_lines(items=items, lines=lines, order=order)
+    issued = _issue(order=order, items=items, checked=checked, by=by, invoice_date=invoice_date, draft=locked)
+    invoice.status, invoice.number = issued.status, issued.number
+    return issued
+
+
+@transaction.atomic
+def invoice_draft_delete(*, invoice: Invoice, by: User) -> None:
+    """Delete a draft invoice; it never had a number, so the sequence keeps no gap."""
+    if not has_role(by, Role.INVOICING):
+        raise RoleRequired("Only Invoicing or Managers may delete draft invoices.")
+    locked = _lock_draft(invoice, doing="deleted")
+    order = locked.sales_order
+    activity_record(
+        project=order.project,
+        subject=order,
+        verb="deleted a draft invoice on",
+        by=by,
+        from_value=f"{locked.total}",
+        detail=f"{locked}: {locked.lines.count()} line(s)",
+    )
+    locked.delete()
+
+
 # The moves a person may make with the status control; sending and voiding have their own services.
 INVOICE_STATUS_MOVES = {
+    Invoice.Status.DRAFT: set(),  # issued with invoice_draft_issue, never marked
     Invoice.Status.OPEN: {Invoice.Status.EXPORTED, Invoice.Status.PAID},
     Invoice.Status.SENT_TO_CLIENT: {Invoice.Status.EXPORTED, Invoice.Status.PAID},
     Invoice.Status.EXPORTED: {Invoice.Status.PAID},

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/status/", invoices.invoice_status_view, name="invoice-status"),
     path("<int:pk>/void/", invoices.invoice_void_view, name="invoice-void"),
     path("<int:pk>/undo/", invoices.invoice_undo_view, name="invoice-undo"),
+    path("<int:pk>/edit/", invoices.invoice_edit_view, name="invoice-edit"),
+    path("<int:pk>/issue/", invoices.invoice_issue_view, name="invoice-issue"),
+    path("<int:pk>/delete/", invoices.invoice_delete_view, name="invoice-delete"),
     path("c/<str:token>/", invoices.invoice_client_view, name="invoice-client-view"),
     path("c/<str:token>/pdf/", invoices.invoice_client_pdf, name="invoice-client-pdf"),
 ]

@@ -1,6 +1,7 @@
 """The invoicing rep's pages: create an invoice, the invoice page and its actions, the client's link."""
 
 import logging
+from decimal import Decimal
 
 from celery import current_app
 from django.conf import settings
@@ -21,6 +22,9 @@ from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services import (
     INVOICE_STATUS_MOVES,
     invoice_create,
+    invoice_draft_delete,
+    invoice_draft_issue,
+    invoice_draft_update,
     invoice_mark_undo,
     invoice_send,
     invoice_status_change,
@@ -50,7 +54,7 @@ def _order_or_404(pk: int) -> SalesOrder:
 
 
 def _invoices_by_number(order: SalesOrder) -> list[Invoice]:
-    return list(order.invoices.order_by("sequence_number"))
+    return list(order.invoices.exclude(status=Invoice.Status.DRAFT).order_by("sequence_number"))
 
 
 def _not_ready(request: HttpRequest, order: SalesOrder, *, submitted: bool) -> HttpResponse:
@@ -65,18 +69,48 @@ def _not_ready(request: HttpRequest, order: SalesOrder, *, submitted: bool) -> H
     return render(request, "invoicing/invoice_create_not_ready.html", context, status=409)
 
 
+def _issue_question(*, order_number: str, total: Decimal, remaining_after: Decimal, is_final: bool) -> str:
+    """What issuing is asked with: the invoice's total and what will remain to invoice after it."""
+    if is_final:
+        return f"Issue the final invoice for {total:,.2f}? Nothing will remain to invoice on {order_number}."
+    return (
+        f"Issue an invoice for {total:,.2f}? After it, {remaining_after:,.2f} (net) will remain to invoice "
+        f"on {order_number}."
+    )
+
+
 def _create_page(
-    request: HttpRequest, order: SalesOrder, form: InvoiceCreateForm, *, status: int = 200, page_error: str = ""
+    request: HttpRequest,
+    order: SalesOrder,
+    form: InvoiceCreateForm,
+    *,
+    status: int = 200,
+    page_error: str = "",
+    draft: Invoice | None = None,
 ) -> HttpResponse:
     rows = form.rows()
+    preview = InvoiceCreateForm.preview(rows)
+    issue_question = ""
+    if preview.has_lines:
+        issue_question = _issue_question(
+            order_number=order.number,
+            total=preview.total,
+            remaining_after=preview.remaining_amount_after,
+            is_final=preview.is_final,
+        )
+    form_action = reverse("invoice-edit", args=[draft.pk]) if draft else reverse("invoice-create", args=[order.pk])
     context = {
         "page_error": page_error,
         "order": order,
         "project": order.project,
         "form": form,
         "rows": rows,
-        "preview": InvoiceCreateForm.preview(rows),
+        "preview": preview,
+        "issue_question": issue_question,
         "invoices": _invoices_by_number(order),
+        "drafts": [] if draft else list(order.invoices.filter(status=Invoice.Status.DRAFT).order_by("pk")),
+        "draft": draft,
+        "form_action": form_action,
         "nav_section": "projects",
     }
     return render(request, "invoicing/invoice_create.html", context, status=status)
@@ -97,6 +131,12 @@ def _newer_invoices(order: SalesOrder) -> str:
     return f"invoice {numbers[-1]}" if len(numbers) == 1 else f"invoices up to {numbers[-1]}"
 
 
+def _posted_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    """The form's fields as posted, to send again from the confirmation page."""
+    skipped = {"csrfmiddlewaretoken", "confirm", "back"}
+    return [(name, value) for name, values in request.POST.lists() if name not in skipped for value in values]
+
+
 @role_required(Role.INVOICING)
 def invoice_create_view(request: HttpRequest, sales_order_pk: int) -> HttpResponse:
     order = _order_or_404(sales_order_pk)
@@ -106,10 +146,52 @@ def invoice_create_view(request: HttpRequest, sales_order_pk: int) -> HttpRespon
     state = order_state(list(order.items.all()))
     if request.method != "POST":
         return _create_page(request, order, InvoiceCreateForm(items=items, state=state))
+    return _invoice_form_post(request, order, InvoiceCreateForm(request.POST, items=items, state=state))
 
-    form = InvoiceCreateForm(request.POST, items=items, state=state)
+
+@role_required(Role.INVOICING)
+def invoice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = _invoice_or_404(pk)
+    if not draft.is_draft:
+        messages.error(request, f"Invoice {draft.number} is {draft.get_status_display()}; only a draft can be edited.")
+        return redirect(draft)
+    order = _order_or_404(draft.sales_order_id)
+    if order.status != SalesOrder.Status.READY_TO_BE_INVOICED:
+        return _not_ready(request, order, submitted=request.method == "POST")
+    items = _rows_with_remaining(order)
+    state = order_state(list(order.items.all()))
+    if request.method != "POST":
+        drafted = {line.sales_order_item_id: line.quantity for line in draft.lines.all()}
+        return _create_page(request, order, InvoiceCreateForm(items=items, state=state, drafted=drafted), draft=draft)
+    return _invoice_form_post(request, order, InvoiceCreateForm(request.POST, items=items, state=state), draft=draft)
+
+
+def _invoice_form_post(
+    request: HttpRequest, order: SalesOrder, form: InvoiceCreateForm, *, draft: Invoice | None = None
+) -> HttpResponse:
+    """Save the create form as a draft, or issue it once the rep has confirmed the total and what remains."""
     if not form.is_valid():
-        return _create_page(request, order, form, status=400)
+        return _create_page(request, order, form, status=400, draft=draft)
+    if request.POST.get("back") == "1":
+        return _create_page(request, order, form, draft=draft)
+    saving_draft = request.POST.get("action") == "draft"
+    if not saving_draft and request.POST.get("confirm") != "1":
+        # The page's dialog sets confirm=1; without JavaScript the question is asked on a page of its own.
+        preview = InvoiceCreateForm.preview(form.rows())
+        return _confirm_page(
+            request,
+            title=f"Issue an invoice on {order.number}?",
+            question=_issue_question(
+                order_number=order.number,
+                total=preview.total,
+                remaining_after=preview.remaining_amount_after,
+                is_final=preview.is_final,
+            ),
+            action=request.path,
+            fields=_posted_fields(request),
+            confirm_label="Issue invoice",
+            back_submits=True,
+        )
     try:
         with transaction.atomic():
             # The same lock the service takes, taken first so the figures the rep saw can be checked
@@ -118,17 +200,26 @@ def invoice_create_view(request: HttpRequest, sales_order_pk: int) -> HttpRespon
             seen_state = form.cleaned_data["state"]
             if seen_state and seen_state != _current_state(order.pk):
                 raise _FormIsStale
-            invoice = invoice_create(sales_order=order, lines=form.line_requests(), by=request.user)
+            lines = form.line_requests()
+            if draft is None:
+                invoice = invoice_create(sales_order=order, lines=lines, by=request.user, draft=saving_draft)
+            elif saving_draft:
+                invoice = invoice_draft_update(invoice=draft, lines=lines, by=request.user)
+            else:
+                invoice = invoice_draft_issue(invoice=draft, lines=lines, by=request.user)
     except _FormIsStale:
         fresh = _order_or_404(order.pk)
         if fresh.status != SalesOrder.Status.READY_TO_BE_INVOICED:
             return _not_ready(request, fresh, submitted=True)
         form = InvoiceCreateForm(items=_rows_with_remaining(fresh), state=order_state(list(fresh.items.all())))
         stale = STALE_FORM.format(invoices=_newer_invoices(fresh), order=fresh.number)
-        return _create_page(request, fresh, form, status=409, page_error=stale)
+        return _create_page(request, fresh, form, status=409, page_error=stale, draft=draft)
     except RoleRequired as error:
         raise PermissionDenied(str(error)) from error
-    except TransitionNotAllowed:
+    except TransitionNotAllowed as error:
+        if draft is not None and not Invoice.objects.filter(pk=draft.pk, status=Invoice.Status.DRAFT).exists():
+            messages.error(request, str(error))  # issued or deleted in another tab meanwhile
+            return redirect(draft) if Invoice.objects.filter(pk=draft.pk).exists() else redirect(order)
         return _not_ready(request, _order_or_404(order.pk), submitted=True)
     except ValidationFailed as error:
         field_map = {}
@@ -137,7 +228,13 @@ def invoice_create_view(request: HttpRequest, sales_order_pk: int) -> HttpRespon
                 index = int(key[len("lines[") : key.index("]")])
                 field_map[key] = form.field_for_line(index) or key
         add_domain_error(form, error, field_map)
-        return _create_page(request, order, form, status=400)
+        return _create_page(request, order, form, status=400, draft=draft)
+    if saving_draft:
+        messages.success(
+            request,
+            f"Saved a draft invoice for {invoice.total:,.2f} on {order.number}; it takes a number when it is issued.",
+        )
+        return redirect(invoice)
     kind = "final" if invoice.kind == Invoice.Kind.FINAL else "partial"
     messages.success(request, f"Issued {kind} invoice {invoice.number} for {invoice.total:,.2f}.")
     return redirect(invoice)
@@ -162,7 +259,7 @@ def _position(invoice: Invoice) -> tuple[int | None, int]:
     """Where the invoice stands among its order's invoices that are not void, by number: (2, 2)."""
     counted = list(
         Invoice.objects.filter(sales_order_id=invoice.sales_order_id)
-        .exclude(status=Invoice.Status.VOID)
+        .exclude(status__in=(Invoice.Status.VOID, Invoice.Status.DRAFT))
         .order_by("sequence_number")
         .values_list("pk", flat=True)
     )
@@ -186,6 +283,17 @@ def _undoable_mark(invoice: Invoice) -> str:
     return invoice.get_status_display()
 
 
+def _draft_issue_question(draft: Invoice, order: SalesOrder) -> str:
+    """Issuing a draft asks with its total and what will remain on the order as it stands now."""
+    lines = list(draft.lines.all())
+    return _issue_question(
+        order_number=order.number,
+        total=draft.total,
+        remaining_after=order.remaining_amount - sum((line.amount for line in lines), start=Decimal("0.00")),
+        is_final=order.remaining_quantity == sum(line.quantity for line in lines),
+    )
+
+
 def _invoice_page(
     request: HttpRequest, invoice: Invoice, *, void_form=None, undo_form=None, status: int = 200
 ) -> HttpResponse:
@@ -194,7 +302,7 @@ def _invoice_page(
     position, position_of = _position(invoice)
     order = sales_order_detail(pk=invoice.sales_order_id)
     client_link = ""
-    if invoice.status != Invoice.Status.VOID:
+    if invoice.status not in (Invoice.Status.VOID, Invoice.Status.DRAFT):
         client_link = request.build_absolute_uri(reverse("invoice-client-view", args=[client_link_token(invoice)]))
     context = {
         "invoice": invoice,
@@ -213,6 +321,8 @@ def _invoice_page(
         "can_void": is_manager(user) and invoice.can_void,
         "void_form": void_form or InvoiceVoidForm(),
         "undo_mark": _undoable_mark(invoice) if is_manager(user) else "",
+        "draft_issue_question": _draft_issue_question(invoice, order) if invoice.is_draft else "",
+        "can_write_draft": invoicing and invoice.is_draft,
         "undo_form": undo_form or InvoiceMarkUndoForm(),
         "client_link": client_link,
         "link_days": settings.CLIENT_LINK_MAX_AGE_DAYS,
@@ -328,6 +438,7 @@ def _confirm_page(
     fields: list[tuple[str, str]],
     confirm_label: str,
     back_url: str = "",
+    back_submits: bool = False,
 ) -> HttpResponse:
     """Ask before an action that cannot simply be taken back; the answer posts the same fields with confirm=1."""
     context = {
@@ -337,9 +448,60 @@ def _confirm_page(
         "fields": fields,
         "confirm_label": confirm_label,
         "back_url": back_url,
+        "back_submits": back_submits,
         "nav_section": "projects",
     }
     return render(request, "invoicing/confirm.html", context)
+
+
+@role_required(Role.INVOICING)
+@require_POST
+def invoice_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _invoice_or_404(pk)
+    if invoice.is_draft and request.POST.get("confirm") != "1":
+        return _confirm_page(
+            request,
+            title=f"Issue the draft invoice on {invoice.sales_order.number}?",
+            question=_draft_issue_question(invoice, sales_order_detail(pk=invoice.sales_order_id)),
+            action=reverse("invoice-issue", args=[invoice.pk]),
+            fields=[],
+            confirm_label="Issue invoice",
+            back_url=invoice.get_absolute_url(),
+        )
+    try:
+        issued = invoice_draft_issue(invoice=invoice, by=request.user)
+    except DomainError as error:
+        report_domain_error(request, error)
+        return redirect(invoice)
+    kind = "final" if issued.kind == Invoice.Kind.FINAL else "partial"
+    messages.success(request, f"Issued {kind} invoice {issued.number} for {issued.total:,.2f}.")
+    return redirect(issued)
+
+
+@role_required(Role.INVOICING)
+@require_POST
+def invoice_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _invoice_or_404(pk)
+    order = invoice.sales_order
+    what = f"the draft invoice for {invoice.total:,.2f} on {order.number}"
+    if invoice.is_draft and request.POST.get("confirm") != "1":
+        return _confirm_page(
+            request,
+            title=f"Delete the draft invoice on {order.number}?",
+            question=f"Delete this draft invoice for {invoice.total:,.2f} on {order.number}? "
+            "Its lines are discarded; nothing was invoiced with it.",
+            action=reverse("invoice-delete", args=[invoice.pk]),
+            fields=[],
+            confirm_label="Delete draft",
+            back_url=invoice.get_absolute_url(),
+        )
+    try:
+        invoice_draft_delete(invoice=invoice, by=request.user)
+    except DomainError as error:
+        report_domain_error(request, error)
+        return redirect(invoice)
+    messages.success(request, f"Deleted {what}.")
+    return redirect(order)
 
 
 @login_required

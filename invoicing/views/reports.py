@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from invoicing.charts import month_chart_svg
-from invoicing.models import Invoice
+from invoicing.models import REPORTED_STATUSES, Invoice
 from invoicing.reports import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
@@ -59,7 +59,7 @@ class InvoiceReportForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
     rep = forms.TypedChoiceField(label="Order rep", required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Invoice.Status.choices])
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *REPORTED_STATUSES])
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Partial or final"), *Invoice.Kind.choices])
     has_remaining = forms.TypedChoiceField(
         label="Order balance",

@@ -30,9 +30,10 @@ def _order_or_404(pk: int) -> SalesOrder:
 
 
 def sales_order_invoices(order: SalesOrder) -> list[Invoice]:
-    """The order's invoices by number, each with its place ('2 of 2') among those not void."""
-    invoices = list(order.invoices.order_by("sequence_number"))
-    counted = [invoice for invoice in invoices if invoice.status != Invoice.Status.VOID]
+    """The order's invoices by number, each with its place ('2 of 2') among those not void; drafts last."""
+    invoices = list(order.invoices.order_by("sequence_number", "pk"))
+    uncounted = (Invoice.Status.VOID, Invoice.Status.DRAFT)
+    counted = [invoice for invoice in invoices if invoice.status not in uncounted]
     for invoice in invoices:
         invoice.position = counted.index(invoice) + 1 if invoice in counted else None
         invoice.position_of = len(counted)

@@ -197,6 +197,20 @@
     form.querySelector("[data-tax]").textContent = formatCents(tax);
     form.querySelector("[data-total]").textContent = formatCents(subtotal + tax);
 
+    // The question the Issue button asks in the dialog, in the server's words for the same figures.
+    var issueButton = form.querySelector("[data-issue]");
+    var total = formatCents(subtotal + tax);
+    if (anyInvalid || !anyLine) {
+      issueButton.removeAttribute("data-confirm-dialog");
+    } else if (final) {
+      issueButton.dataset.confirmDialog =
+        "Issue the final invoice for " + total + "? Nothing will remain to invoice on " + orderNumber + ".";
+    } else {
+      issueButton.dataset.confirmDialog =
+        "Issue an invoice for " + total + "? After it, " + formatCents(amountAfter) +
+        " (net) will remain to invoice on " + orderNumber + ".";
+    }
+
     var preview = form.querySelector("[data-kind-preview]");
     var label = preview.querySelector("[data-kind-label]");
     var detail = preview.querySelector("[data-kind-detail]");
@@ -256,8 +270,8 @@
   var issueLabel = issue.textContent;
   form.addEventListener("submit", function (event) {
     window.setTimeout(function () {
-      // Held back by the confirmation dialog: the button stays as it was.
-      if (event.defaultPrevented) {
+      // Held back by the confirmation dialog, or saved as a draft: the button stays as it was.
+      if (event.defaultPrevented || (event.submitter && event.submitter !== issue)) {
         return;
       }
       issue.disabled = true;

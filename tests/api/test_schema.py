@@ -54,6 +54,7 @@ CONTRACT = {
     "/api/invoices/{id}/status/": {"post"},
     "/api/invoices/{id}/void/": {"post"},
     "/api/invoices/{id}/undo/": {"post"},
+    "/api/invoices/{id}/issue/": {"post"},
     "/api/reports/invoices/": {"get"},
     "/api/notifications/": {"get"},
     "/api/notifications/{id}/read/": {"post"},

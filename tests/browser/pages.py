@@ -47,6 +47,11 @@ SKIP = {
     "invoice-send": "POST only",
     "invoice-status": "POST only",
     "invoice-void": "POST only",
+    "invoice-undo": "POST only",
+    "invoice-issue": "POST only",
+    "invoice-delete": "POST only",
+    # The create-invoice form filled from a draft's lines: the same page as invoice-create.
+    "invoice-edit": "looked at as invoice-create",
     "purchase-order-email": "POST only",
     "notification-read": "POST only",
     "notification-read-all": "POST only",

@@ -78,6 +78,14 @@ def test_partial_then_final_invoice_in_the_browser(
     screenshot("create-invoice")
     page.get_by_role("button", name="Issue invoice").click()
 
+    # she is asked first, with the total and what will remain
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_have_text(
+        re.compile(r"Issue an invoice for 1,150\.16\? After it, 1,127\.50 \(net\) will remain to invoice on SO-1001\.")
+    )
+    screenshot("create-invoice-confirm")
+    confirm.get_by_role("button", name="Issue invoice").click()
+
     # then the partial invoice is issued for the 250 mugs alone
     expect(page.get_by_text("Issued partial invoice INV-000001 for 1,150.16.")).to_be_visible()
     expect(page.get_by_test_id("invoice-kind")).to_have_text("Partial")
@@ -132,6 +140,9 @@ def test_partial_then_final_invoice_in_the_browser(
     expect(page.locator("[data-total]")).to_have_text("1,220.52")  # 1,127.50 + 93.02 tax
     screenshot("create-final-invoice")
     page.get_by_role("button", name="Issue invoice").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Issue the final invoice for 1,220.52? Nothing will remain to invoice on SO-1001.")
+    confirm.get_by_role("button", name="Issue invoice").click()
 
     expect(page.get_by_text("Issued final invoice INV-000002 for 1,220.52.")).to_be_visible()
     expect(page.get_by_test_id("invoice-kind")).to_have_text("Final")
@@ -188,6 +199,13 @@ def test_create_invoice_works_without_javascript(
         assert not Invoice.objects.exists()
 
         mugs.fill("120")
+        page.get_by_role("button", name="Issue invoice").click()
+
+        # the server asks first, with the total and what will remain, and nothing is issued yet
+        expect(
+            page.get_by_text("Issue an invoice for 552.08? After it, 1,680.00 (net) will remain to invoice on SO-1001.")
+        ).to_be_visible()
+        assert not Invoice.objects.exists()
         page.get_by_role("button", name="Issue invoice").click()
         expect(page.get_by_text("Issued partial invoice INV-000001 for 552.08.")).to_be_visible()
         assert [(line.description, line.quantity) for line in Invoice.objects.get().lines.all()] == [

@@ -23,9 +23,9 @@ def _url(order):
 
 
 def _form_data(response) -> dict:
-    """What the browser would send for the page as drawn: every input with its current value."""
+    """What the browser would send for the page as drawn, Issue confirmed in its dialog."""
     form = response.context["form"]
-    data = {"state": form["state"].value()}
+    data = {"state": form["state"].value(), "confirm": "1"}
     for row in response.context["rows"]:
         data[row.quantity.html_name] = row.quantity.value()
         if row.included:

@@ -228,6 +228,10 @@ ROUTES: dict[str, Route] = {
     "invoice-status": Route(PAGE, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
     "invoice-void": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
     # The world's invoice is open, so a manager's undo is refused in the page (409): there is no mark.
+    # The world's invoice is issued, not a draft: the draft actions refuse it with a message (302 back).
+    "invoice-edit": Route(PAGE, {"GET": Allow(roles("Invoicing")), "POST": Allow(roles("Invoicing"))}, pk("invoice")),
+    "invoice-issue": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
+    "invoice-delete": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "invoice-undo": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
     # The client's link: the signed token is the key (an invalid one is tested below).
     "invoice-client-view": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
@@ -313,6 +317,8 @@ ROUTES: dict[str, Route] = {
     "api-invoice-detail": Route(API, {"GET": READ}, pk("invoice")),
     "api-invoice-pdf": Route(API, {"GET": READ}, pk("invoice")),
     "api-invoice-send": Route(API, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
+    # Only a draft is issued: the world's issued invoice answers 409.
+    "api-invoice-issue": Route(API, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "api-invoice-status": Route(API, {"POST": Allow(roles("Invoicing"), body(status="paid"))}, pk("invoice")),
     "api-invoice-void": Route(API, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
     "api-invoice-undo": Route(API, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
