@@ -135,7 +135,7 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
         open_backorders(filters, today=today)
         .annotate(**REPORT_FIELDS)
         .values_list(
-            "purchase_order_number",
+            "purchase_order_number",  # type: ignore[misc]  # annotated above in REPORT_FIELDS
             "supplier_name",
             "project_number",
             "client_name",

@@ -1,8 +1,10 @@
 """Writing notifications, in the transaction of whatever caused them."""
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -33,7 +35,7 @@ def notification_enqueue_email(*, notification_id: int, base_url: str = "") -> b
         logger.info("The broker failed a moment ago; notification %s stays pending.", notification_id)
         return False
     try:
-        notification_email_task.apply_async(args=[notification_id], kwargs={"base_url": base_url}, retry=False)
+        notification_email_task.apply_async(args=(notification_id,), kwargs={"base_url": base_url}, retry=False)
     except (KombuOperationalError, OSError) as error:
         # The socket timeouts of CELERY_BROKER_TRANSPORT_OPTIONS bound how long this took.
         _broker_down_until = time.monotonic() + settings.NOTIFICATION_BROKER_BACKOFF_SECONDS
@@ -84,7 +86,8 @@ def notify(
     for notification in created:
         # robust: one failing callback must not keep the others (or other apps' side effects) from running.
         transaction.on_commit(
-            lambda pk=notification.pk: notification_enqueue_email(notification_id=pk, base_url=base_url), robust=True
+            functools.partial(notification_enqueue_email, notification_id=notification.pk, base_url=base_url),
+            robust=True,
         )
     return created
 
@@ -126,7 +129,7 @@ def email_enabled_for(user: User) -> bool:
 def notification_claim_email(*, notification_id: int, claim_ttl_seconds: int) -> bool:
     """Claim a notification's email for sending; False when someone else has it or it went out."""
     now = timezone.now()
-    stale = now - timezone.timedelta(seconds=claim_ttl_seconds)
+    stale = now - timedelta(seconds=claim_ttl_seconds)
     pending = Notification.objects.filter(pk=notification_id, email_state=Notification.EmailState.PENDING)
     claimed = pending.update(
         email_state=Notification.EmailState.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1

@@ -1,6 +1,7 @@
 """Clients, suppliers, projects, sales orders, purchase orders, notes and the activity log."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -11,7 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 MAX_QUANTITY = 10_000_000
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class NumberSequence(models.Model):

@@ -104,7 +104,7 @@ def sales_order_list(*, filters: dict | None = None) -> QuerySet[SalesOrder]:
     """Orders with their project, client and figures, and their items with figures, for any list."""
     queryset = sales_orders_with_figures(
         SalesOrder.objects.select_related("project__client", "project__invoicing_rep", "project__order_rep")
-    ).prefetch_related(Prefetch("items", queryset=sales_order_items_with_figures()))
+    ).prefetch_related(Prefetch("items", queryset=sales_order_items_with_figures().select_related("supplier")))
     if filters:
         queryset = queryset.filter(**filters)
     return queryset.order_by("-number")
@@ -206,11 +206,10 @@ def search_exact_number(*, query: str) -> Project | SalesOrder | PurchaseOrder |
     """
     kinds = (("project", Project), ("sales_order", SalesOrder), ("purchase_order", PurchaseOrder), ("invoice", Invoice))
     # One query for the four kinds; numbers are unique within a kind, so at most one row each.
-    hits = None
-    for kind, model in kinds:
-        rows = model.objects.filter(number__iexact=query).order_by().values_list(Value(kind), "pk")
-        hits = rows if hits is None else hits.union(rows, all=True)
-    found = dict(hits)
+    queries = [
+        model.objects.filter(number__iexact=query).order_by().values_list(Value(kind), "pk") for kind, model in kinds
+    ]
+    found: dict[str, int] = dict(queries[0].union(*queries[1:], all=True))
     for kind, model in kinds:
         if kind in found:
             return model(pk=found[kind])

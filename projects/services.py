@@ -450,7 +450,7 @@ def _sales_order_move_allowed(current: str, target: str, user: User) -> bool:
         return is_manager(user)
     if current == SOStatus.CLOSED:
         return is_manager(user)  # reopening a closed order
-    current_index, target_index = SALES_ORDER_FLOW.index(current), SALES_ORDER_FLOW.index(target)
+    current_index, target_index = SALES_ORDER_FLOW.index(SOStatus(current)), SALES_ORDER_FLOW.index(SOStatus(target))
     if target == SOStatus.READY_TO_BE_INVOICED:
         if current in PRODUCTION_READIES_FROM:
             return has_role(user, Role.PRODUCTION)
@@ -637,7 +637,7 @@ def purchase_orders_plan(*, sales_order: SalesOrder) -> PurchaseOrderPlan:
         elif item.supplier is None:
             plan.without_supplier.append(item)
         else:
-            drafts.setdefault(item.supplier_id, PurchaseOrderDraft(supplier=item.supplier, items=[])).items.append(item)
+            drafts.setdefault(item.supplier.pk, PurchaseOrderDraft(supplier=item.supplier, items=[])).items.append(item)
     plan.drafts = sorted(drafts.values(), key=lambda draft: draft.supplier.name.lower())
     return plan
 
@@ -682,13 +682,13 @@ def _stage_move_allowed(current: str, target: str, user: User | None) -> bool:
     """People move a PO forward, skipping stages if they need to; only managers move it back."""
     if target == current:
         return False
-    if STAGE_ORDER.index(target) > STAGE_ORDER.index(current):
+    if STAGE_ORDER.index(Stage(target)) > STAGE_ORDER.index(Stage(current)):
         return user is None or has_role(user, Role.PRODUCTION)
     return user is not None and is_manager(user)
 
 
 @transaction.atomic
-def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by: User) -> PurchaseOrder:
+def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by: User | None) -> PurchaseOrder:
     """Move a PO to another stage and let the workflow react (rules 2 and 3)."""
     if stage not in Stage.values:
         raise ValidationFailed({"stage": [f"Unknown stage {stage!r}; choose one of {', '.join(Stage.values)}."]})
@@ -934,7 +934,7 @@ def _enqueue_purchase_order_email(*, purchase_order_id: int) -> None:
     from projects.tasks import purchase_order_email_task
 
     try:
-        purchase_order_email_task.apply_async(args=[purchase_order_id], retry=False)
+        purchase_order_email_task.apply_async(args=(purchase_order_id,), retry=False)
     except Exception:  # noqa: BLE001 - the request stands; its email must wait, not fail it
         logger.warning(
             "Could not queue the email of purchase order %s; it stays pending.", purchase_order_id, exc_info=True

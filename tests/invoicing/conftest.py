@@ -7,7 +7,7 @@ import pytest
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import LineRequest, invoice_create
 from projects.models import PurchaseOrder, SalesOrder
-from tests.factories import PASSWORD, SalesOrderFactory, SalesOrderItemFactory
+from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def ready_order(invoicing_rep):
 
 
 def _signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from invoicing.emails import invoice_email_message
 from notifications.models import Notification
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +80,7 @@ def test_an_invoice_email_sent_later_by_the_worker_keeps_the_address_it_was_aske
 def test_a_mention_email_links_to_the_host_the_note_was_written_on(
     on_desk_local, mug_order, client, production_rep, invoicing_rep, django_capture_on_commit_callbacks
 ):
-    assert client.login(username=production_rep.username, password=PASSWORD)
+    client.force_login(production_rep)
     project = mug_order.order.project
 
     with django_capture_on_commit_callbacks(execute=True):

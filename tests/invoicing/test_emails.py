@@ -138,9 +138,8 @@ def test_a_mail_server_failure_is_reported_and_can_be_retried(partial_invoice, i
 
 
 def test_only_invoicing_and_managers_may_email(partial_invoice, client, sales_rep):
-    from tests.factories import PASSWORD
 
-    client.login(username=sales_rep.username, password=PASSWORD)
+    client.force_login(sales_rep)
 
     assert client.post(reverse("invoice-send", args=[partial_invoice.pk])).status_code == 403
     partial_invoice.refresh_from_db()

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from projects.models import PurchaseOrder, SalesOrder
 from projects.services import purchase_order_stage_change
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +53,10 @@ def test_create_invoice_button_only_while_ready_and_for_invoicing(
     url = reverse("sales-order-detail", args=[backordered_mug_order.order.pk])
     create_url = reverse("invoice-create", args=[backordered_mug_order.order.pk])
 
-    client.login(username=invoicing_rep.username, password=PASSWORD)
+    client.force_login(invoicing_rep)
     assert create_url in client.get(url).content.decode()
 
-    client.login(username=sales_rep.username, password=PASSWORD)
+    client.force_login(sales_rep)
     assert create_url not in client.get(url).content.decode()
 
 
@@ -73,17 +72,17 @@ def test_no_create_invoice_button_once_the_order_waits_for_the_backorder(
 def test_status_control_offers_only_the_moves_allowed_to_the_user(mug_order, client, production_rep, invoicing_rep):
     url = reverse("sales-order-detail", args=[mug_order.order.pk])
 
-    client.login(username=production_rep.username, password=PASSWORD)
+    client.force_login(production_rep)
     assert client.get(url).context["status_choices"] == [("ready_to_be_invoiced", "Ready to be Invoiced")]
 
-    client.login(username=invoicing_rep.username, password=PASSWORD)
+    client.force_login(invoicing_rep)
     response = client.get(url)
     assert response.context["status_choices"] == []
     assert "No status move is open to you on this order." in response.content.decode()
 
 
 def test_status_move_through_the_control(mug_order, client, production_rep):
-    client.login(username=production_rep.username, password=PASSWORD)
+    client.force_login(production_rep)
 
     response = client.post(
         reverse("sales-order-status", args=[mug_order.order.pk]), {"status": "ready_to_be_invoiced"}, follow=True
@@ -96,7 +95,7 @@ def test_status_move_through_the_control(mug_order, client, production_rep):
 
 
 def test_a_move_the_order_does_not_allow_is_refused_next_to_the_control(mug_order, client, sales_rep):
-    client.login(username=sales_rep.username, password=PASSWORD)
+    client.force_login(sales_rep)
 
     response = client.post(reverse("sales-order-status", args=[mug_order.order.pk]), {"status": "new"})
 
@@ -107,7 +106,7 @@ def test_a_move_the_order_does_not_allow_is_refused_next_to_the_control(mug_orde
 
 
 def test_an_unknown_status_is_refused_and_changes_nothing(mug_order, client, production_rep):
-    client.login(username=production_rep.username, password=PASSWORD)
+    client.force_login(production_rep)
 
     response = client.post(reverse("sales-order-status", args=[mug_order.order.pk]), {"status": "done"})
 

@@ -12,7 +12,6 @@ from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create, invoice_status_change, invoice_void
 from projects.models import Client, SalesOrder
 from tests.factories import (
-    PASSWORD,
     ClientFactory,
     ProjectFactory,
     SalesOrderFactory,
@@ -29,7 +28,7 @@ def fast_password_hashing(settings):
 
 def signed_in(user) -> HttpClient:
     client = HttpClient()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
