@@ -7,11 +7,12 @@ the totals and the chart come from one grouped query, and the CSV streams from a
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -165,7 +166,7 @@ def invoice_report_rows(filters=None) -> QuerySet[Invoice]:
 
 
 # The sortable columns: the row value compared by the keyset, and how a cursor spells it.
-SORTS = {
+SORTS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "date": ("date", date.fromisoformat),
     "number": ("sequence_number", int),
     "client": ("client_name", str),
@@ -336,14 +337,15 @@ class ReportSummary:
     months: list[MonthAmounts] = field(default_factory=list)
 
 
-def _grouped(rows: QuerySet[Invoice]) -> list[dict]:
-    return list(
+def _grouped(rows: QuerySet[Invoice]) -> list[dict[str, Any]]:
+    grouped = (
         rows.order_by()
         .annotate(month=TruncMonth("date"))
         .values("month", "kind", "status")
         .annotate(count=Count("pk"), subtotal=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
         .order_by()
     )
+    return [dict(row) for row in grouped]  # one row a month, kind and status: a few hundred at most
 
 
 def _remaining_of_orders(rows: QuerySet[Invoice]) -> Decimal:
@@ -398,7 +400,8 @@ def invoice_report_totals(queryset: QuerySet[Invoice]) -> dict:
 
 
 def _month_range(first: date, last: date) -> list[date]:
-    months, current = [], first.replace(day=1)
+    months: list[date] = []
+    current = first.replace(day=1)
     while current <= last and len(months) < 240:
         months.append(current)
         current = date(current.year + current.month // 12, current.month % 12 + 1, 1)

@@ -325,7 +325,7 @@ def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice
     if not has_role(by, Role.INVOICING):
         raise RoleRequired("Only Invoicing or Managers may change invoice statuses.")
     locked = _lock_invoice(invoice)
-    if status not in INVOICE_STATUS_MOVES[locked.status]:
+    if status not in INVOICE_STATUS_MOVES[Invoice.Status(locked.status)]:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} is {locked.get_status_display()}; "
             f"it cannot be marked {Invoice.Status(status).label}."
@@ -502,7 +502,7 @@ def _enqueue_invoice_email(*, invoice_id: int) -> None:
     from invoicing.tasks import invoice_email_task
 
     try:
-        invoice_email_task.apply_async(args=[invoice_id], retry=False)
+        invoice_email_task.apply_async(args=(invoice_id,), retry=False)
     except Exception:  # noqa: BLE001 - the invoice is committed as sent; its email must wait, not fail the request
         logger.warning("Could not queue the email of invoice %s; it stays pending.", invoice_id, exc_info=True)
 
