@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
@@ -120,8 +120,7 @@ def client_create(*, by: User | None, **fields) -> Client:
     """Create a client."""
     _require_role(by, Role.SALES, action="create clients")
     client = Client(**fields)
-    _full_clean(client)
-    client.save()
+    _save_checked(client)
     return client
 
 
@@ -130,8 +129,7 @@ def client_update(*, client: Client, by: User | None, **fields) -> Client:
     _require_role(by, Role.SALES, action="change clients")
     for name, value in fields.items():
         setattr(client, name, value)
-    _full_clean(client)
-    client.save()
+    _save_checked(client)
     return client
 
 
@@ -139,8 +137,7 @@ def supplier_create(*, by: User | None, **fields) -> Supplier:
     """Create a supplier."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="create suppliers")
     supplier = Supplier(**fields)
-    _full_clean(supplier)
-    supplier.save()
+    _save_checked(supplier)
     return supplier
 
 
@@ -149,8 +146,7 @@ def supplier_update(*, supplier: Supplier, by: User | None, **fields) -> Supplie
     _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
     for name, value in fields.items():
         setattr(supplier, name, value)
-    _full_clean(supplier)
-    supplier.save()
+    _save_checked(supplier)
     return supplier
 
 
@@ -213,6 +209,18 @@ def _full_clean(instance) -> None:
         if any(problem.code == "unique" for problem in error.error_dict.get("name", [])):
             errors["name"] = [f"A {instance._meta.verbose_name} named {instance.name} already exists."]
         raise ValidationFailed(errors) from error
+
+
+def _save_checked(instance) -> None:
+    """Validate and save; a twin saved at the same moment (a unique name) is refused like any duplicate."""
+    _full_clean(instance)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        # The other save has committed by now, so validating again names the clash.
+        _full_clean(instance)
+        raise ValidationFailed({"name": ["Another record was saved with these details a moment ago."]}) from error
 
 
 # --- sales orders -------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from projects.models import NumberSequence, Project, PurchaseOrder, SalesOrder
+from projects.errors import ValidationFailed
+from projects.models import Client, NumberSequence, Project, PurchaseOrder, SalesOrder
 from projects.services import (
     ItemRequest,
     PurchaseItemRequest,
+    client_create,
     project_create,
     purchase_order_create,
     sales_order_create,
@@ -83,3 +85,15 @@ def test_twenty_new_project_forms_posted_at_once_answer_no_error(reps):
 
     assert statuses == [302] * CREATES
     assert Project.objects.values("number").distinct().count() == CREATES
+
+
+def test_twenty_identical_new_clients_at_once_make_one_client_and_nineteen_clear_refusals(reps):
+    results = run_at_once(
+        lambda _: client_create(by=reps["order_rep"], name="Harbor Fair", billing_email="ap@harbor.example.com"),
+        CREATES,
+    )
+    created = [result for result in results if isinstance(result, Client)]
+    refused = [result for result in results if isinstance(result, ValidationFailed)]
+    assert (len(created), len(refused)) == (1, CREATES - 1), results
+    assert {str(refusal) for refusal in refused} == {"name: A client named Harbor Fair already exists."}
+    assert Client.objects.filter(name="Harbor Fair").count() == 1
