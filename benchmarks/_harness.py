@@ -107,10 +107,11 @@ class PostgresCluster:
                     str(port),
                     "-o",
                     "max_connections=200",
-                    "-o",
-                    "listen_addresses='127.0.0.1'",
                 ]
             )
+            # Written as a file: pg_createcluster's -o quotes values differently from one release to the next.
+            (self.conf_dir / "conf.d").mkdir(exist_ok=True)
+            (self.conf_dir / "conf.d" / "benchmarks.conf").write_text("listen_addresses = '127.0.0.1'\n")
         hba = self.conf_dir / "pg_hba.conf"
         trust = "host all all 127.0.0.1/32 trust  # benchmarks: loopback only\n"
         text = hba.read_text()

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/load.py             # 20 desk users + 3 managers for 60 s
     .venv/bin/python benchmarks/load.py --quick     # the same for about 15 s
     .venv/bin/python benchmarks/load.py --faults    # under load: PostgreSQL restart, Redis down 20 s, worker killed
+    .venv/bin/python benchmarks/load.py --burst-only  # 20 identical requests at once at every write endpoint
 
 Everything runs on the script's own services: a PostgreSQL cluster of its own (created once with
 pg_createcluster, reused afterwards, stopped at the end), a Redis server, gunicorn, one Celery worker,
@@ -52,6 +53,7 @@ from _harness import (  # noqa: E402 - the helper module sits beside this script
     install_signal_handlers,
     wait_until,
 )
+from burst import render_bursts, run_bursts  # noqa: E402 - beside this script too
 
 RESULTS = REPO / "benchmarks" / "results"
 PASSWORD = "load-test-password-7"  # noqa: S105 - throwaway accounts in a throwaway database
@@ -1320,13 +1322,15 @@ def parse_args(argv=None):
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for emails (default 60; 90 with --faults)")
     parser.add_argument("--smtp-delay", type=float, default=0.2, help="seconds the SMTP sink takes per message")
     parser.add_argument("--output", type=Path, help="where to write the Markdown table")
+    parser.add_argument("--burst", action="store_true", help="before the load, 20 identical requests at every write")
+    parser.add_argument("--burst-only", action="store_true", help="the bursts only, no load (writes burst.md)")
     opts = parser.parse_args(argv)
     if opts.duration is None:
         opts.duration = (55.0 if opts.faults else 15.0) if opts.quick else (80.0 if opts.faults else 60.0)
     if opts.drain_timeout is None:
         opts.drain_timeout = 90.0 if opts.faults else 60.0
     if opts.output is None:
-        opts.output = RESULTS / ("faults.md" if opts.faults else "load.md")
+        opts.output = RESULTS / ("burst.md" if opts.burst_only else "faults.md" if opts.faults else "load.md")
     return opts
 
 
@@ -1421,6 +1425,17 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
         people[name] = client.sign_in(name)
     print(f"Signed in {len(people)} people; setup took {time.monotonic() - begun:.0f} s.", flush=True)
 
+    burst_text, burst_errors = "", 0
+    if opts.burst or opts.burst_only:
+        bursts = run_bursts(base, people[managers[0]].api.headers["Authorization"].split()[1])
+        burst_text = render_bursts(bursts)
+        burst_errors = sum(result.server_errors for result in bursts) + len(server_errors(services))
+        print("\n" + burst_text, flush=True)
+        if opts.burst_only:
+            opts.output.parent.mkdir(parents=True, exist_ok=True)
+            opts.output.write_text(burst_text + "\n")
+            return 0 if burst_errors == 0 else 1
+
     opts.load_average = os.getloadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     counters = Counters()
@@ -1475,6 +1490,8 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
         logs=log_counts(services),
         failures=failures,
     )
+    if burst_text:
+        text = burst_text + "\n\n" + text
     print("\n" + text, flush=True)
     opts.output.parent.mkdir(parents=True, exist_ok=True)
     opts.output.write_text(text + "\n")
@@ -1485,7 +1502,7 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
         flush=True,
     )
     kinds = Counter(classify(s, injector.faults if injector else [], 2.0) for s in recorder.samples)
-    passed = all(passed for _, passed, _ in checks) and kinds["error"] == 0 and not failures
+    passed = all(passed for _, passed, _ in checks) and kinds["error"] == 0 and not failures and burst_errors == 0
     if injector is not None:
         passed = passed and all(f.recovery_seconds is not None and f.recovery_seconds <= 10 for f in injector.faults)
     return 0 if passed else 1
