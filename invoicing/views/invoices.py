@@ -347,7 +347,10 @@ def _pdf_response(invoice: Invoice, *, disposition: str) -> HttpResponse:
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     # Opened in the browser's own viewer by default; the page's Download button asks for a file.
     disposition = "attachment" if request.GET.get("download") == "1" else "inline"
-    return _pdf_response(_invoice_or_404(pk), disposition=disposition)
+    invoice = _invoice_or_404(pk)
+    if invoice.is_draft:
+        raise Http404("A draft invoice has no PDF until it is issued.")
+    return _pdf_response(invoice, disposition=disposition)
 
 
 @login_required

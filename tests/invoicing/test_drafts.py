@@ -291,3 +291,9 @@ def test_the_api_issues_directly_unless_asked_for_a_draft(ready_order, api_ivy):
     again = api_ivy.post(f"/api/invoices/{drafted.json()['id']}/issue/", format="json")
     assert again.status_code == 409
     assert again.json() == {"detail": "Invoice INV-000001 is Open; only a draft can be issued."}
+
+
+def test_a_draft_has_no_pdf_to_send_anywhere(draft, ivy_client, api_ivy):
+    # A PDF would carry no number: the draft is printed once it is issued.
+    assert ivy_client.get(reverse("invoice-pdf", args=[draft.pk])).status_code == 404
+    assert api_ivy.get(f"/api/invoices/{draft.pk}/pdf/").status_code == 404
