@@ -13,7 +13,6 @@ from invoicing.models import Invoice
 from projects.errors import ValidationFailed
 from projects.models import PurchaseOrder, SalesOrder
 from projects.services import purchase_order_stage_change
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -175,10 +174,10 @@ def test_not_ready_orders_get_a_clear_message_and_no_form(mug_order, ivy_client)
 
 
 def test_only_invoicing_and_managers_may_create_invoices(backordered_mug_order, client, sales_rep, manager):
-    client.login(username=sales_rep.username, password=PASSWORD)
+    client.force_login(sales_rep)
     assert client.get(_url(backordered_mug_order.order)).status_code == 403
 
-    client.login(username=manager.username, password=PASSWORD)
+    client.force_login(manager)
     assert client.get(_url(backordered_mug_order.order)).status_code == 200
 
 
@@ -255,7 +254,7 @@ def test_two_tabs_submitting_at_the_same_moment_invoice_once(postgres, backorder
     mug = backordered_mug_order
     tabs = [Client(), Client()]
     for tab in tabs:
-        tab.login(username=invoicing_rep.username, password=PASSWORD)
+        tab.force_login(invoicing_rep)
     data = _form_data(tabs[0].get(_url(mug.order)))
     start = threading.Barrier(2)
     codes = []

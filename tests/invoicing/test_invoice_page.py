@@ -10,7 +10,6 @@ from invoicing.services import invoice_status_change
 from projects.models import Activity, PurchaseOrder, SalesOrder
 from projects.selectors import sales_order_detail
 from projects.services import purchase_order_stage_change
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +81,7 @@ def test_a_paid_invoice_offers_only_its_pdf(partial_invoice, invoicing_rep, max_
 
 
 def test_a_sales_rep_reads_the_invoice_but_acts_on_nothing(partial_invoice, client, sales_rep):
-    client.login(username=sales_rep.username, password=PASSWORD)
+    client.force_login(sales_rep)
 
     html = client.get(_url(partial_invoice)).content.decode()
 
