@@ -126,7 +126,9 @@ INVOICE_MOVES = {
 }
 
 
-@pytest.mark.parametrize("current", list(IS))
+# An issued invoice is never a draft again (a CHECK keeps numbers on issued invoices only); drafts
+# have tests of their own in tests/invoicing/test_drafts.py.
+@pytest.mark.parametrize("current", [status for status in IS if status != IS.DRAFT])
 @pytest.mark.parametrize("action", ["sent_to_client", "exported", "paid", "void"])
 def test_invoice_status_matrix(current, action, mug_order, manager, invoicing_rep):
     SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
