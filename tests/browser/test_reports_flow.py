@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -70,7 +70,8 @@ def test_manager_filters_the_report_checks_totals_and_exports_csv(
     for index in range(count):
         cells = rows.nth(index).locator("td")
         assert cells.nth(4).inner_text() == acme.name
-        assert first.isoformat() <= cells.nth(1).inner_text() <= last.isoformat()
+        # Shown in the company's DATE_FORMAT (M j, Y by default), e.g. "Nov 4, 2026".
+        assert first <= datetime.strptime(cells.nth(1).inner_text(), "%b %d, %Y").date() <= last
 
     # and the totals are the rows' sums (void rows are listed but add nothing)
     totals = page.get_by_test_id("totals")
