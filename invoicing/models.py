@@ -1,10 +1,11 @@
-"""Invoices, their lines and the gapless number sequence."""
+"""Invoices, their lines, payments, credit notes and the gapless number sequences."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from projects.models import MONEY, EmailState
@@ -73,6 +74,10 @@ class Invoice(models.Model):
     # When the marks were made: a manager may undo one on the same (local) day.
     exported_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Counters kept by the payment and credit note services under the invoice's row lock; the CHECK
+    # below refuses an overpayment even if two payments race past the application checks.
+    paid_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    credited_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     # The bill-to as it was at issue: a client's later change of address does not rewrite old invoices.
     bill_to_name = models.CharField(max_length=200, blank=True)
     bill_to_address = models.TextField(blank=True)
@@ -86,6 +91,8 @@ class Invoice(models.Model):
     # The address the request that asked for the email came in on; its links use it unless SITE_URL is set.
     email_site_url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # For accounting integrations polling with updated_since; queryset updates must set it too.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-sequence_number"]
@@ -101,6 +108,13 @@ class Invoice(models.Model):
                 condition=Q(status="draft", number__isnull=True, sequence_number__isnull=True)
                 | (~Q(status="draft") & Q(number__isnull=False, sequence_number__isnull=False)),
                 name="invoice_number_only_when_issued",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_amount__gte=0)
+                & Q(credited_amount__gte=0)
+                & Q(credited_amount__lte=F("total"))
+                & Q(paid_amount__lte=F("total") - F("credited_amount")),
+                name="invoice_paid_and_credited_within_total",
             ),
         ]
         indexes = [
@@ -121,6 +135,11 @@ class Invoice(models.Model):
             return BillTo(self.bill_to_name, self.bill_to_address, self.bill_to_email)
         client = self.sales_order.project.client
         return BillTo(client.name, client.billing_address, client.billing_email)
+
+    @property
+    def balance_due(self) -> Decimal:
+        """What the client still owes: the total less credit notes and payments."""
+        return self.total - self.credited_amount - self.paid_amount
 
     @property
     def is_draft(self) -> bool:
@@ -146,12 +165,100 @@ class InvoiceLine(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     amount = models.DecimalField(**MONEY)
     tax = models.DecimalField(**MONEY)
+    # Kept by the credit note service under the line's row lock.
+    credited_quantity = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="invoice_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(credited_quantity__lte=F("quantity")), name="invoice_line_credited_within_quantity"
+            ),
             models.UniqueConstraint(fields=["invoice", "sales_order_item"], name="invoice_line_once_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}"
+
+
+class PaymentMethod(models.TextChoices):
+    CHECK = "check", "Check"
+    ACH = "ach", "ACH / bank transfer"
+    WIRE = "wire", "Wire"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+class Payment(models.Model):
+    """Money received against one invoice; several partial payments may settle it."""
+
+    Method = PaymentMethod
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True, help_text="Check number, transfer id, ...")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="payment_method_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of {self.amount} on {self.invoice}"
+
+
+class CreditNote(models.Model):
+    """A credit against an issued invoice, in whole or by line quantities; numbered CN- without gaps."""
+
+    number = models.CharField(max_length=20, unique=True)
+    sequence_number = models.PositiveBigIntegerField(unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    date = models.DateField()
+    reason = models.CharField(max_length=500)
+    subtotal = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sequence_number"]
+        constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("credit-note-detail", args=[self.pk])
+
+
+class CreditNoteLine(models.Model):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credit_lines")
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    amount = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="credit_note_line_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["credit_note", "invoice_line"], name="credit_note_line_once_per_invoice_line"
+            ),
         ]
 
     def __str__(self) -> str:

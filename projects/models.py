@@ -25,6 +25,44 @@ class NumberSequence(models.Model):
         return f"{self.name} at {self.last_value}"
 
 
+class CompanySettings(models.Model):
+    """The company that sells: its name, address, tax id and bank details on every invoice and PO (one row)."""
+
+    name = models.CharField(max_length=200, default="Backorder Desk Promotions")
+    address = models.TextField(max_length=1000, blank=True)
+    tax_id = models.CharField("tax id", max_length=50, blank=True, help_text="VAT, GST or EIN number, if any")
+    email = models.EmailField(blank=True, help_text="Shown as the contact on invoices")
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.CharField(max_length=200, blank=True)
+    currency = models.CharField(
+        max_length=3, default="USD", help_text="ISO 4217 code printed beside every amount, e.g. USD, EUR, CAD"
+    )
+    remit_to = models.TextField(
+        "remit to / bank details",
+        max_length=1000,
+        blank=True,
+        help_text="Where clients send payment: remit-to address, bank name, account and routing numbers",
+    )
+
+    class Meta:
+        verbose_name = "company settings"
+        verbose_name_plural = "company settings"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="company_settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1  # one company: every save writes the same row
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "CompanySettings":
+        """The company's settings, created with the defaults the first time they are asked for."""
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
 class Client(models.Model):
     name = models.CharField(max_length=200, unique=True)
     billing_email = models.EmailField()
@@ -160,6 +198,7 @@ class SalesOrderItem(models.Model):
     )
     # Counters kept by the services in the same transaction as the rows they sum; the CHECK below
     # makes over-invoicing impossible even if two invoices race past the application checks.
+    # Net of credit notes: a credited quantity goes back to "remaining to invoice".
     invoiced_quantity = models.PositiveIntegerField(default=0, editable=False)
     cancelled_quantity = models.PositiveIntegerField(default=0, editable=False)
     backordered_quantity = models.PositiveIntegerField(default=0, editable=False)
