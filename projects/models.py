@@ -142,6 +142,9 @@ class SalesOrder(models.Model):
     ship_to = models.TextField(
         max_length=1000, blank=True, help_text="Where the goods go; left blank, the client's billing address"
     )
+    client_po_number = models.CharField(
+        "client's PO number", max_length=50, blank=True, help_text="The client's own purchase order number, if any"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
