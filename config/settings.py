@@ -297,7 +297,7 @@ def email_settings(url: str) -> dict:
 globals().update(email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Backorder Desk <desk@example.com>")
 
-# The distributor whose name and address head every invoice.
+# The distributor's name and address as the company settings (admin) start out; the admin's values rule after.
 DISTRIBUTOR_NAME = os.environ.get("DISTRIBUTOR_NAME", "Northwind Promotional Products")
 DISTRIBUTOR_ADDRESS = os.environ.get("DISTRIBUTOR_ADDRESS", "120 Harbor Street\nPortland, OR 97201\nUnited States")
 # The address used in emails' links; unset, each email uses the address its request came in on.

@@ -58,8 +58,12 @@ class CompanySettings(models.Model):
 
     @classmethod
     def load(cls) -> "CompanySettings":
-        """The company's settings, created with the defaults the first time they are asked for."""
-        settings_row, _ = cls.objects.get_or_create(pk=1)
+        """Return the company's settings, created the first time from DISTRIBUTOR_NAME and DISTRIBUTOR_ADDRESS."""
+        # The environment seeds the row once, so a desk set up before the admin had these keeps its
+        # name; from then on the admin's values stand, whatever the environment says.
+        settings_row, _ = cls.objects.get_or_create(
+            pk=1, defaults={"name": settings.DISTRIBUTOR_NAME, "address": settings.DISTRIBUTOR_ADDRESS}
+        )
         return settings_row
 
 
