@@ -23,6 +23,9 @@ class Backorder(models.Model):
     )
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     expected_date = models.DateField(null=True, blank=True)
+    # The date the supplier first promised and how often it moved since: the supplier's record.
+    first_expected_date = models.DateField(null=True, blank=True, editable=False)
+    expected_date_changes = models.PositiveIntegerField(default=0, editable=False)
     reason = models.CharField(max_length=500)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -49,3 +52,83 @@ class Backorder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+class BackorderReminder(models.Model):
+    """One overdue reminder of one backorder to one person on one (local) day: never twice a day."""
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    days_overdue = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["backorder", "recipient", "day"], name="backorder_reminder_once_a_day")
+        ]
+        indexes = [models.Index(fields=["recipient", "day"], name="backorder_reminder_day_idx")]
+
+    def __str__(self) -> str:
+        return f"Reminder of {self.backorder} to {self.recipient} on {self.day}"
+
+
+class ProposalKind(models.TextChoices):
+    BACKORDER = "backorder", "Backorder"  # the supplier holds goods back (status 44)
+    EXPECTED_DATE = "expected_date", "Later expected date"  # the supplier moved its date
+    GOODS_READY = "goods_ready", "Goods ready"  # partial or complete shipment (75 / 80)
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SupplierProposal(models.Model):
+    """What the supplier's order status suggests for a PO; a person confirms it in one click, or dismisses it."""
+
+    Kind = ProposalKind
+    Status = ProposalStatus
+
+    purchase_order = models.ForeignKey(
+        "projects.PurchaseOrder", on_delete=models.CASCADE, related_name="supplier_proposals"
+    )
+    purchase_order_item = models.ForeignKey(
+        "projects.PurchaseOrderItem", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    backorder = models.ForeignKey(
+        Backorder, on_delete=models.CASCADE, null=True, blank=True, related_name="supplier_proposals"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    expected_date = models.DateField(null=True, blank=True)
+    supplier_status_code = models.CharField(max_length=10)
+    supplier_status = models.CharField(max_length=200)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ProposalKind.values), name="supplier_proposal_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="supplier_proposal_status_valid"
+            ),
+            # One pending proposal of a kind per PO item: a sync every hour does not pile them up.
+            models.UniqueConstraint(
+                fields=["purchase_order", "purchase_order_item", "kind"],
+                condition=Q(status="pending"),
+                nulls_distinct=False,
+                name="supplier_proposal_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} proposed for {self.purchase_order}"

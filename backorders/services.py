@@ -139,6 +139,7 @@ def backorder_flag(
             purchase_order_item=item.purchase_order_item,
             quantity=item.quantity,
             expected_date=item.expected_date,
+            first_expected_date=item.expected_date,
             reason=item.reason.strip(),
             raised_by=by,
         )

@@ -86,6 +86,13 @@ class Supplier(models.Model):
     name = models.CharField(max_length=200, unique=True)
     email = models.EmailField(blank=True, help_text="Purchase orders are emailed here")
     phone = models.CharField(max_length=40, blank=True)
+    # PromoStandards Order Status Service: optional; the password is stored encrypted, never in clear.
+    order_status_url = models.URLField("order status service URL", max_length=300, blank=True)
+    order_status_username = models.CharField("order status user id", max_length=100, blank=True)
+    order_status_password_encrypted = models.TextField(blank=True, editable=False)
+    order_status_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    order_status_error = models.CharField(max_length=500, blank=True, editable=False)
+    order_status_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
