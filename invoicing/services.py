@@ -335,7 +335,7 @@ def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice
     # Dated, so a manager can undo the mark on the same day (invoice_mark_undo).
     marked_at = "exported_at" if status == Invoice.Status.EXPORTED else "paid_at"
     setattr(locked, marked_at, timezone.now())
-    locked.save(update_fields=["status", marked_at])
+    locked.save(update_fields=["status", marked_at, "updated_at"])
     activity_record(
         project=locked.sales_order.project,
         subject=locked,
@@ -384,7 +384,7 @@ def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     previous = locked.status
     locked.status = _status_before_mark(locked)
     setattr(locked, marked_at, None)
-    locked.save(update_fields=["status", marked_at])
+    locked.save(update_fields=["status", marked_at, "updated_at"])
     activity_record(
         project=locked.sales_order.project,
         subject=locked,
@@ -421,7 +421,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     previous = locked.status
     locked.status = Invoice.Status.VOID
     locked.void_reason = reason
-    locked.save(update_fields=["status", "void_reason"])
+    locked.save(update_fields=["status", "void_reason", "updated_at"])
     activity_record(
         project=order.project,
         subject=locked,
@@ -473,7 +473,7 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
     locked.email_state = Invoice.EmailState.PENDING
     # The worker builds the email later; its client link needs the address this request came in on.
     locked.email_site_url = request_base_url()
-    locked.save(update_fields=["status", "sent_at", "email_state", "email_site_url"])
+    locked.save(update_fields=["status", "sent_at", "email_state", "email_site_url", "updated_at"])
     activity = activity_record(
         project=project,
         subject=locked,
@@ -516,16 +516,20 @@ def invoice_email_claim(*, invoice_id: int, claim_ttl_seconds: int) -> bool:
     claimed = (
         Invoice.objects.filter(claimable, pk=invoice_id)
         .exclude(status=Invoice.Status.VOID)
-        .update(email_state=Invoice.EmailState.SENDING, email_claimed_at=now)
+        .update(email_state=Invoice.EmailState.SENDING, email_claimed_at=now, updated_at=now)
     )
     return bool(claimed)
 
 
 def invoice_email_release(*, invoice_id: int, sent: bool) -> None:
     """Record the outcome of a claimed invoice email: sent, or pending again to be retried."""
+    # A queryset update skips auto_now: updated_at is set by hand, as on every write to an invoice.
+    now = timezone.now()
     if sent:
-        Invoice.objects.filter(pk=invoice_id).update(email_state=Invoice.EmailState.SENT, email_sent_at=timezone.now())
+        Invoice.objects.filter(pk=invoice_id).update(
+            email_state=Invoice.EmailState.SENT, email_sent_at=now, updated_at=now
+        )
     else:
         Invoice.objects.filter(pk=invoice_id, email_state=Invoice.EmailState.SENDING).update(
-            email_state=Invoice.EmailState.PENDING
+            email_state=Invoice.EmailState.PENDING, updated_at=now
         )
