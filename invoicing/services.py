@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 
 from config.site import request_base_url
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
+from invoicing.payments import invoice_mark_paid_locked, invoice_paid_mark_undo_locked
 from notifications.models import Notification
 from notifications.services import notify
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
@@ -330,6 +331,11 @@ def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice
             f"Invoice {locked.number} is {locked.get_status_display()}; "
             f"it cannot be marked {Invoice.Status(status).label}."
         )
+    if status == Invoice.Status.PAID:
+        # Paid means the money is in: the mark records a payment of the whole balance due.
+        invoice_mark_paid_locked(invoice=locked, by=by)
+        invoice.status = locked.status
+        return locked
     previous = locked.status
     locked.status = status
     # Dated, so a manager can undo the mark on the same day (invoice_mark_undo).
@@ -381,6 +387,11 @@ def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
             f"Invoice {locked.number} was marked {locked.get_status_display()} {day}; "
             "a mark can be undone only on the day it was made."
         )
+    if locked.status == Invoice.Status.PAID:
+        # The payment that settled the invoice (the mark's own, when marked by hand) is taken back with it.
+        invoice_paid_mark_undo_locked(invoice=locked, reason=reason, by=by)
+        invoice.status = locked.status
+        return locked
     previous = locked.status
     locked.status = _status_before_mark(locked)
     setattr(locked, marked_at, None)
@@ -410,6 +421,11 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
         raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
     order = SalesOrder.objects.select_for_update().select_related("project").get(pk=invoice.sales_order_id)
     locked = _lock_invoice(invoice)
+    if locked.paid_amount > 0:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} has {locked.paid_amount:,.2f} paid against it; "
+            "an invoice with payments cannot be voided."
+        )
     if not locked.can_void:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
