@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -260,6 +261,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },
+}
+
+# Overdue backorder reminders (backorders/reminders.py): beat sends them daily at this hour of the company's
+# TIME_ZONE (beat's crontabs read that zone); a run is safe to repeat, the same day sends nothing twice.
+# A backorder more than OVERDUE_ESCALATE_AFTER_DAYS days overdue is sent to the managers too.
+OVERDUE_REMINDER_HOUR = int(os.environ.get("OVERDUE_REMINDER_HOUR", "7"))
+if not 0 <= OVERDUE_REMINDER_HOUR <= 23:
+    raise ImproperlyConfigured(f"OVERDUE_REMINDER_HOUR must be an hour from 0 to 23, not {OVERDUE_REMINDER_HOUR}.")
+OVERDUE_ESCALATE_AFTER_DAYS = int(os.environ.get("OVERDUE_ESCALATE_AFTER_DAYS", "3"))
+# Seconds between runs instead of the daily hour, for tests and demos; unset for the daily run.
+OVERDUE_REMINDER_EVERY_SECONDS = float(os.environ.get("OVERDUE_REMINDER_EVERY_SECONDS") or 0)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE["remind-overdue-backorders"] = {
+    "task": "notifications.tasks.backorder_overdue_reminders_task",
+    "schedule": OVERDUE_REMINDER_EVERY_SECONDS or crontab(minute=0, hour=OVERDUE_REMINDER_HOUR),
 }
 
 # Email: EMAIL_URL such as smtp://user:password@host:587?tls=1, console:// or locmem://.

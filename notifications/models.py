@@ -10,6 +10,8 @@ class NotificationKind(models.TextChoices):
     BACKORDER_FLAGGED = "backorder_flagged", "Backorder flagged"
     READY_TO_INVOICE = "ready_to_invoice", "Ready to invoice"
     INVOICE_SENT = "invoice_sent", "Invoice sent"
+    # One a day per person: the digest of their backorders past the expected date.
+    BACKORDERS_OVERDUE = "backorders_overdue", "Overdue backorders"
 
 
 class EmailState(models.TextChoices):
@@ -31,6 +33,8 @@ class Notification(models.Model):
     event_key = models.CharField(max_length=100)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="notifications")
     message = models.CharField(max_length=500)
+    # What the email says beyond the message, such as a digest's list; the inbox shows the message only.
+    detail = models.TextField(blank=True)
     url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -4,11 +4,12 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -90,6 +91,67 @@ def notify(
             robust=True,
         )
     return created
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One person's share of a digest event: the message the inbox shows, the detail the email adds."""
+
+    recipient: User
+    project_id: int
+    message: str
+    detail: str
+
+
+def notify_digests(*, kind: str, event_key: str, url: str, digests: Iterable[Digest]) -> list[Notification]:
+    """Write each person's digest of one event unless they have it already; queue the new ones' emails after commit.
+
+    The (event, recipient) constraint decides: two runs at once write, and so email, each digest once.
+    Returns only the notifications this call wrote.
+    """
+    wanted = {digest.recipient.pk: digest for digest in digests if digest.recipient.is_active}
+    if not wanted:
+        return []
+    already = set(
+        Notification.objects.filter(event_key=event_key, recipient_id__in=wanted).values_list("recipient_id", flat=True)
+    )
+    new = [
+        Notification(
+            recipient=digest.recipient,
+            kind=kind,
+            event_key=event_key,
+            project_id=digest.project_id,
+            message=digest.message[:500],
+            detail=digest.detail,
+            url=url,
+        )
+        for recipient_id, digest in sorted(wanted.items())
+        if recipient_id not in already
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(new)
+    except IntegrityError:
+        # Another run wrote some of them since the read above: keep only the ones nobody has, one at a time.
+        created = [notification for notification in new if _create_unless_taken(notification)]
+    base_url = request_base_url()
+    for notification in created:
+        transaction.on_commit(
+            functools.partial(notification_enqueue_email, notification_id=notification.pk, base_url=base_url),
+            robust=True,
+        )
+    return created
+
+
+def _create_unless_taken(notification: Notification) -> bool:
+    # The insert waits for a concurrent run's row to commit, then fails on the constraint: that one is theirs.
+    try:
+        with transaction.atomic():
+            notification.pk = None
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def notification_mark_read(*, notification: Notification, by: User) -> Notification:

@@ -1,4 +1,7 @@
-"""Emailing notifications: each task claims its row first, so a repeated run sends nothing more."""
+"""Emailing notifications: each task claims its row first, so a repeated run sends nothing more.
+
+And the daily digest of overdue backorders that beat starts (backorders/reminders.py writes it).
+"""
 
 import logging
 
@@ -9,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from backorders.reminders import backorder_overdue_reminders_send
 from config.site import site_url
 from notifications.models import Notification
 from notifications.services import (
@@ -41,6 +45,16 @@ def pending_grace_seconds() -> int:
 EMAIL_TIME_LIMIT = getattr(settings, "NOTIFICATION_EMAIL_TIME_LIMIT_SECONDS", 45)
 
 
+# A digest is about many projects: its message, written to be read as a subject, names what it holds.
+DIGEST_KINDS = {Notification.Kind.BACKORDERS_OVERDUE}
+
+
+def email_subject(notification: Notification) -> str:
+    if notification.kind in DIGEST_KINDS:
+        return f"[Backorder Desk] {notification.message}"
+    return f"[Backorder Desk] {notification.get_kind_display()}: {notification.project.number}"
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -65,9 +79,10 @@ def notification_email_task(self, notification_id: int, base_url: str = "") -> s
     link = site_url(captured=base_url) + reverse("notification-open", args=[notification.pk])
     try:
         send_mail(
-            subject=f"[Backorder Desk] {notification.get_kind_display()}: {notification.project.number}",
-            message=f"{notification.message}\n\nOpen it: {link}\n\n"
-            "You can switch these emails off on your Notifications page.",
+            subject=email_subject(notification),
+            message=f"{notification.message}\n\n"
+            + (f"{notification.detail}\n\n" if notification.detail else "")
+            + f"Open it: {link}\n\nYou can switch these emails off on your Notifications page.",
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.recipient.email],
         )
@@ -121,3 +136,12 @@ def notification_requeue_pending_task() -> int:
     if count:
         logger.info("Queued the email of %s pending notifications again.", count)
     return count
+
+
+@shared_task(acks_late=True)
+def backorder_overdue_reminders_task() -> str:
+    """Send today's overdue backorder digests; a second run the same day sends nothing more."""
+    run = backorder_overdue_reminders_send()
+    if run.digests:
+        logger.info("Reminded %s people of %s overdue backorders on %s.", run.digests, run.overdue, run.day)
+    return f"{run.digests} digests, {run.reminders} reminders, {run.overdue} overdue on {run.day.isoformat()}"

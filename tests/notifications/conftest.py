@@ -5,7 +5,15 @@ from django.db import connection
 
 from notifications.services import notification_broker_backoff_reset
 from tests.conftest import need_service
-from tests.notifications.support import CeleryWorker, RedisServer, SmtpSink, database_url, redis_available, worker_env
+from tests.notifications.support import (
+    CeleryBeat,
+    CeleryWorker,
+    RedisServer,
+    SmtpSink,
+    database_url,
+    redis_available,
+    worker_env,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +87,21 @@ def start_worker(real_services, broker, smtp_sink, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def start_beat(real_services, broker, smtp_sink, tmp_path):
+    """Start `celery -A config beat` beside the workers, on the test's database and Redis; stopped afterwards."""
+    beats: list[CeleryBeat] = []
+    url = database_url(connection.settings_dict)
+
+    def start(**env: str) -> CeleryBeat:
+        beat = CeleryBeat(
+            env=worker_env(database_url=url, broker_url=broker.url, email_url=smtp_sink.url, **env), workdir=tmp_path
+        )
+        beats.append(beat)
+        return beat.start()
+
+    yield start
+    for beat in beats:
+        beat.stop()

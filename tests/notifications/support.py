@@ -283,6 +283,41 @@ class CeleryWorker:
             stop_process(self.process, grace=10)
 
 
+class CeleryBeat:
+    """`celery -A config beat` on its own, in its own process group, with a schedule file of its own."""
+
+    def __init__(self, *, env: dict[str, str], workdir: Path):
+        self.env = env
+        self.workdir = workdir
+        self.name = f"beat-{uuid.uuid4().hex[:8]}"
+        self.log_path = workdir / f"{self.name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, ready_timeout: float = 60) -> "CeleryBeat":
+        command = [str(CELERY), "-A", "config", "beat", "--loglevel=INFO", "--max-interval", "1"]
+        command += ["-s", str(self.workdir / f"{self.name}-schedule")]
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        if not wait_until(
+            lambda: "beat: Starting" in self.log() or self.process.poll() is not None, timeout=ready_timeout
+        ):
+            self.stop()
+            raise RuntimeError(f"celery beat did not start:\n{self.log()[-3000:]}")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"celery beat exited:\n{self.log()[-3000:]}")
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, grace=10)
+
+
 def worker_env(*, database_url: str, broker_url: str, email_url: str, **extra: str) -> dict[str, str]:
     env = {
         key: value
