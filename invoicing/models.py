@@ -147,7 +147,8 @@ class Invoice(models.Model):
 
     @property
     def can_void(self) -> bool:
-        return self.status in (self.Status.OPEN, self.Status.SENT_TO_CLIENT)
+        # An invoice with credit notes is corrected by crediting the rest, never voided.
+        return self.status in (self.Status.OPEN, self.Status.SENT_TO_CLIENT) and not self.credited_amount
 
     @property
     def can_send(self) -> bool:

@@ -421,6 +421,13 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
         raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
     order = SalesOrder.objects.select_for_update().select_related("project").get(pk=invoice.sales_order_id)
     locked = _lock_invoice(invoice)
+    if locked.credited_amount:
+        # Voiding would return the credited quantities a second time; what is left is credited instead.
+        numbers = ", ".join(locked.credit_notes.order_by("sequence_number").values_list("number", flat=True))
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} has credit notes ({numbers}); it can no longer be voided. "
+            "Credit what is left of it instead."
+        )
     if locked.paid_amount > 0:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} has {locked.paid_amount:,.2f} paid against it; "

@@ -1,8 +1,8 @@
 """Checking the books: each sales-order item's cached counters against the rows they sum.
 
 The services keep `invoiced_quantity`, `backordered_quantity` and `cancelled_quantity` in the same
-transaction as the invoice lines and backorders they count. These reads recompute them from those
-rows, in the database, so that `manage.py check_books` can report any drift.
+transaction as the invoice lines, credit note lines and backorders they count. These reads recompute
+them from those rows, in the database, so that `manage.py check_books` can report any drift.
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from backorders.models import Backorder
-from invoicing.models import Invoice, InvoiceLine
+from invoicing.models import CreditNoteLine, Invoice, InvoiceLine
 from projects.models import SalesOrderItem
 
 COUNTERS = ("invoiced", "backordered", "cancelled")
@@ -24,12 +24,16 @@ def _total(rows: QuerySet, item_field: str) -> Coalesce:
 
 
 def items_with_recomputed_counters() -> QuerySet[SalesOrderItem]:
-    """Annotate every item with its counters as its non-void invoice lines and its backorders say."""
+    """Annotate every item with its counters as its non-void invoice lines, their credits and its backorders say."""
     lines = InvoiceLine.objects.filter(sales_order_item=OuterRef("pk")).exclude(invoice__status=Invoice.Status.VOID)
+    # Invoiced is net of credit notes: a credited quantity is remaining to invoice again.
+    credits = CreditNoteLine.objects.filter(invoice_line__sales_order_item=OuterRef("pk")).exclude(
+        invoice_line__invoice__status=Invoice.Status.VOID
+    )
     backorders = Backorder.objects.filter(purchase_order_item__sales_order_item=OuterRef("pk"))
     item = "purchase_order_item__sales_order_item"
     return SalesOrderItem.objects.annotate(
-        recomputed_invoiced=_total(lines, "sales_order_item"),
+        recomputed_invoiced=_total(lines, "sales_order_item") - _total(credits, "invoice_line__sales_order_item"),
         recomputed_backordered=_total(backorders.filter(status=Backorder.Status.OPEN), item),
         recomputed_cancelled=_total(backorders.filter(status=Backorder.Status.CANCELLED), item),
     )

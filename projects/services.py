@@ -558,6 +558,18 @@ def sales_order_after_void(*, sales_order: SalesOrder, by: User | None) -> None:
         )
 
 
+def sales_order_after_credit(*, sales_order: SalesOrder, by: User | None) -> None:
+    """Put a locked order back to Ready to be Invoiced after a credit note returned quantities to it (rule 5)."""
+    if sales_order.status not in (SOStatus.READY_TO_BE_INVOICED, SOStatus.CLOSED) and _has_remaining(sales_order):
+        # Moved automatically, so the invoicing rep is told (rule 7).
+        _sales_order_set_status(
+            order=sales_order,
+            status=SOStatus.READY_TO_BE_INVOICED,
+            by=None,
+            reason="a credit note returned quantities to invoice",
+        )
+
+
 # --- purchase orders ----------------------------------------------------------------------------
 
 

@@ -9,8 +9,8 @@ from projects.models import SalesOrderItem
 class Command(BaseCommand):
     help = (
         "Recompute each sales-order item's invoiced, backordered and cancelled quantities from the "
-        "non-void invoice lines and the open and cancelled backorders; print one line per item that "
-        "drifted and exit 1 if any did."
+        "non-void invoice lines less their credit note lines, and the open and cancelled backorders; "
+        "print one line per item that drifted and exit 1 if any did."
     )
 
     def handle(self, *args, **options):
