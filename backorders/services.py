@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from backorders.models import Backorder
+from backorders.models import Backorder, SupplierProposal
 from notifications.models import Notification
 from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
@@ -321,3 +321,152 @@ def backorders_resolve_when_ready_for_billing(
     )
     # The goods are ready: the PO's Problem / Follow Up flag and its pinned backorder notes are done with.
     purchase_order_flag_clear(purchase_order=purchase_order, reason=f"{purchase_order} reached Ready for Billing")
+
+
+# --- expected dates ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def backorder_expected_date_change(
+    *, backorder: Backorder, expected_date: date | None, by: User | None, reason: str = ""
+) -> Backorder:
+    """Move an open backorder's expected date: the first promised date stays, and the move is counted."""
+    _require_role(by, Role.PRODUCTION, action="change expected dates")
+    if expected_date is None:
+        raise ValidationFailed({"expected_date": ["Give the new date the supplier expects to ship."]})
+    if expected_date < timezone.localdate():
+        raise ValidationFailed({"expected_date": [f"The expected date {date_format(expected_date)} is in the past."]})
+    locked = _lock_open_backorder(backorder, "given a new expected date")
+    previous = locked.expected_date
+    if previous == expected_date:
+        raise ValidationFailed(
+            {"expected_date": [f"The backorder is already expected on {date_format(expected_date)}."]}
+        )
+    locked.expected_date = expected_date
+    if locked.first_expected_date is None:
+        # Raised before the first date was kept: the date it had until now was the first promise.
+        locked.first_expected_date = previous or expected_date
+    if previous is not None:
+        locked.expected_date_changes += 1  # the row is locked, so no move is lost to a concurrent one
+    locked.save(update_fields=["expected_date", "first_expected_date", "expected_date_changes"])
+    activity_record(
+        project=locked.purchase_order.project,
+        subject=locked,
+        verb="changed the expected date of",
+        by=by,
+        from_value=date_format(previous) if previous else "",
+        to_value=date_format(expected_date),
+        detail=reason,
+    )
+    backorder.expected_date = locked.expected_date
+    return locked
+
+
+# --- supplier proposals -------------------------------------------------------------------------
+
+
+def _lock_pending_proposal(proposal: SupplierProposal, *, verb: str) -> tuple[PurchaseOrder, SupplierProposal]:
+    # The PO first, then the proposal: the order the sync takes them in, so the two never deadlock.
+    po = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=proposal.purchase_order_id)
+    locked = (
+        SupplierProposal.objects.select_for_update()
+        .select_related("purchase_order_item__sales_order_item", "backorder")
+        .get(pk=proposal.pk)
+    )
+    if locked.status != SupplierProposal.Status.PENDING:
+        raise TransitionNotAllowed(
+            f"That proposal on {po.number} was already {locked.get_status_display().lower()}; it cannot be {verb}."
+        )
+    return po, locked
+
+
+def _decide(proposal: SupplierProposal, *, po: PurchaseOrder, status: str, by: User, detail: str) -> None:
+    proposal.status = status
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = by
+    proposal.save(update_fields=["status", "decided_at", "decided_by"])
+    activity_record(
+        project=po.project,
+        subject=po,
+        verb=f"{SupplierProposal.Status(status).label.lower()} the supplier's proposal on",
+        by=by,
+        to_value=proposal.get_kind_display(),
+        detail=detail,
+    )
+
+
+def supplier_proposal_description(proposal: SupplierProposal) -> str:
+    """Say what confirming a proposal does, e.g. 'Backorder 500 × 11 oz mug, expected Mar 1, 2027'."""
+    if proposal.kind == SupplierProposal.Kind.BACKORDER:
+        item = proposal.purchase_order_item
+        what = item.sales_order_item.description if item is not None else "the goods"
+        quantity = f"{proposal.quantity} × " if proposal.quantity else ""
+        expected = f", expected {date_format(proposal.expected_date)}" if proposal.expected_date else ""
+        return f"Backorder {quantity}{what}{expected}"
+    if proposal.kind == SupplierProposal.Kind.EXPECTED_DATE:
+        backorder = proposal.backorder
+        before = date_format(backorder.expected_date) if backorder and backorder.expected_date else "no date"
+        after = date_format(proposal.expected_date) if proposal.expected_date else "no date"
+        return f"Move the backorder's expected date from {before} to {after}"
+    return f"Move {proposal.purchase_order} to {PurchaseOrder.Stage.READY_FOR_BILLING.label}"
+
+
+@transaction.atomic
+def supplier_proposal_confirm(
+    *,
+    proposal: SupplierProposal,
+    by: User,
+    expected_date: date | None = None,
+    note: str = "",
+    ready_to_invoice: bool = False,
+) -> SupplierProposal:
+    """Do what a supplier's proposal says, through the same service a person would use by hand."""
+    _require_role(by, Role.PRODUCTION, action="confirm what a supplier's status proposes")
+    po, locked = _lock_pending_proposal(proposal, verb="confirmed")
+    description = supplier_proposal_description(locked)
+    supplier_said = f"{po.supplier} reported {locked.supplier_status}" + (f": {locked.detail}" if locked.detail else "")
+    if locked.kind == SupplierProposal.Kind.BACKORDER:
+        item = locked.purchase_order_item
+        if item is None:
+            raise ValidationFailed({"purchase_order_item": ["This proposal names no item of the PO to backorder."]})
+        quantity = locked.quantity or item.quantity - backorder_open_quantity(purchase_order_item=item)
+        backorder_flag(
+            purchase_order=po,
+            status=po.status if po.status in FLAG_STATUSES else PurchaseOrder.Status.PROBLEM,
+            items=[
+                BackorderRequest(
+                    purchase_order_item=item,
+                    quantity=quantity,
+                    expected_date=expected_date or locked.expected_date,
+                    reason=supplier_said[:500],
+                )
+            ],
+            note=note,
+            by=by,
+            pin=True,
+            ready_to_invoice=ready_to_invoice,
+        )
+    elif locked.kind == SupplierProposal.Kind.EXPECTED_DATE:
+        if locked.backorder is None:
+            raise ValidationFailed({"backorder": ["This proposal names no backorder to move."]})
+        backorder_expected_date_change(
+            backorder=locked.backorder, expected_date=locked.expected_date, by=by, reason=supplier_said
+        )
+    else:
+        # The same move as the Stage control: rule 2 resolves the PO's backorders and readies its order.
+        purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.READY_FOR_BILLING, by=by)
+    _decide(locked, po=po, status=SupplierProposal.Status.CONFIRMED, by=by, detail=description)
+    proposal.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def supplier_proposal_dismiss(*, proposal: SupplierProposal, by: User) -> SupplierProposal:
+    """Set a supplier's proposal aside: nothing changes, and the same proposal is not made again."""
+    _require_role(by, Role.PRODUCTION, action="dismiss what a supplier's status proposes")
+    po, locked = _lock_pending_proposal(proposal, verb="dismissed")
+    _decide(
+        locked, po=po, status=SupplierProposal.Status.DISMISSED, by=by, detail=supplier_proposal_description(locked)
+    )
+    proposal.status = locked.status
+    return locked

@@ -36,6 +36,10 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+# Fernet keys for secrets kept in the database (suppliers' order status passwords): comma-separated, the
+# first encrypts, any decrypts (rotation). Blank: one key derived from SECRET_KEY (HKDF-SHA256, see
+# projects/encryption.py), so `make run` works; changing SECRET_KEY then leaves those passwords unreadable.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -238,6 +242,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 HEARTBEAT_INTERVAL_SECONDS = float(os.environ.get("HEARTBEAT_INTERVAL_SECONDS", "30"))
 # /healthz fails when the worker's heartbeat or beat's tick is older than this.
 HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS = float(os.environ.get("HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS", "120"))
+# PromoStandards Order Status Service: how often beat asks the suppliers, and how long one call may take
+# (to connect, and for each read) before the supplier counts as down for this round.
+SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS", "3600"))
+SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-notification-emails": {
         "task": "notifications.tasks.notification_requeue_pending_task",
@@ -260,6 +268,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "projects.tasks.purchase_order_email_requeue_task",
         "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
+    },
+    # Asks every supplier with an order status service about its open POs (backorders/order_status_sync.py).
+    "sync-supplier-order-statuses": {
+        "task": "backorders.tasks.supplier_order_status_sync_due_task",
+        "schedule": SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS,
+        "options": {"expires": SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS},
     },
 }
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from config.logging import touch as log_touch
 from notifications.models import Notification
 from notifications.services import notify
+from projects.encryption import encrypt_secret
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import (
     MAX_QUANTITY,
@@ -133,21 +134,42 @@ def client_update(*, client: Client, by: User | None, **fields) -> Client:
     return client
 
 
-def supplier_create(*, by: User | None, **fields) -> Supplier:
+def supplier_create(*, by: User | None, order_status_password: str = "", **fields) -> Supplier:
     """Create a supplier."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="create suppliers")
     supplier = Supplier(**fields)
+    _supplier_order_status_password_set(supplier, order_status_password)
     _save_checked(supplier)
     return supplier
 
 
-def supplier_update(*, supplier: Supplier, by: User | None, **fields) -> Supplier:
-    """Change a supplier's details."""
+def supplier_update(*, supplier: Supplier, by: User | None, order_status_password: str = "", **fields) -> Supplier:
+    """Change a supplier's details; a blank order status password keeps the stored one."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
     for name, value in fields.items():
         setattr(supplier, name, value)
+    _supplier_order_status_password_set(supplier, order_status_password)
     _save_checked(supplier)
     return supplier
+
+
+def _supplier_order_status_password_set(supplier: Supplier, password: str) -> None:
+    # Only ever stored encrypted; the clear text lives no longer than this request.
+    if password:
+        supplier.order_status_password_encrypted = encrypt_secret(password)
+
+
+def supplier_order_status_checked(*, supplier: Supplier, error: str = "") -> None:
+    """Record the outcome of asking a supplier's order status service: its time, or the error and its time."""
+    now = timezone.now()
+    # An update of these columns alone, so a person saving the supplier's form meanwhile loses nothing.
+    if error:
+        changes = {"order_status_error": error[:500], "order_status_error_at": now}
+    else:
+        changes = {"order_status_checked_at": now, "order_status_error": "", "order_status_error_at": None}
+    Supplier.objects.filter(pk=supplier.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(supplier, name, value)
 
 
 @transaction.atomic

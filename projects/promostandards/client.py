@@ -1,0 +1,169 @@
+"""Ask a supplier's Order Status Service (PromoStandards 1.0.0) for the status of our purchase orders.
+
+The SOAP side is zeep's, from the WSDL beside this file; the supplier's URL replaces its address.
+Whatever goes wrong on the way (nobody listening, no answer within the timeout, a page that is
+not XML, a SOAP fault, a shape the WSDL does not allow, an errorMessage) comes out as one
+OrderStatusServiceError with a sentence a person can act on; nothing else escapes from here.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import requests
+from lxml import etree
+from zeep import Client, Settings
+from zeep.exceptions import Error as ZeepError
+from zeep.exceptions import Fault, TransportError
+from zeep.transports import Transport
+
+from projects.promostandards.statuses import PO_SEARCH, REFERENCE_NUMBER_NOT_FOUND
+
+WSDL_PATH = Path(__file__).with_name("order_status.wsdl")
+WS_VERSION = "1.0.0"
+BINDING = "{http://www.promostandards.org/WSDL/OrderStatusService/1.0.0/}OrderStatusServiceBinding"
+# What fits in Supplier.order_status_error.
+MAX_ERROR_CHARS = 500
+
+
+class OrderStatusServiceError(Exception):
+    """The supplier's service could not be asked, or answered something the desk cannot use."""
+
+
+@dataclass(frozen=True)
+class StatusDetail:
+    """One factory order's status: a supplier may split one PO into several."""
+
+    factory_order_number: str
+    status_id: int
+    status_name: str
+    response_required: bool
+    valid_at: datetime
+    expected_ship_date: date | None
+    expected_delivery_date: date | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class PurchaseOrderReport:
+    """What the supplier says about one of our purchase orders."""
+
+    purchase_order_number: str
+    details: tuple[StatusDetail, ...]
+
+
+def _calendar_date(value) -> date | None:
+    # The day the supplier wrote, in its own offset: "2027-03-01T23:59:00+00:00" ships on March 1
+    # wherever the desk is; converting to the desk's zone first would move it a day back.
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise OrderStatusServiceError(f"The service answered a date the desk cannot read: {value!r}.")
+
+
+class OrderStatusClient:
+    """One supplier's Order Status Service, asked one purchase order at a time (query type 1)."""
+
+    def __init__(self, *, url: str, username: str, password: str, timeout: float):
+        self.url = url
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        # The timeout holds for connecting and for each read: a supplier that accepts the
+        # connection and then says nothing is given up on as surely as one that is not there.
+        transport = Transport(timeout=timeout, operation_timeout=timeout)
+        client = Client(str(WSDL_PATH), transport=transport, settings=Settings(strict=True))
+        self._service = client.create_service(BINDING, url)
+
+    def purchase_order_status(self, *, number: str) -> PurchaseOrderReport | None:
+        """Return the supplier's status of one PO, or None when the supplier does not know the number."""
+        response = self._call(
+            "getOrderStatusDetails",
+            wsVersion=WS_VERSION,
+            id=self.username,
+            password=self.password,
+            queryType=PO_SEARCH,
+            referenceNumber=number,
+        )
+        return self._report(response, number)
+
+    def status_types(self) -> dict[int, str]:
+        """Return the statuses the supplier uses: a check that the service answers and takes the credentials."""
+        response = self._call("getOrderStatusTypes", wsVersion=WS_VERSION, id=self.username, password=self.password)
+        message = (getattr(response, "errorMessage", None) or "").strip()
+        if message:
+            raise self._error(f"The service answered: {message}")
+        statuses = getattr(getattr(response, "StatusArray", None), "Status", None) or []
+        if not statuses:
+            raise self._error("The service answered without any status type.")
+        return {int(status.id): (status.name or "").strip() for status in statuses if status.id is not None}
+
+    def _call(self, operation: str, **fields):
+        try:
+            return getattr(self._service, operation)(**fields)
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as error:
+            raise self._error(f"The service did not answer within {self.timeout:g} seconds.") from error
+        except requests.exceptions.ConnectionError as error:
+            raise self._error(
+                f"The service could not be reached at {self.url} (connection refused or no such host)."
+            ) from error
+        except requests.exceptions.RequestException as error:
+            raise self._error(f"The service could not be asked: {error}.") from error
+        except Fault as error:
+            raise self._error(f"The service answered with a SOAP fault: {error.message or 'no message'}.") from error
+        except TransportError as error:
+            if "invalid XML" in str(error):
+                raise self._error(
+                    f"The service answered something that is not XML (HTTP {error.status_code})."
+                ) from error
+            raise self._error(f"The service answered HTTP {error.status_code} instead of an order status.") from error
+        except (ZeepError, etree.LxmlError, ValueError) as error:
+            raise self._error(
+                f"The service answered in a shape the Order Status Service does not have: {error}."
+            ) from error
+
+    def _report(self, response, number: str) -> PurchaseOrderReport | None:
+        if response is None:
+            raise self._error("The service answered an empty message instead of an order status.")
+        message = (getattr(response, "errorMessage", None) or "").strip()
+        if message.startswith(REFERENCE_NUMBER_NOT_FOUND):
+            return None
+        if message:
+            raise self._error(f"The service answered: {message}")
+        array = getattr(response, "OrderStatusArray", None)
+        statuses = list(getattr(array, "OrderStatus", None) or [])
+        if not statuses:
+            raise self._error(f"The service answered without any order status for {number}.")
+        mine = [status for status in statuses if (status.purchaseOrderNumber or "").strip() == number]
+        if not mine:
+            others = ", ".join(sorted({str(status.purchaseOrderNumber) for status in statuses}))[:100]
+            raise self._error(f"The service answered about other purchase orders ({others}), not {number}.")
+        details = []
+        for status in mine:
+            for detail in getattr(status.OrderStatusDetailArray, "OrderStatusDetail", None) or []:
+                if detail.statusID is None or detail.validTimestamp is None:
+                    raise self._error(f"The service answered a status of {number} without its id or time.")
+                details.append(
+                    StatusDetail(
+                        factory_order_number=(detail.factoryOrderNumber or "").strip(),
+                        status_id=int(detail.statusID),
+                        status_name=(detail.statusName or "").strip(),
+                        response_required=bool(detail.responseRequired),
+                        valid_at=detail.validTimestamp,
+                        expected_ship_date=_calendar_date(detail.expectedShipDate),
+                        expected_delivery_date=_calendar_date(detail.expectedDeliveryDate),
+                        explanation=(detail.additionalExplanation or "").strip(),
+                    )
+                )
+        if not details:
+            raise self._error(f"The service answered about {number} without any status detail.")
+        return PurchaseOrderReport(purchase_order_number=number, details=tuple(details))
+
+    def _error(self, message: str) -> OrderStatusServiceError:
+        # A fault or an echoed request must never put the password on a page.
+        if self.password:
+            message = message.replace(self.password, "••••")
+        return OrderStatusServiceError(message[:MAX_ERROR_CHARS])

@@ -1,0 +1,33 @@
+"""Fixtures of the supplier order status tests: a simulated supplier on a local port, and ours set up for it."""
+
+import pytest
+
+from projects.promostandards.simulator import SimulatorServer, SupplierSimulator
+from projects.services import supplier_update
+
+SUPPLIER_USER = "northwind-desk"
+SUPPLIER_PASSWORD = "Pa55-word!9"  # noqa: S105 - the simulated supplier's test account
+
+
+@pytest.fixture
+def simulator():
+    """A supplier's Order Status Service, answering from `simulator.app.orders`; stopped afterwards."""
+    server = SimulatorServer(SupplierSimulator(username=SUPPLIER_USER, password=SUPPLIER_PASSWORD)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def order_status_supplier(mug_order, simulator, settings):
+    """The mug order's supplier, with the simulator's URL and account; a one-second timeout."""
+    settings.SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = 1
+    simulator.app.slow_seconds = 3  # well past the timeout
+    supplier = mug_order.po.supplier
+    supplier_update(
+        supplier=supplier,
+        by=None,
+        order_status_url=simulator.url,
+        order_status_username=SUPPLIER_USER,
+        order_status_password=SUPPLIER_PASSWORD,
+    )
+    return supplier
