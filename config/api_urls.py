@@ -17,7 +17,7 @@ from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
 from config.api import ApiAutoSchema, ErrorSerializer
 from config.authentication import token_expires_at
 from config.sign_in import locked_message
-from invoicing.api import InvoiceReportView, InvoiceViewSet
+from invoicing.api import InvoiceAccountingExportView, InvoiceReportView, InvoiceViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import (
     ClientViewSet,
@@ -94,5 +94,7 @@ urlpatterns = [
         name="api-purchase-order-backorders",
     ),
     path("reports/invoices/", InvoiceReportView.as_view(), name="api-invoice-report"),
+    # Before the router's routes, where "export" would read as an invoice's id.
+    path("invoices/export/", InvoiceAccountingExportView.as_view(), name="api-invoice-export"),
     *router.urls,
 ]

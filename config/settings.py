@@ -335,6 +335,18 @@ SITE_URL = os.environ.get("SITE_URL", "")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
 CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
 
+# Export to accounting (invoicing/accounting_export.py): what the import files need and the desk has no field for.
+# Xero: the sales (revenue) account every line is coded to, the tax rate names of a taxed and an untaxed line
+# as they appear in Xero, the branding theme (blank: Xero's default) and the organisation's date format.
+ACCOUNTING_SALES_ACCOUNT = os.environ.get("ACCOUNTING_SALES_ACCOUNT", "200")
+ACCOUNTING_XERO_TAX_TYPE = os.environ.get("ACCOUNTING_XERO_TAX_TYPE", "Tax on Sales")
+ACCOUNTING_XERO_TAX_EXEMPT_TYPE = os.environ.get("ACCOUNTING_XERO_TAX_EXEMPT_TYPE", "Tax Exempt")
+ACCOUNTING_XERO_BRANDING_THEME = os.environ.get("ACCOUNTING_XERO_BRANDING_THEME", "")
+ACCOUNTING_XERO_DATE_FORMAT = os.environ.get("ACCOUNTING_XERO_DATE_FORMAT", "%m/%d/%Y")  # %d/%m/%Y outside the US
+# QuickBooks Online: the product/service every line is booked to, and the date format of its sample file.
+ACCOUNTING_QBO_ITEM = os.environ.get("ACCOUNTING_QBO_ITEM", "Sales")
+ACCOUNTING_QBO_DATE_FORMAT = os.environ.get("ACCOUNTING_QBO_DATE_FORMAT", "%m/%d/%Y")
+
 # An API token signs in for this many days after it was issued; POST /api/auth/token/ then issues a new one.
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
 

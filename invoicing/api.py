@@ -1,5 +1,6 @@
 """Invoices and the Invoices Report over HTTP; issuing, sending, marking and voiding are services."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -14,10 +15,11 @@ from rest_framework.response import Response
 
 from config.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
 from config.pagination import PageNumberPagination, UpdatedSincePagination
+from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
-from invoicing.models import Invoice, InvoiceLine
+from invoicing.models import REPORTED_STATUSES, Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.reports import invoice_report_csv, invoice_report_rows, invoice_report_totals
+from invoicing.reports import InvoiceReportFilters, invoice_report_csv, invoice_report_rows, invoice_report_totals
 from invoicing.services import (
     LineRequest,
     invoice_create,
@@ -28,7 +30,9 @@ from invoicing.services import (
     invoice_void,
 )
 from projects.api.serializers import money, percent, quantity
-from projects.models import SalesOrder
+from projects.downloads import bom_wanted, csv_response
+from projects.errors import TransitionNotAllowed
+from projects.models import Client, SalesOrder
 from projects.roles import Role
 
 INVOICING = (Role.INVOICING,)
@@ -414,3 +418,142 @@ class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
         self.paginator.totals = invoice_report_totals(rows)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- export to accounting -----------------------------------------------------------------------
+
+AccountingFormatField = enum_field("AccountingExportFormat", FORMAT_CHOICES)
+ReportStatusField = enum_field("InvoiceReportStatus", REPORTED_STATUSES)
+
+
+class InvoiceReportFiltersSerializer(serializers.Serializer):
+    """The Invoices Report's filters, as GET /api/reports/invoices/ takes them; left out means any."""
+
+    date_from = serializers.DateField(required=False, help_text="Invoice date on or after (YYYY-MM-DD).")
+    date_to = serializers.DateField(required=False, help_text="Invoice date on or before (YYYY-MM-DD).")
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, help_text="Client id.")
+    rep = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, help_text="User id of the project's order rep."
+    )
+    status = ReportStatusField(required=False)
+    kind = InvoiceKindField(required=False)
+    has_remaining = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only rows whose sales order still has (true) or has no (false) remaining.",
+    )
+
+    def validate(self, data):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError({"date_to": ["The end date is before the start date."]})
+        return data
+
+
+class AccountingExportSerializer(serializers.Serializer):
+    format = AccountingFormatField(help_text="The import file to write.")
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        min_length=1,
+        max_length=1000,
+        help_text="Ids of the invoices to export. Send these or `filters`, not both.",
+    )
+    filters = InvoiceReportFiltersSerializer(
+        required=False, help_text="Export every invoice these report filters match (`{}`: every invoice)."
+    )
+    include_exported = serializers.BooleanField(
+        default=False, help_text="Export invoices already exported or paid again; left out otherwise."
+    )
+    bom = serializers.BooleanField(
+        default=True, help_text="Start the file with a UTF-8 byte order mark, so Excel reads it as UTF-8."
+    )
+
+    def validate(self, data):
+        if ("invoices" in data) == ("filters" in data):
+            raise ValidationError(
+                {"invoices": ["Send either the invoices' ids or the report's filters (every invoice they match)."]}
+            )
+        return data
+
+
+class InvoiceAccountingExportView(JSONErrorsMixin, ApiViewMixin, generics.GenericAPIView):
+    """POST /api/invoices/export/: the chosen invoices as an accounting import file, marked exported."""
+
+    serializer_class = AccountingExportSerializer
+    renderer_classes = [CSVRenderer, JSONRenderer]
+    access = {"post": Access(INVOICING, "export invoices to accounting")}
+    conflicts = ("post",)
+
+    @extend_schema(
+        operation_id="invoices_export_create",
+        request=AccountingExportSerializer,
+        parameters=[
+            OpenApiParameter("bom", str, enum=["0", "1"], description="`0`: no byte order mark (as `bom`: false)."),
+            OpenApiParameter(
+                "X-Exported-Count", int, OpenApiParameter.HEADER, response=[200], description="Invoices in the file."
+            ),
+            OpenApiParameter(
+                "X-Exported-Invoices",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Their ids, comma-separated.",
+            ),
+            OpenApiParameter(
+                "X-Left-Out-Count",
+                int,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Chosen invoices left out: void, drafts, and (without include_exported) exported or paid.",
+            ),
+            OpenApiParameter(
+                "X-Export-Summary",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="How many were exported and how many left out, and why, in a sentence.",
+            ),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The import file: QuickBooks Online's invoice import CSV or Xero's sales invoice "
+                "import CSV, one row per invoice line, UTF-8 (with a byte order mark unless bom is off).",
+            )
+        },
+        description=(
+            "Write the chosen invoices into an accounting import file and mark each one exported, in one "
+            "transaction, with an activity row per invoice: open and sent invoices become `exported`; with "
+            "`include_exported`, exported ones are exported again and paid ones stay `paid`. Void invoices "
+            "and drafts are never exported. Choose the invoices by id (`invoices`) or by the Invoices "
+            "Report's filters (`filters`: every invoice they match). An unknown id or format answers 400 "
+            "naming the field and exports nothing; 409 when none of the chosen invoices can be exported, "
+            "saying why. QuickBooks Online imports at most 100 invoices from a file, Xero 500: more answer 400."
+        ),
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        filters = data.get("filters")
+        try:
+            export = invoices_export_to_accounting(
+                export_format=data["format"],
+                by=request.user,
+                invoice_ids=data.get("invoices"),
+                filters=InvoiceReportFilters.from_mapping(filters) if filters is not None else None,
+                include_exported=data["include_exported"],
+            )
+        except NothingToExport as error:
+            raise TransitionNotAllowed(error.message(include_hint=INCLUDE_EXPORTED_HINT)) from error
+        summary = export.summary(include_hint=INCLUDE_EXPORTED_HINT)
+        response = csv_response([export.content], filename=export.filename, bom=data["bom"] and bom_wanted(request))
+        response["X-Exported-Count"] = str(len(export.exported))
+        response["X-Exported-Invoices"] = ",".join(str(invoice.pk) for invoice in export.exported)
+        response["X-Left-Out-Count"] = str(export.left_out_count)
+        response["X-Export-Summary"] = summary.encode("ascii", "replace").decode("ascii")
+        return response
+
+
+INCLUDE_EXPORTED_HINT = 'send "include_exported": true'

@@ -4,6 +4,7 @@ from invoicing.views import invoices, reports
 
 urlpatterns = [
     path("report/", reports.invoice_report, name="invoice-report"),
+    path("report/export/", reports.invoice_accounting_export, name="invoice-accounting-export"),
     path("new/<int:sales_order_pk>/", invoices.invoice_create_view, name="invoice-create"),
     path("<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),

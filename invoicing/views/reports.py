@@ -5,13 +5,16 @@ from html import escape
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
 
+from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.charts import month_chart_svg
 from invoicing.models import REPORTED_STATUSES, Invoice
 from invoicing.reports import (
@@ -26,8 +29,10 @@ from invoicing.reports import (
     report_clients,
     report_order_reps,
 )
+from projects.downloads import bom_wanted, csv_response
+from projects.errors import DomainError, ValidationFailed
 from projects.roles import Role
-from projects.views.common import role_required
+from projects.views.common import add_domain_error, role_required
 
 PERIODS = {
     "this_month": "This month",
@@ -131,6 +136,19 @@ def invoice_report(request: HttpRequest) -> HttpResponse:
     sort = parse_sort(request.GET.get("sort"))
     if request.GET.get("format") == "csv" and filters is not None:
         return _csv_response(filters, sort)
+    return _report_page(request, form, filters, period, sort)
+
+
+def _report_page(
+    request: HttpRequest,
+    form: InvoiceReportForm,
+    filters,
+    period,
+    sort: str,
+    *,
+    export_form: "AccountingExportForm | None" = None,
+    status: int = 200,
+) -> HttpResponse:
     size = request.GET.get("size", "")
     size = int(size) if size.isdigit() and int(size) in PAGE_SIZES else DEFAULT_PAGE_SIZE
     context = {
@@ -139,6 +157,9 @@ def invoice_report(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "period": period,
         "page_sizes": PAGE_SIZES,
+        "export_form": export_form or AccountingExportForm(),
+        # The export form posts the page's own query, so a refusal shows the same filters, order and page.
+        "export_url": reverse("invoice-accounting-export") + (f"?{request.GET.urlencode()}" if request.GET else ""),
     }
     if filters is not None:
         page = invoice_report_page(
@@ -150,15 +171,19 @@ def invoice_report(request: HttpRequest) -> HttpResponse:
             size=size,
         )
         summary = invoice_report_summary(filters)
-        context.update(_page_context(form, page, summary, sort))
-    return render(request, "invoicing/report.html", context)
+        checked = set(export_form.chosen_ids()) if export_form is not None else set()
+        context.update(_page_context(form, page, summary, sort, checked=checked))
+    return render(request, "invoicing/report.html", context, status=status)
 
 
-def _page_context(form, page, summary, sort: str) -> dict:
+def _page_context(form, page, summary, sort: str, *, checked: set[int] | None = None) -> dict:
+    checked = checked or set()
     invoice_url, project_url, order_url = map(_url_pattern, ("invoice-detail", "project-detail", "sales-order-detail"))
     statuses, kinds = dict(Invoice.Status.choices), dict(Invoice.Kind.choices)
     rows = [
         {
+            "id": row["id"],
+            "checked": row["id"] in checked,
             "number": row["number"],
             "url": invoice_url.format(row["id"]),
             "date": row["date"],
@@ -243,9 +268,17 @@ def _rows_html(rows: list[dict]) -> SafeString:
         e = {key: escape(str(value)) for key, value in row.items()}
         void = ' class="void"' if row["void"] else ""
         remaining = "num remaining" if row["has_remaining"] else "num"
+        # A void invoice is never exported, so it has no box to tick; the boxes belong to the export
+        # form (form="accounting-export"), which sits above the table.
+        pick = (
+            ""
+            if row["void"]
+            else f'<input type="checkbox" name="invoice" value="{row["id"]}" form="accounting-export" '
+            f'aria-label="{e["number"]}" class="pick"{" checked" if row["checked"] else ""}> '
+        )
         html.append(
             f"<tr{void}>"
-            f'<td class="nowrap"><a href="{e["url"]}">{e["number"]}</a></td>'
+            f'<td class="nowrap">{pick}<a href="{e["url"]}">{e["number"]}</a></td>'
             f'<td class="nowrap">{date_format(row["date"])}</td>'
             f'<td><span class="pill {e["status"]}">{e["status_label"]}</span></td>'
             f'<td><span class="pill {e["kind"]}">{e["kind_label"]}</span></td>'
@@ -265,4 +298,82 @@ def _rows_html(rows: list[dict]) -> SafeString:
 def _csv_response(filters: InvoiceReportFilters, sort: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(invoice_report_csv(filters, sort=sort), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="invoices-report-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+# --- export to accounting -----------------------------------------------------------------------
+
+INCLUDE_HINT = 'tick "Include invoices already exported"'
+
+
+class InvoiceIdsField(forms.Field):
+    """The ticked rows' invoice ids: every box of the table is named "invoice"."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        ids = []
+        for item in value or []:
+            if not str(item).isdigit():
+                raise forms.ValidationError(f"{str(item)[:20]!r} is not an invoice id.")
+            ids.append(int(item))
+        return ids
+
+
+class AccountingExportForm(forms.Form):
+    invoice = InvoiceIdsField(label="Invoices", required=False)
+    all_matching = forms.BooleanField(label="Select all invoices matching the filters", required=False)
+    format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES)
+    include_exported = forms.BooleanField(label="Include invoices already exported", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_matching") and not cleaned.get("invoice") and "invoice" not in self.errors:
+            self.add_error("invoice", "Tick the invoices to export, or select all invoices matching the filters.")
+        return cleaned
+
+    def chosen_ids(self) -> list[int]:
+        """The ticked ids as sent, so a refused form shows the same boxes ticked."""
+        return [int(item) for item in self.data.getlist("invoice") if str(item).isdigit()] if self.is_bound else []
+
+
+@role_required(Role.INVOICING)
+@require_POST
+def invoice_accounting_export(request: HttpRequest) -> HttpResponse:
+    """Download the ticked invoices (or every one the filters match) as an accounting import file, marked Exported."""
+    form, filters, period = _filters_from(request)
+    sort = parse_sort(request.GET.get("sort"))
+    export_form = AccountingExportForm(request.POST)
+    if not export_form.is_valid():
+        return _report_page(request, form, filters, period, sort, export_form=export_form, status=400)
+    data = export_form.cleaned_data
+    if data["all_matching"] and filters is None:
+        export_form.add_error(None, "Correct the filters above before exporting every invoice they match.")
+        return _report_page(request, form, filters, period, sort, export_form=export_form, status=400)
+    try:
+        export = invoices_export_to_accounting(
+            export_format=data["format"],
+            by=request.user,
+            invoice_ids=None if data["all_matching"] else data["invoice"],
+            filters=filters if data["all_matching"] else None,
+            include_exported=data["include_exported"],
+        )
+    except NothingToExport as error:
+        export_form.add_error(None, error.message(include_hint=INCLUDE_HINT))
+        return _report_page(request, form, filters, period, sort, export_form=export_form, status=409)
+    except DomainError as error:
+        add_domain_error(export_form, error, {"invoices": "invoice"})
+        status = 400 if isinstance(error, ValidationFailed) else 409
+        return _report_page(request, form, filters, period, sort, export_form=export_form, status=status)
+    summary = export.summary(include_hint=INCLUDE_HINT)
+    if request.headers.get("X-Requested-With") != "fetch":
+        # Without the page's script the file simply downloads; the summary waits for the next page shown.
+        # The script (static/js/accounting_export.js) shows it at once, from the header below.
+        messages.success(request, summary)
+    response = csv_response([export.content], filename=export.filename, bom=bom_wanted(request))
+    response["X-Exported-Count"] = str(len(export.exported))
+    response["X-Exported-Invoices"] = ",".join(str(invoice.pk) for invoice in export.exported)
+    response["X-Left-Out-Count"] = str(export.left_out_count)
+    # A header carries Latin-1 only; the summary is plain ASCII (numbers, names of products and choices).
+    response["X-Export-Summary"] = summary.encode("ascii", "replace").decode("ascii")
     return response

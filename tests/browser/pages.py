@@ -64,6 +64,7 @@ SKIP = {
     "mention-suggestions": "htmx fragment",
     "sales-order-totals": "POST only: htmx fragment",
     # Downloads, not pages.
+    "invoice-accounting-export": "POST only: downloads an accounting import file",
     "invoice-pdf": "PDF download",
     "purchase-order-pdf": "PDF download",
     "invoice-client-pdf": "PDF download",

@@ -216,6 +216,10 @@ ROUTES: dict[str, Route] = {
     ),
     # --- invoicing pages ------------------------------------------------------------------------
     "invoice-report": Route(PAGE, {"GET": Allow(roles("Invoicing"))}),
+    # Every matching invoice, exported again if need be: the world's invoice downloads as a Xero file.
+    "invoice-accounting-export": Route(
+        PAGE, {"POST": Allow(roles("Invoicing"), body(format="xero", all_matching="on", include_exported="on"))}
+    ),
     # The world's order waits in production, so the allowed roles see why nothing can be issued (409).
     "invoice-create": Route(
         PAGE,
@@ -323,6 +327,9 @@ ROUTES: dict[str, Route] = {
     "api-invoice-void": Route(API, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
     "api-invoice-undo": Route(API, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
     "api-invoice-report": Route(API, {"GET": Allow(roles("Invoicing"))}),
+    "api-invoice-export": Route(
+        API, {"POST": Allow(roles("Invoicing"), body(format="xero", filters={}, include_exported=True))}
+    ),
     "api-notification-list": Route(API, {"GET": READ}),
     "api-notification-read-all": Route(API, {"POST": Allow(SIGNED_IN)}),
     "api-notification-detail": Route(API, {"GET": Allow(OWNER, others=NOT_FOUND)}, pk("notification")),
