@@ -1,10 +1,11 @@
-"""The Flag backorder form (rule 1) and the cancel form; the services decide what is allowed."""
+"""The Flag backorder form (rule 1), the cancel, expected date and proposal forms; the services decide."""
 
 import re
 from datetime import date
 
 from django import forms
 
+from backorders.models import SupplierProposal
 from backorders.services import FLAG_STATUSES, BackorderRequest
 from projects.errors import DomainError, ValidationFailed
 from projects.models import PurchaseOrder, PurchaseOrderItem
@@ -185,3 +186,47 @@ def flag_note_text(
             + "."
         )
     return " ".join(parts)
+
+
+DATE_ERRORS = {"invalid": "Enter the date as YYYY-MM-DD."}
+
+
+class BackorderExpectedDateForm(forms.Form):
+    """A new expected date for one open backorder, by hand."""
+
+    expected_date = forms.DateField(
+        label="New expected date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={**DATE_ERRORS, "required": "Give the new date the supplier expects to ship."},
+    )
+
+    def __init__(self, *args, backorder, **kwargs):
+        kwargs.setdefault("prefix", f"expected-{backorder.pk}")
+        super().__init__(*args, **kwargs)
+        self.backorder = backorder
+
+
+class SupplierProposalConfirmForm(forms.Form):
+    """Confirm a supplier's proposal: one click, plus a date when a proposed backorder has none to use."""
+
+    expected_date = forms.DateField(
+        label="Expected date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The supplier gave no date still ahead; say when it expects to ship.",
+        error_messages=DATE_ERRORS,
+    )
+
+    def __init__(self, *args, proposal: SupplierProposal, today: date, **kwargs):
+        kwargs.setdefault("prefix", f"proposal-{proposal.pk}")
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        self.asks_for_date = proposal.kind == SupplierProposal.Kind.BACKORDER and (
+            proposal.expected_date is None or proposal.expected_date < today
+        )
+        if self.asks_for_date:
+            field = self.fields["expected_date"]
+            field.required = True
+            field.error_messages["required"] = "Give the date the supplier expects to ship."
+        else:
+            del self.fields["expected_date"]

@@ -369,7 +369,7 @@ def _lock_pending_proposal(proposal: SupplierProposal, *, verb: str) -> tuple[Pu
     # The PO first, then the proposal: the order the sync takes them in, so the two never deadlock.
     po = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=proposal.purchase_order_id)
     locked = (
-        SupplierProposal.objects.select_for_update()
+        SupplierProposal.objects.select_for_update(of=("self",))
         .select_related("purchase_order_item__sales_order_item", "backorder")
         .get(pk=proposal.pk)
     )

@@ -194,6 +194,50 @@ class SupplierForm(forms.Form):
         error_messages=_text_errors("Phone"),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+    order_status_url = forms.URLField(
+        label="Order status service URL",
+        required=False,
+        assume_scheme="https",
+        max_length=_max_length(Supplier, "order_status_url"),
+        help_text="The supplier's PromoStandards Order Status Service (1.0.0) address; blank: the desk does not ask",
+        error_messages={
+            **_text_errors("Order status service URL"),
+            "invalid": "Order status service URL must be a web address, such as https://supplier.example/orderStatus.",
+        },
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    order_status_username = forms.CharField(
+        label="Order status user id",
+        required=False,
+        max_length=_max_length(Supplier, "order_status_username"),
+        help_text="The account id the supplier gave you for its web services",
+        error_messages=_text_errors("Order status user id"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    order_status_password = forms.CharField(
+        label="Order status password",
+        required=False,
+        max_length=200,
+        strip=False,
+        error_messages=_text_errors("Order status password"),
+        # Never sent back to the browser: the stored password is encrypted and stays where it is.
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, has_order_status_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_order_status_password = has_order_status_password
+        self.fields["order_status_password"].help_text = (
+            "A password is stored (encrypted); leave this blank to keep it, or type a new one"
+            if has_order_status_password
+            else "Stored encrypted; never shown again"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("order_status_url") and not (data.get("order_status_username") or "").strip():
+            self.add_error("order_status_username", "Give the user id the supplier's order status service expects.")
+        return data
 
 
 # --- the sales rep's project and sales-order pages ----------------------------------------------

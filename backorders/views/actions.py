@@ -1,15 +1,16 @@
-"""Resolve and cancel one open backorder, from the purchase-order page or the backorders report."""
+"""Resolve, cancel or re-date one open backorder, from the purchase-order page or the backorders report."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from backorders.forms import BackorderCancelForm, BackorderResolveForm
+from backorders.forms import BackorderCancelForm, BackorderExpectedDateForm, BackorderResolveForm
 from backorders.models import Backorder
-from backorders.services import backorder_cancel, backorder_resolve
+from backorders.services import backorder_cancel, backorder_expected_date_change, backorder_resolve
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
 from projects.models import PurchaseOrder, SalesOrder
 from projects.roles import Role
@@ -104,3 +105,35 @@ def backorder_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_next_url(request, backorder))
     po = purchase_order_or_404(backorder.purchase_order_id)
     return purchase_order_page(request, po, cancel_forms={backorder.pk: form}, http_status=status)
+
+
+@role_required(Role.PRODUCTION)
+@require_POST
+def backorder_expected_date_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give an open backorder the new date the supplier now expects, by hand."""
+    backorder = _backorder_or_404(pk)
+    form = BackorderExpectedDateForm(request.POST, backorder=backorder)
+    if form.is_valid():
+        previous = backorder.expected_date
+        try:
+            backorder_expected_date_change(
+                backorder=backorder, expected_date=form.cleaned_data["expected_date"], by=request.user
+            )
+        except RoleRequired as error:
+            raise PermissionDenied(str(error)) from error
+        except TransitionNotAllowed as error:
+            report_domain_error(request, error)
+            return redirect(_next_url(request, backorder))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            before = date_format(previous) if previous else "no date"
+            messages.success(
+                request,
+                f"Backorder of {_label(backorder)} on {backorder.purchase_order.number} is now expected "
+                f"{date_format(backorder.expected_date)} (was {before}).",
+                extra_tags="in-backorders",
+            )
+            return redirect(_next_url(request, backorder) + "#backorders")
+    po = purchase_order_or_404(backorder.purchase_order_id)
+    return purchase_order_page(request, po, expected_date_forms={backorder.pk: form}, http_status=400)

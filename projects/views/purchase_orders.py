@@ -1,4 +1,9 @@
-"""The purchase-order list and page: stage and status controls, the Flag backorder form (rule 1)."""
+"""The purchase-order list and page: stage and status controls, the Flag backorder form (rule 1).
+
+The page also shows what the supplier's order status proposes, for one-click confirmation.
+"""
+
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,11 +13,25 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backorders.forms import BackorderCancelForm, BackorderFlagForm, BackorderResolveForm, flag_note_text
-from backorders.models import Backorder
-from backorders.services import READY_FOR_BILLING_OR_LATER, backorder_flag, backorder_offers_ready_for_billing
+from backorders.forms import (
+    BackorderCancelForm,
+    BackorderExpectedDateForm,
+    BackorderFlagForm,
+    BackorderResolveForm,
+    SupplierProposalConfirmForm,
+    flag_note_text,
+)
+from backorders.models import Backorder, SupplierProposal
+from backorders.order_status_sync import supplier_status_latest
+from backorders.services import (
+    READY_FOR_BILLING_OR_LATER,
+    backorder_flag,
+    backorder_offers_ready_for_billing,
+    supplier_proposal_description,
+)
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
@@ -131,6 +150,8 @@ def purchase_order_page(
     status_form: PurchaseOrderStatusForm | None = None,
     cancel_forms: dict[int, BackorderCancelForm] | None = None,
     resolve_form: BackorderResolveForm | None = None,
+    proposal_forms: dict[int, SupplierProposalConfirmForm] | None = None,
+    expected_date_forms: dict[int, BackorderExpectedDateForm] | None = None,
     http_status: int = 200,
 ) -> HttpResponse:
     """Render the PO page, with any bound form the user just submitted in place of its blank one."""
@@ -163,8 +184,13 @@ def purchase_order_page(
     if can_act and status_form is None:
         status_form = PurchaseOrderStatusForm(current=po.status)
     cancel_forms = cancel_forms or {}
+    expected_date_forms = expected_date_forms or {}
     for backorder in open_backorders:
         backorder.cancel_form = cancel_forms.get(backorder.pk) or BackorderCancelForm(prefix=f"cancel-{backorder.pk}")
+        backorder.expected_date_form = expected_date_forms.get(backorder.pk) or BackorderExpectedDateForm(
+            backorder=backorder
+        )
+    proposals = _pending_proposals(po, so_items, proposal_forms or {})
     # Resolving asks first: in a dialog with JavaScript, else in a section this page shows for ?resolve=<id>.
     confirm_pk = resolve_form.backorder.pk if resolve_form is not None else _resolve_requested(request)
     confirm_resolve = None
@@ -189,6 +215,8 @@ def purchase_order_page(
         "open_backorders": open_backorders,
         "confirm_resolve": confirm_resolve,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
+        "proposals": proposals,
+        "supplier_status": supplier_status_latest(purchase_order=po) if po.supplier.order_status_url else None,
         "can_act": can_act,
         "can_email": has_role(user, Role.SALES, Role.PRODUCTION),
         "ship_to": purchase_order_ship_to(purchase_order=po),
@@ -204,6 +232,40 @@ def purchase_order_page(
         "nav_section": "purchase_orders",
     }
     return render(request, "projects/purchase_order_detail.html", context, status=http_status)
+
+
+def flag_defaults(
+    po: PurchaseOrder, so_items: list[SalesOrderItem], item, quantity: int, expected: date | None
+) -> tuple[str, bool]:
+    """The note and SO move a one-click backorder gets: what the Flag backorder form would start with."""
+    backordered = {item.sales_order_item_id: (quantity, expected.isoformat() if expected else "")}
+    ready_after = any(
+        max(so_item.ready - (quantity if so_item.pk == item.sales_order_item_id else 0), 0) > 0 for so_item in so_items
+    )
+    move = po.sales_order.status in PRODUCTION_READIES_FROM and ready_after
+    return flag_note(po, so_items, backordered), move
+
+
+def _pending_proposals(
+    po: PurchaseOrder, so_items: list[SalesOrderItem], forms: dict[int, SupplierProposalConfirmForm]
+) -> list[SupplierProposal]:
+    """The supplier's proposals waiting on this PO, each with what confirming does and its form."""
+    today = timezone.localdate()
+    proposals = list(
+        SupplierProposal.objects.filter(purchase_order=po, status=SupplierProposal.Status.PENDING)
+        .select_related("purchase_order_item__sales_order_item", "backorder")
+        .order_by("created_at", "id")
+    )
+    for proposal in proposals:
+        proposal.purchase_order = po
+        proposal.description = supplier_proposal_description(proposal)
+        proposal.confirm_form = forms.get(proposal.pk) or SupplierProposalConfirmForm(proposal=proposal, today=today)
+        proposal.moves_order = False
+        if proposal.kind == SupplierProposal.Kind.BACKORDER and proposal.purchase_order_item is not None:
+            _note, proposal.moves_order = flag_defaults(
+                po, so_items, proposal.purchase_order_item, proposal.quantity or 0, proposal.expected_date
+            )
+    return proposals
 
 
 def _resolve_requested(request: HttpRequest) -> int | None:

@@ -18,7 +18,8 @@ from projects.views.common import add_domain_error, role_required
 PAGE_SIZE = 50
 # Who may create and change suppliers; the services say the same (Managers always may).
 WRITERS = (Role.SALES, Role.PRODUCTION)
-FIELDS = ("name", "email", "phone")
+# The password is not among them: it is never read back into the form (blank keeps the stored one).
+FIELDS = ("name", "email", "phone", "order_status_url", "order_status_username")
 
 
 def supplier_or_404(pk: int) -> Supplier:
@@ -97,7 +98,11 @@ def supplier_new(request: HttpRequest) -> HttpResponse:
 def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = supplier_or_404(pk)
     initial = {name: getattr(supplier, name) for name in FIELDS}
-    form = SupplierForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = SupplierForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        has_order_status_password=bool(supplier.order_status_password_encrypted),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             supplier = supplier_update(supplier=supplier, by=request.user, **form.cleaned_data)

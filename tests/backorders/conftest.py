@@ -1,6 +1,7 @@
 """Fixtures of the supplier order status tests: a simulated supplier on a local port, and ours set up for it."""
 
 import pytest
+from django.test import Client
 
 from projects.promostandards.simulator import SimulatorServer, SupplierSimulator
 from projects.services import supplier_update
@@ -31,3 +32,15 @@ def order_status_supplier(mug_order, simulator, settings):
         order_status_password=SUPPLIER_PASSWORD,
     )
     return supplier
+
+
+@pytest.fixture
+def signed_in(db):
+    """Return a test client signed in as the given user."""
+
+    def sign_in(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -23,7 +23,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from backorders.models import SupplierProposal
 from invoicing.services import invoice_void
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
@@ -114,6 +116,22 @@ def item_row(world: World) -> dict:
     }
 
 
+def expected_date_form(world: World) -> dict:
+    return {f"expected-{world.backorder.pk}-expected_date": (timezone.localdate() + timezone.timedelta(days=30))}
+
+
+def proposal(world: World) -> dict:
+    """A pending goods-ready proposal on the world's PO, as a supplier's order status leaves one."""
+    found, _ = SupplierProposal.objects.get_or_create(
+        purchase_order=world.po,
+        purchase_order_item=None,
+        kind="goods_ready",
+        status="pending",
+        defaults={"supplier_status_code": "80", "supplier_status": "80 Complete"},
+    )
+    return {"pk": found.pk}
+
+
 READ = Allow(SIGNED_IN)
 PUBLIC = Allow(EVERYONE)
 
@@ -178,6 +196,14 @@ ROUTES: dict[str, Route] = {
         {"POST": Allow(roles("Production"), lambda world: {f"cancel-{world.backorder.pk}-reason": "Discontinued"})},
         pk("backorder"),
     ),
+    "backorder-expected-date": Route(
+        PAGE,
+        {"POST": Allow(roles("Production"), lambda world: expected_date_form(world))},
+        pk("backorder"),
+    ),
+    # A supplier's proposal on the PO page: Production (and Managers) confirm or dismiss it.
+    "supplier-proposal-confirm": Route(PAGE, {"POST": Allow(roles("Production"))}, lambda world: proposal(world)),
+    "supplier-proposal-dismiss": Route(PAGE, {"POST": Allow(roles("Production"))}, lambda world: proposal(world)),
     # --- clients and suppliers: everyone signed in reads; the form pages are the writers' own -------
     "client-list": Route(PAGE, {"GET": READ}),
     "client-detail": Route(PAGE, {"GET": READ}, pk("client")),
