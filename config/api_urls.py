@@ -18,6 +18,7 @@ from config.api import ApiAutoSchema, ErrorSerializer
 from config.authentication import token_expires_at
 from config.sign_in import locked_message
 from invoicing.api import InvoiceAccountingExportView, InvoiceReportView, InvoiceViewSet
+from invoicing.api_payments import InvoicePaymentsView, PaymentViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import (
     ClientViewSet,
@@ -82,6 +83,7 @@ router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-
 router.register("backorders", BackorderViewSet, basename="api-backorder")
 router.register("notes", NoteViewSet, basename="api-note")
 router.register("invoices", InvoiceViewSet, basename="api-invoice")
+router.register("payments", PaymentViewSet, basename="api-payment")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
@@ -96,5 +98,6 @@ urlpatterns = [
     path("reports/invoices/", InvoiceReportView.as_view(), name="api-invoice-report"),
     # Before the router's routes, where "export" would read as an invoice's id.
     path("invoices/export/", InvoiceAccountingExportView.as_view(), name="api-invoice-export"),
+    path("invoices/<int:pk>/payments/", InvoicePaymentsView.as_view(), name="api-invoice-payments"),
     *router.urls,
 ]

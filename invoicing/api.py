@@ -86,6 +86,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
     tax = money(read_only=True)
     total = money(read_only=True)
     project = serializers.IntegerField(source="sales_order.project_id", read_only=True)
+    paid_amount = money(read_only=True, help_text="The payments received, summed.")
+    balance_due = money(read_only=True, help_text="What the client still owes: total less credit notes and payments.")
 
     class Meta:
         model = Invoice
@@ -106,6 +108,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "void_reason",
             "created_at",
             "updated_at",
+            "paid_amount",
+            "balance_due",
         ]
         read_only_fields = fields
         extra_kwargs = {"updated_at": {"help_text": "When the invoice last changed; what `updated_since` compares."}}

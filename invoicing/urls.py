@@ -1,10 +1,11 @@
 from django.urls import path
 
-from invoicing.views import invoices, reports
+from invoicing.views import aging, invoices, payments, reports
 
 urlpatterns = [
     path("report/", reports.invoice_report, name="invoice-report"),
     path("report/export/", reports.invoice_accounting_export, name="invoice-accounting-export"),
+    path("aging/", aging.invoice_aging, name="invoice-aging"),
     path("new/<int:sales_order_pk>/", invoices.invoice_create_view, name="invoice-create"),
     path("<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/status/", invoices.invoice_status_view, name="invoice-status"),
     path("<int:pk>/void/", invoices.invoice_void_view, name="invoice-void"),
     path("<int:pk>/undo/", invoices.invoice_undo_view, name="invoice-undo"),
+    path("<int:pk>/payments/", payments.invoice_payment_record_view, name="invoice-payment-record"),
+    path("<int:pk>/payments/undo/", payments.invoice_payment_undo_view, name="invoice-payment-undo"),
     path("<int:pk>/edit/", invoices.invoice_edit_view, name="invoice-edit"),
     path("<int:pk>/issue/", invoices.invoice_issue_view, name="invoice-issue"),
     path("<int:pk>/delete/", invoices.invoice_delete_view, name="invoice-delete"),

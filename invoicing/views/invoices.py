@@ -30,6 +30,7 @@ from invoicing.services import (
     invoice_status_change,
     invoice_void,
 )
+from invoicing.views.payments import payment_context
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
 from projects.roles import Role, has_role, is_manager
@@ -269,10 +270,14 @@ def _position(invoice: Invoice) -> tuple[int | None, int]:
 
 def _mark_question(invoice: Invoice, status: str) -> str:
     label = Invoice.Status(status).label.lower()
-    return (
+    question = (
         f"Mark {invoice.number} {label}? It can no longer be voided once {label}. "
         "A manager can undo the mark today only."
     )
+    if status == Invoice.Status.PAID and invoice.balance_due > 0:
+        # Marking paid records the money as received, so the books stay true (invoicing.payments).
+        question += f" This records a payment of {invoice.balance_due:,.2f}, the balance due, dated today."
+    return question
 
 
 def _undoable_mark(invoice: Invoice) -> str:
@@ -295,7 +300,14 @@ def _draft_issue_question(draft: Invoice, order: SalesOrder) -> str:
 
 
 def _invoice_page(
-    request: HttpRequest, invoice: Invoice, *, void_form=None, undo_form=None, status: int = 200
+    request: HttpRequest,
+    invoice: Invoice,
+    *,
+    void_form=None,
+    undo_form=None,
+    payment_form=None,
+    payment_undo_form=None,
+    status: int = 200,
 ) -> HttpResponse:
     user = request.user
     invoicing = has_role(user, Role.INVOICING)
@@ -318,7 +330,8 @@ def _invoice_page(
             for status in (Invoice.Status.EXPORTED, Invoice.Status.PAID)
             if invoicing and status in INVOICE_STATUS_MOVES[invoice.status]
         ],
-        "can_void": is_manager(user) and invoice.can_void,
+        # An invoice with payments is never voided (invoice_void refuses it), so the page does not offer it.
+        "can_void": is_manager(user) and invoice.can_void and not invoice.paid_amount,
         "void_form": void_form or InvoiceVoidForm(),
         "undo_mark": _undoable_mark(invoice) if is_manager(user) else "",
         "draft_issue_question": _draft_issue_question(invoice, order) if invoice.is_draft else "",
@@ -327,6 +340,7 @@ def _invoice_page(
         "client_link": client_link,
         "link_days": settings.CLIENT_LINK_MAX_AGE_DAYS,
         "terms_days": (invoice.due_date - invoice.date).days,
+        **payment_context(request, invoice, payment_form=payment_form, payment_undo_form=payment_undo_form),
         "nav_section": "projects",
     }
     return render(request, "invoicing/invoice_detail.html", context, status=status)

@@ -1,0 +1,56 @@
+"""The accounts-receivable aging page and its CSV (Invoicing and Managers)."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from invoicing.aging import BUCKETS, ar_aging, ar_aging_csv
+from projects.downloads import bom_wanted, csv_response
+from projects.roles import Role
+from projects.views.common import role_required
+
+
+class AgingForm(forms.Form):
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Days past due are counted to this day; today if left empty.",
+        error_messages={"invalid": "Enter a day such as 2026-03-31."},
+    )
+
+
+@role_required(Role.INVOICING)
+def invoice_aging(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = AgingForm(request.GET or None, initial={"as_of": today})
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "buckets": BUCKETS, "report": None, "nav_section": "aging"}
+        return render(request, "invoicing/aging.html", context, status=400)
+    as_of = (form.cleaned_data.get("as_of") if form.is_bound else None) or today
+    report = ar_aging(as_of=as_of)
+    if request.GET.get("format") == "csv":
+        return csv_response(ar_aging_csv(report), filename=f"ar-aging-{as_of.isoformat()}.csv", bom=bom_wanted(request))
+    client_invoices = reverse("invoice-report") + "?"
+    context = {
+        "form": form,
+        "buckets": BUCKETS,
+        "report": report,
+        "rows": [
+            {
+                "row": row,
+                "amounts": [row.amounts[bucket.key] for bucket in BUCKETS],
+                "url": client_invoices + urlencode({"client": row.client_id}),
+            }
+            for row in report.rows
+        ],
+        "totals": [report.totals[bucket.key] for bucket in BUCKETS],
+        "csv_url": "?" + urlencode({"as_of": as_of.isoformat(), "format": "csv"}),
+        "is_today": as_of == today,
+        "nav_section": "aging",
+    }
+    return render(request, "invoicing/aging.html", context)
