@@ -18,6 +18,7 @@ from config.api import ApiAutoSchema, ErrorSerializer
 from config.authentication import token_expires_at
 from config.sign_in import locked_message
 from invoicing.api import InvoiceAccountingExportView, InvoiceReportView, InvoiceViewSet
+from invoicing.api_credit_notes import CreditNoteViewSet, InvoiceCreditNotesView
 from invoicing.api_payments import InvoicePaymentsView, PaymentViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import (
@@ -84,6 +85,7 @@ router.register("backorders", BackorderViewSet, basename="api-backorder")
 router.register("notes", NoteViewSet, basename="api-note")
 router.register("invoices", InvoiceViewSet, basename="api-invoice")
 router.register("payments", PaymentViewSet, basename="api-payment")
+router.register("credit-notes", CreditNoteViewSet, basename="api-credit-note")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
@@ -99,5 +101,6 @@ urlpatterns = [
     # Before the router's routes, where "export" would read as an invoice's id.
     path("invoices/export/", InvoiceAccountingExportView.as_view(), name="api-invoice-export"),
     path("invoices/<int:pk>/payments/", InvoicePaymentsView.as_view(), name="api-invoice-payments"),
+    path("invoices/<int:pk>/credit-notes/", InvoiceCreditNotesView.as_view(), name="api-invoice-credit-notes"),
     *router.urls,
 ]

@@ -238,16 +238,24 @@ def invoice_can_credit(invoice: Invoice) -> bool:
     )
 
 
+# A credit note's lines, with the invoice line each credits (the API names its sales-order item).
+_LINES = CreditNoteLine.objects.select_related("invoice_line").order_by("id")
+
+
 def credit_notes_for_api() -> QuerySet[CreditNote]:
     """Credit notes with their invoice's number and their lines, oldest change first (for polling)."""
-    return CreditNote.objects.select_related("invoice").prefetch_related("lines").order_by("updated_at", "id")
+    return (
+        CreditNote.objects.select_related("invoice")
+        .prefetch_related(Prefetch("lines", queryset=_LINES))
+        .order_by("updated_at", "id")
+    )
 
 
 def credit_note_detail(*, pk: int) -> CreditNote:
     """One credit note with everything its page and PDF show."""
     return (
         CreditNote.objects.select_related("invoice__sales_order__project__client", "issued_by")
-        .prefetch_related(Prefetch("lines", queryset=CreditNoteLine.objects.order_by("id")))
+        .prefetch_related(Prefetch("lines", queryset=_LINES))
         .get(pk=pk)
     )
 

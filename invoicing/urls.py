@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing.views import aging, invoices, payments, reports
+from invoicing.views import aging, credit_notes, invoices, payments, reports
 
 urlpatterns = [
     path("report/", reports.invoice_report, name="invoice-report"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/undo/", invoices.invoice_undo_view, name="invoice-undo"),
     path("<int:pk>/payments/", payments.invoice_payment_record_view, name="invoice-payment-record"),
     path("<int:pk>/payments/undo/", payments.invoice_payment_undo_view, name="invoice-payment-undo"),
+    path("<int:pk>/credit/", credit_notes.credit_note_create_view, name="credit-note-create"),
+    path("credit-notes/<int:pk>/", credit_notes.credit_note_detail_view, name="credit-note-detail"),
+    path("credit-notes/<int:pk>/pdf/", credit_notes.credit_note_pdf_view, name="credit-note-pdf"),
     path("<int:pk>/edit/", invoices.invoice_edit_view, name="invoice-edit"),
     path("<int:pk>/issue/", invoices.invoice_issue_view, name="invoice-issue"),
     path("<int:pk>/delete/", invoices.invoice_delete_view, name="invoice-delete"),

@@ -30,6 +30,7 @@ from invoicing.services import (
     invoice_status_change,
     invoice_void,
 )
+from invoicing.views.credit_notes import credit_note_context
 from invoicing.views.payments import payment_context
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
@@ -341,6 +342,7 @@ def _invoice_page(
         "link_days": settings.CLIENT_LINK_MAX_AGE_DAYS,
         "terms_days": (invoice.due_date - invoice.date).days,
         **payment_context(request, invoice, payment_form=payment_form, payment_undo_form=payment_undo_form),
+        **credit_note_context(request, invoice),
         "nav_section": "projects",
     }
     return render(request, "invoicing/invoice_detail.html", context, status=status)

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.models import Invoice
+from invoicing.credit_notes import credit_note_create
+from invoicing.models import CreditNote, Invoice
 from invoicing.services import invoice_create
 from notifications.models import Notification
 from projects.models import Client, Note, Project, PurchaseOrder, SalesOrder, Supplier
@@ -69,6 +70,7 @@ SKIP = {
     # Downloads, not pages.
     "invoice-accounting-export": "POST only: downloads an accounting import file",
     "invoice-pdf": "PDF download",
+    "credit-note-pdf": "PDF download",
     "purchase-order-pdf": "PDF download",
     "invoice-client-pdf": "PDF download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
@@ -91,6 +93,7 @@ class World:
     note: Note
     invoice: Invoice
     notification: Notification
+    credit_note: CreditNote
 
 
 # Which object of the world each page that takes arguments shows.
@@ -111,6 +114,9 @@ KWARGS: dict[str, Callable[[World], dict]] = {
     # An order Ready to be Invoiced, so the page shows its form rather than why it cannot.
     "invoice-create": lambda world: {"sales_order_pk": world.ready_order.pk},
     "invoice-detail": lambda world: {"pk": world.invoice.pk},
+    # The world's invoice has one credit note and more left to credit, so the form shows its lines.
+    "credit-note-create": lambda world: {"pk": world.invoice.pk},
+    "credit-note-detail": lambda world: {"pk": world.credit_note.pk},
 }
 
 # Query strings that make a page show rows rather than its empty state.
@@ -186,6 +192,13 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
         by=production_rep,
     )
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
+    # Ten mugs came chipped: the invoice page lists a credit note, and the order has them to invoice again.
+    credit_note = credit_note_create(
+        invoice=invoice,
+        lines=[(invoice.lines.get(sales_order_item=mug_order.mugs).pk, 10)],
+        reason="Ten mugs arrived chipped; the client keeps the rest",
+        by=manager,
+    )
     note_create(project=project, body="@morgan the client asked for the final invoice by Friday.", by=sales_rep)
     ready_order = SalesOrderFactory(number="SO-1002", project=project, status=SalesOrder.Status.READY_TO_BE_INVOICED)
     SalesOrderItemFactory(
@@ -209,6 +222,7 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
         note=flagged.note,
         invoice=invoice,
         notification=Notification.objects.get(recipient=manager),
+        credit_note=credit_note,
     )
 
 

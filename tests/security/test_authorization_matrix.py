@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from backorders.models import SupplierProposal
+from invoicing.credit_notes import credit_note_create
+from invoicing.models import CreditNote
 from invoicing.services import invoice_void
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
@@ -94,6 +96,17 @@ def pk(name: str) -> Callable[[World], dict]:
 
 def body(**values) -> Callable[[World], dict]:
     return lambda world: values
+
+
+def world_credit_note(world: World) -> dict:
+    """A credit note of one mug on the world's invoice, for the URLs that name one."""
+    note = CreditNote.objects.filter(invoice=world.invoice).first() or credit_note_create(
+        invoice=world.invoice,
+        lines=[(world.invoice.lines.get(sales_order_item=world.mugs).pk, 1)],
+        reason="One mug chipped",
+        by=world.users["managers"],
+    )
+    return {"pk": note.pk}
 
 
 def project_form(world: World) -> dict:
@@ -263,6 +276,14 @@ ROUTES: dict[str, Route] = {
     "invoice-issue": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "invoice-delete": Route(PAGE, {"POST": Allow(roles("Invoicing"))}, pk("invoice")),
     "invoice-undo": Route(PAGE, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
+    # Crediting is the managers' own, the form as much as its answer; the notes are everyone's to read.
+    "credit-note-create": Route(
+        PAGE,
+        {"GET": Allow(roles("Managers")), "POST": Allow(roles("Managers"), body(whole="on", reason="Matrix credit"))},
+        pk("invoice"),
+    ),
+    "credit-note-detail": Route(PAGE, {"GET": READ}, world_credit_note),
+    "credit-note-pdf": Route(PAGE, {"GET": READ}, world_credit_note),
     # The client's link: the signed token is the key (an invalid one is tested below).
     "invoice-client-view": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
     "invoice-client-pdf": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
@@ -353,6 +374,12 @@ ROUTES: dict[str, Route] = {
     "api-invoice-void": Route(API, {"POST": Allow(roles("Managers"), body(reason="Issued twice"))}, pk("invoice")),
     "api-invoice-undo": Route(API, {"POST": Allow(roles("Managers"), body(reason="Marked by mistake"))}, pk("invoice")),
     "api-invoice-report": Route(API, {"GET": Allow(roles("Invoicing"))}),
+    "api-invoice-credit-notes": Route(
+        API, {"GET": READ, "POST": Allow(roles("Managers"), body(whole=True, reason="Matrix credit"))}, pk("invoice")
+    ),
+    "api-credit-note-list": Route(API, {"GET": READ}),
+    "api-credit-note-detail": Route(API, {"GET": READ}, world_credit_note),
+    "api-credit-note-pdf": Route(API, {"GET": READ}, world_credit_note),
     "api-invoice-export": Route(
         API, {"POST": Allow(roles("Invoicing"), body(format="xero", filters={}, include_exported=True))}
     ),
