@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from backorders.models import Backorder
+from backorders.models import Backorder, SupplierProposal
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
@@ -45,6 +45,9 @@ SKIP = {
     "backorder-flag": "POST only",
     "backorder-resolve": "POST only",
     "backorder-cancel": "POST only",
+    "backorder-expected-date": "POST only",
+    "supplier-proposal-confirm": "POST only",
+    "supplier-proposal-dismiss": "POST only",
     "backorder-expected-date": "POST only",
     "supplier-proposal-confirm": "POST only",
     "supplier-proposal-dismiss": "POST only",
@@ -175,6 +178,13 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
     mug_order.mugs.save()
     supplier = mug_order.po.supplier
     supplier.name = "Consolidated Drinkware Manufacturing Company"
+    # Its order status service, last asked in vain: the supplier page shows the address and the error.
+    supplier.order_status_url = (
+        "https://orderstatus.consolidated-drinkware-manufacturing.example.com/promostandards/OrderStatus/1.0.0"
+    )
+    supplier.order_status_username = "northwind-promotional-products-order-desk"
+    supplier.order_status_error = "The service did not answer within 10 seconds."
+    supplier.order_status_error_at = timezone.now()
     supplier.save()
 
     flagged = backorder_flag(
@@ -191,6 +201,18 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
         ),
         by=production_rep,
     )
+    # What the supplier's status proposes on the PO page: one needs a date typed, one is a single click.
+    proposed = ((SupplierProposal.Kind.BACKORDER, mug_order.po_setup), (SupplierProposal.Kind.GOODS_READY, None))
+    for kind, item in proposed:
+        SupplierProposal.objects.create(
+            purchase_order=mug_order.po,
+            purchase_order_item=item,
+            kind=kind,
+            quantity=1 if item else None,
+            supplier_status_code="44",
+            supplier_status="44 Back Order Hold",
+            detail="Imprint plates delayed at the engraver; the factory expects them within two weeks",
+        )
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     # Ten mugs came chipped: the invoice page lists a credit note, and the order has them to invoice again.
     credit_note = credit_note_create(
