@@ -11,7 +11,9 @@ from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q,
 from django.db.models.functions import Coalesce
 
 from backorders.models import Backorder
+from projects.downloads import XlsxColumn, spreadsheet_safe
 from projects.models import Client, Supplier
+from projects.money import cents
 from projects.selectors import MONEY_FIELD
 
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
@@ -129,8 +131,8 @@ CSV_COLUMNS = [
 ]
 
 
-def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
-    """Yield every matching open backorder as CSV text, in chunks from a server-side cursor."""
+def _export_rows(filters, *, today: date) -> Iterator[tuple]:
+    """Every matching open backorder as a tuple of CSV_COLUMNS, typed: dates, Decimal value, whole numbers."""
     rows = (
         open_backorders(filters, today=today)
         .annotate(**REPORT_FIELDS)
@@ -147,18 +149,25 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
             "is_overdue",
         )
     )
+    for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
+        *head, value, expected, created_at, overdue = row
+        yield (*head, cents(value), expected, (today - created_at.date()).days, "yes" if overdue else "no")
+
+
+def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
+    """Yield every matching open backorder as CSV text, in chunks from a server-side cursor."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for count, row in enumerate(rows.iterator(chunk_size=CSV_CHUNK_ROWS), start=1):
-        *head, value, expected, created_at, overdue = row
+    for count, row in enumerate(_export_rows(filters, today=today), start=1):
+        *head, value, expected, age_days, overdue = row
         writer.writerow(
             [
-                *(_spreadsheet_safe(text) if isinstance(text, str) else text for text in head),
+                *(spreadsheet_safe(text) if isinstance(text, str) else text for text in head),
                 f"{value:.2f}",
                 expected.isoformat() if expected else "",
-                (today - created_at.date()).days,
-                "yes" if overdue else "no",
+                age_days,
+                overdue,
             ]
         )
         if count % CSV_CHUNK_ROWS == 0:
@@ -166,9 +175,23 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
     yield _drain(buffer)
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ (or a tab or return) as a formula; text people typed is quoted.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+XLSX_COLUMNS = [
+    XlsxColumn("purchase_order", "text", 15),
+    XlsxColumn("supplier", "text", 24),
+    XlsxColumn("project", "text", 12),
+    XlsxColumn("client", "text", 24),
+    XlsxColumn("item", "text", 32),
+    XlsxColumn("quantity", "integer"),
+    XlsxColumn("value", "money", 13),
+    XlsxColumn("expected_date", "date", 14),
+    XlsxColumn("age_days", "integer"),
+    XlsxColumn("overdue", "text"),
+]
+
+
+def backorder_report_xlsx_rows(filters=None, *, today: date) -> Iterator[tuple]:
+    """Yield the CSV's rows with their types kept, for an XLSX (which marks formula-looking text itself)."""
+    return _export_rows(filters, today=today)
 
 
 def _drain(buffer: io.StringIO) -> str:

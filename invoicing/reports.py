@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, Tru
 from django.db.models.lookups import In
 
 from invoicing.models import Invoice
+from projects.downloads import FORMULA_SIGNS, XlsxColumn
 from projects.models import MONEY, Client, SalesOrderItem
 from projects.money import cents
 from projects.selectors import MONEY_FIELD
@@ -440,7 +441,6 @@ CSV_COLUMNS = [
     "remaining_amount",
 ]
 CSV_CHUNK_ROWS = 2000
-FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _spreadsheet_safe(expression):
@@ -452,17 +452,22 @@ def _spreadsheet_safe(expression):
     )
 
 
-def invoice_report_csv_queryset(filters=None, *, sort: str = DEFAULT_SORT) -> QuerySet:
+def invoice_report_csv_queryset(filters=None, *, sort: str = DEFAULT_SORT, quote_formulas: bool = True) -> QuerySet:
     """Every matching invoice as a tuple, sorted as the page: CSV_COLUMNS but the remaining amount,
-    then the sales order's id, which invoice_report_csv swaps for the order's remaining amount."""
+    then the sales order's id, which invoice_report_csv swaps for the order's remaining amount.
+
+    The CSV quotes text that would run as a formula; the XLSX (quote_formulas=False) gets the text as
+    it is and marks such cells as text itself (projects.downloads).
+    """
     sort = parse_sort(sort)
     column, _parse = SORTS[sort.lstrip("-")]
     direction = "-" if sort.startswith("-") else ""
+    text = _spreadsheet_safe if quote_formulas else (lambda expression: expression)
     rows = invoice_report_filtered(filters).annotate(
-        client_csv=_spreadsheet_safe(F("sales_order__project__client__name")),
-        project_csv=_spreadsheet_safe(F("sales_order__project__number")),
-        sales_order_csv=_spreadsheet_safe(F("sales_order__number")),
-        order_rep_csv=_spreadsheet_safe(_rep_name()),
+        client_csv=text(F("sales_order__project__client__name")),
+        project_csv=text(F("sales_order__project__number")),
+        sales_order_csv=text(F("sales_order__number")),
+        order_rep_csv=text(_rep_name()),
     )
     if column == "client_name":
         rows = rows.annotate(client_name=F("sales_order__project__client__name"))
@@ -512,6 +517,32 @@ def invoice_report_csv(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[st
         for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort)):
             writer.writerows([row[:-1] + (remaining.get(row[-1], zero),) for row in chunk])
             yield _drain(buffer)
+
+
+XLSX_COLUMNS = [
+    XlsxColumn("number", "text", 13),
+    XlsxColumn("date", "date"),
+    XlsxColumn("status", "text", 15),
+    XlsxColumn("kind", "text"),
+    XlsxColumn("client", "text", 28),
+    XlsxColumn("project", "text", 12),
+    XlsxColumn("sales_order", "text", 13),
+    XlsxColumn("order_rep", "text", 20),
+    XlsxColumn("subtotal", "money", 13),
+    XlsxColumn("tax", "money", 11),
+    XlsxColumn("total", "money", 13),
+    XlsxColumn("remaining_amount", "money", 18),
+]
+
+
+def invoice_report_xlsx_rows(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[tuple]:
+    """Yield the CSV's rows with their types kept (dates, Decimal money) for an XLSX, read as the CSV is."""
+    with _export_snapshot():
+        remaining = {order: cents(amount) for order, amount in remaining_by_order_queryset(filters)}
+        zero = Decimal("0.00")
+        for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort, quote_formulas=False)):
+            for row in chunk:
+                yield row[:-1] + (remaining.get(row[-1], zero),)
 
 
 @contextmanager

@@ -4,20 +4,23 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from backorders.selectors import (
     PAGE_SIZE,
+    XLSX_COLUMNS,
     BackorderReportFilters,
     backorder_report_csv,
     backorder_report_page,
     backorder_report_totals,
+    backorder_report_xlsx_rows,
     report_clients,
     report_suppliers,
 )
+from projects.downloads import bom_wanted, csv_response, xlsx_response
 
 
 class BackorderReportForm(forms.Form):
@@ -59,11 +62,18 @@ def backorder_report(request: HttpRequest) -> HttpResponse:
     filters = BackorderReportFilters.from_mapping(form.cleaned_data)
     query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name)}
     if request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(
-            backorder_report_csv(filters, today=today), content_type="text/csv; charset=utf-8"
+        return csv_response(
+            backorder_report_csv(filters, today=today),
+            filename=f"backorders-{today.isoformat()}.csv",
+            bom=bom_wanted(request),
         )
-        response["Content-Disposition"] = f'attachment; filename="backorders-{today.isoformat()}.csv"'
-        return response
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            backorder_report_xlsx_rows(filters, today=today),
+            columns=XLSX_COLUMNS,
+            filename=f"backorders-{today.isoformat()}.xlsx",
+            sheet_title="Open backorders",
+        )
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
@@ -86,6 +96,7 @@ def backorder_report(request: HttpRequest) -> HttpResponse:
         previous_url="?" + urlencode({**query, "page": page - 1}) if page > 1 else None,
         next_url="?" + urlencode({**query, "page": page + 1}) if page < pages else None,
         csv_url="?" + urlencode({**query, "format": "csv"}),
+        xlsx_url="?" + urlencode({**query, "format": "xlsx"}),
         today=today,
     )
     return render(request, "backorders/report.html", context)

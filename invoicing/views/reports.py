@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,15 +21,17 @@ from invoicing.reports import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
     PAGE_SIZES,
+    XLSX_COLUMNS,
     InvoiceReportFilters,
     invoice_report_csv,
     invoice_report_page,
     invoice_report_summary,
+    invoice_report_xlsx_rows,
     parse_sort,
     report_clients,
     report_order_reps,
 )
-from projects.downloads import bom_wanted, csv_response
+from projects.downloads import bom_wanted, csv_response, xlsx_response
 from projects.errors import DomainError, ValidationFailed
 from projects.roles import Role
 from projects.views.common import add_domain_error, role_required
@@ -135,7 +137,9 @@ def invoice_report(request: HttpRequest) -> HttpResponse:
     form, filters, period = _filters_from(request)
     sort = parse_sort(request.GET.get("sort"))
     if request.GET.get("format") == "csv" and filters is not None:
-        return _csv_response(filters, sort)
+        return _csv_response(filters, sort, bom=bom_wanted(request))
+    if request.GET.get("format") == "xlsx" and filters is not None:
+        return _xlsx_response(filters, sort)
     return _report_page(request, form, filters, period, sort)
 
 
@@ -250,6 +254,7 @@ def _page_context(form, page, summary, sort: str, *, checked: set[int] | None = 
             "next": _query(form, after=page.last_cursor, **keep_sort, **paging) if page.has_next else None,
             "last": None if page.is_last else _query(form, page="last", **keep_sort, **paging),
             "csv": _query(form, format="csv", **keep_sort),
+            "xlsx": _query(form, format="xlsx", **keep_sort),
             "clear": reverse("invoice-report"),
             "sizes": [(choice, _query(form, **keep_sort, size=choice)) for choice in PAGE_SIZES],
         },
@@ -295,10 +300,19 @@ def _rows_html(rows: list[dict]) -> SafeString:
     return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
 
 
-def _csv_response(filters: InvoiceReportFilters, sort: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(invoice_report_csv(filters, sort=sort), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="invoices-report-{timezone.localdate().isoformat()}.csv"'
-    return response
+def _csv_response(filters: InvoiceReportFilters, sort: str, *, bom: bool) -> StreamingHttpResponse:
+    filename = f"invoices-report-{timezone.localdate().isoformat()}.csv"
+    return csv_response(invoice_report_csv(filters, sort=sort), filename=filename, bom=bom)
+
+
+def _xlsx_response(filters: InvoiceReportFilters, sort: str) -> FileResponse:
+    """The CSV's rows and columns as a workbook: dates as dates, money as numbers."""
+    return xlsx_response(
+        invoice_report_xlsx_rows(filters, sort=sort),
+        columns=XLSX_COLUMNS,
+        filename=f"invoices-report-{timezone.localdate().isoformat()}.xlsx",
+        sheet_title="Invoices Report",
+    )
 
 
 # --- export to accounting -----------------------------------------------------------------------

@@ -100,7 +100,9 @@ def test_csv_streams_every_row(as_invoicing, two_invoices):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="invoices-report-')
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte order mark Excel reads the encoding from
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == [
         "number",
         "date",
@@ -123,7 +125,7 @@ def test_csv_cells_typed_by_people_never_run_as_formulas(as_invoicing, two_invoi
     client = mug_order.order.project.client
     client.name = '=HYPERLINK("http://evil.example")'
     client.save()
-    body = b"".join(as_invoicing.get("/api/reports/invoices/", {"format": "csv"}).streaming_content).decode()
+    body = b"".join(as_invoicing.get("/api/reports/invoices/", {"format": "csv"}).streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(body)))[1][4] == '\'=HYPERLINK("http://evil.example")'
 
 

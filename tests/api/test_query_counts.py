@@ -115,7 +115,7 @@ LISTS = {
     "/api/notes/": (4, "token, count, page, mentions (one prefetch)"),
     "/api/invoices/": (4, "token, count, page (sales order joined), lines (one prefetch)"),
     "/api/notifications/": (3, "token, count, page"),
-    "/api/reports/invoices/": (6, "token, the caller's groups, totals, remaining of the rows' orders, count, page"),
+    "/api/reports/invoices/": (5, "token, the caller's groups, the page (keyset), totals, remaining of the orders"),
 }
 
 

@@ -87,7 +87,9 @@ def test_manager_filters_the_report_checks_totals_and_exports_csv(
     with page.expect_download() as download_info:
         page.get_by_test_id("export-csv").click()
     download = download_info.value
-    text = open(download.path(), encoding="utf-8").read()
+    raw = open(download.path(), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the file as UTF-8 from its byte order mark
+    text = raw.decode("utf-8-sig")
 
     # then it holds the same rows
     exported = list(csv.DictReader(io.StringIO(text)))

@@ -105,7 +105,7 @@ def test_xlsx_drops_control_characters_xml_cannot_carry():
     assert read_back(file.getvalue())["A2"].value == "Acme Ltd"
 
 
-def test_xlsx_response_is_an_attachment_with_the_whole_workbook():
+def test_xlsx_response_is_an_attachment_with_the_whole_workbook(db):  # closing a response closes connections
     response = xlsx_response(
         [("INV-1", date(2026, 1, 2), "Acme", Decimal("5.00"), 1, None, False)],
         columns=COLUMNS,
@@ -117,7 +117,9 @@ def test_xlsx_response_is_an_attachment_with_the_whole_workbook():
     data = b"".join(response.streaming_content)
     assert int(response["Content-Length"]) == len(data)
     assert read_back(data)["A2"].value == "INV-1"
+    spooled = response.file_to_stream
     response.close()
+    assert spooled.closed  # the temporary file goes with the response
 
 
 def _sheet_xml(data: bytes) -> bytes:

@@ -125,7 +125,9 @@ def test_an_unknown_supplier_is_refused_next_to_the_field(as_manager, shortages)
 def test_csv_of_the_filtered_backorders(as_manager, shortages):
     response = as_manager.get(f"{URL}?format=csv&supplier={shortages['cups'].pk}")
     assert response["Content-Disposition"].startswith('attachment; filename="backorders-')
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbfpurchase_order,")  # the byte order mark Excel reads the encoding from
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(row["item"], row["quantity"], row["value"], row["overdue"], row["age_days"]) for row in rows] == [
         ("Tumbler", "10", "120.00", "yes", "10"),
         ("White mug", "40", "170.00", "no", "0"),

@@ -30,8 +30,9 @@ def numbers(response) -> list[str]:
 
 def csv_rows(response) -> list[dict]:
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(text)))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte order mark Excel reads the encoding from
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 # --- who may read it ----------------------------------------------------------------------------
