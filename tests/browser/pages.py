@@ -52,6 +52,8 @@ SKIP = {
     "invoice-status": "POST only",
     "invoice-void": "POST only",
     "invoice-undo": "POST only",
+    "invoice-payment-record": "POST only",
+    "invoice-payment-undo": "POST only",
     "invoice-issue": "POST only",
     "invoice-delete": "POST only",
     # The create-invoice form filled from a draft's lines: the same page as invoice-create.

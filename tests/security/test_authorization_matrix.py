@@ -14,6 +14,7 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.cookies import SimpleCookie
 
 import pytest
@@ -27,7 +28,8 @@ from django.utils import timezone
 
 from backorders.models import SupplierProposal
 from invoicing.credit_notes import credit_note_create
-from invoicing.models import CreditNote
+from invoicing.models import CreditNote, Payment
+from invoicing.payments import payment_record
 from invoicing.services import invoice_void
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
@@ -107,6 +109,22 @@ def world_credit_note(world: World) -> dict:
         by=world.users["managers"],
     )
     return {"pk": note.pk}
+
+
+def world_payment(world: World) -> dict:
+    """A payment of 1.00 on the world's invoice, recorded today, for the URLs that name one."""
+    payment = Payment.objects.filter(invoice=world.invoice).first() or payment_record(
+        invoice=world.invoice,
+        date=timezone.localdate(),
+        amount=Decimal("1.00"),
+        method="check",
+        by=world.users["invoicing"],
+    )
+    return {"pk": payment.pk}
+
+
+def payment_form(world: World) -> dict:
+    return {"date": timezone.localdate().isoformat(), "amount": "1.00", "method": "check", "reference": "Matrix"}
 
 
 def project_form(world: World) -> dict:
@@ -255,6 +273,12 @@ ROUTES: dict[str, Route] = {
     ),
     # --- invoicing pages ------------------------------------------------------------------------
     "invoice-report": Route(PAGE, {"GET": Allow(roles("Invoicing"))}),
+    "invoice-aging": Route(PAGE, {"GET": Allow(roles("Invoicing"))}),
+    "invoice-payment-record": Route(PAGE, {"POST": Allow(roles("Invoicing"), payment_form)}, pk("invoice")),
+    # No payment chosen: the managers see the form's refusal (400); nothing is taken back.
+    "invoice-payment-undo": Route(
+        PAGE, {"POST": Allow(roles("Managers"), body(reason="Recorded twice"))}, pk("invoice")
+    ),
     # Every matching invoice, exported again if need be: the world's invoice downloads as a Xero file.
     "invoice-accounting-export": Route(
         PAGE, {"POST": Allow(roles("Invoicing"), body(format="xero", all_matching="on", include_exported="on"))}
@@ -380,6 +404,12 @@ ROUTES: dict[str, Route] = {
     "api-credit-note-list": Route(API, {"GET": READ}),
     "api-credit-note-detail": Route(API, {"GET": READ}, world_credit_note),
     "api-credit-note-pdf": Route(API, {"GET": READ}, world_credit_note),
+    "api-invoice-payments": Route(
+        API, {"GET": READ, "POST": Allow(roles("Invoicing"), body(amount="1.00", method="check"))}, pk("invoice")
+    ),
+    "api-payment-list": Route(API, {"GET": READ}),
+    "api-payment-detail": Route(API, {"GET": READ}, world_payment),
+    "api-payment-undo": Route(API, {"POST": Allow(roles("Managers"), body(reason="Recorded twice"))}, world_payment),
     "api-invoice-export": Route(
         API, {"POST": Allow(roles("Invoicing"), body(format="xero", filters={}, include_exported=True))}
     ),
