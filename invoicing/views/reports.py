@@ -274,12 +274,13 @@ def _rows_html(rows: list[dict]) -> SafeString:
         void = ' class="void"' if row["void"] else ""
         remaining = "num remaining" if row["has_remaining"] else "num"
         # A void invoice is never exported, so it has no box to tick; the boxes belong to the export
-        # form (form="accounting-export"), which sits above the table.
+        # form (form="accounting-export"), which sits above the table. No space after the box: the
+        # cell's text stays the invoice's number.
         pick = (
             ""
             if row["void"]
             else f'<input type="checkbox" name="invoice" value="{row["id"]}" form="accounting-export" '
-            f'aria-label="{e["number"]}" class="pick"{" checked" if row["checked"] else ""}> '
+            f'aria-label="{e["number"]}" class="pick"{" checked" if row["checked"] else ""}>'
         )
         html.append(
             f"<tr{void}>"
