@@ -1,6 +1,7 @@
 """The invoice page's payment forms: record a payment, and take one back (managers, the same day)."""
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -76,7 +77,8 @@ class PaymentUndoForm(forms.Form):
     def __init__(self, *args, payments: list[Payment], **kwargs):
         kwargs.setdefault("auto_id", "payment-undo-%s")
         super().__init__(*args, **kwargs)
-        self.fields["payment"].choices = [("", "Choose a payment"), *[(p.pk, payment_label(p)) for p in payments]]
+        choices = [("", "Choose a payment"), *[(payment.pk, payment_label(payment)) for payment in payments]]
+        cast(forms.TypedChoiceField, self.fields["payment"]).choices = choices
 
 
 def payment_label(payment: Payment) -> str:

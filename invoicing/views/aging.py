@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ class AgingForm(forms.Form):
 
 
 @role_required(Role.INVOICING)
-def invoice_aging(request: HttpRequest) -> HttpResponse:
+def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     form = AgingForm(request.GET or None, initial={"as_of": today})
     if form.is_bound and not form.is_valid():

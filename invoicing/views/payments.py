@@ -1,6 +1,9 @@
 """The invoice page's payments: the table and balance due, Record payment, and a manager's same-day take-back."""
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -78,7 +81,7 @@ def invoice_payment_record_view(request: HttpRequest, pk: int) -> HttpResponse:
             amount=data["amount"],
             method=data["method"],
             reference=data["reference"],
-            by=request.user,
+            by=cast(User, request.user),  # role_required let only a signed-in user in
         )
     except ValidationFailed as error:
         add_domain_error(form, error)
@@ -110,7 +113,7 @@ def invoice_payment_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
     payment = Payment.objects.get(pk=form.cleaned_data["payment"])
     label = payment_label(payment)
     try:
-        undone = payment_undo(payment=payment, reason=form.cleaned_data["reason"], by=request.user)
+        undone = payment_undo(payment=payment, reason=form.cleaned_data["reason"], by=cast(User, request.user))
     except ValidationFailed as error:
         add_domain_error(form, error)
         return _page(request, pk, status=400, payment_undo_form=form)
