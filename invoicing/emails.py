@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from invoicing.models import Invoice
+from projects.models import CompanySettings
 
 logger = logging.getLogger(__name__)
 
@@ -18,19 +19,20 @@ def invoice_email_message(*, invoice: Invoice) -> EmailMultiAlternatives:
 
     project = invoice.sales_order.project
     client = project.client
+    company = CompanySettings.load()
     context = {
         "invoice": invoice,
         "order": invoice.sales_order,
         "client": client,
         "link": client_link_url(invoice),
         "link_days": settings.CLIENT_LINK_MAX_AGE_DAYS,
-        "distributor_name": settings.DISTRIBUTOR_NAME,
-        "distributor_address": settings.DISTRIBUTOR_ADDRESS,
+        "distributor_name": company.name,
+        "distributor_address": company.address,
     }
     # Replies about the invoice go to the person who handles the project's invoices.
     reply_to = [project.invoicing_rep.email] if project.invoicing_rep.email else []
     message = EmailMultiAlternatives(
-        subject=f"Invoice {invoice.number} from {settings.DISTRIBUTOR_NAME}",
+        subject=f"Invoice {invoice.number} from {company.name}",
         body=render_to_string("invoicing/email/invoice.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[client.billing_email],

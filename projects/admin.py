@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from projects.models import (
     Activity,
     Client,
+    CompanySettings,
     Note,
     Project,
     PurchaseOrder,
@@ -11,6 +15,52 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
+from projects.roles import is_manager
+
+
+class CompanySettingsForm(forms.ModelForm):
+    class Meta:
+        model = CompanySettings
+        fields = ["name", "address", "tax_id", "currency", "email", "phone", "website", "remit_to"]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+            raise forms.ValidationError("Enter the currency's three-letter ISO 4217 code, such as USD, EUR or CAD.")
+        return currency
+
+
+@admin.register(CompanySettings)
+class CompanySettingsAdmin(admin.ModelAdmin):
+    """The one row of company settings: no list, no second row, nothing to delete; Managers and staff edit it."""
+
+    form = CompanySettingsForm
+    fieldsets = [
+        (None, {"fields": ["name", "address", "tax_id", "currency"]}),
+        ("Contact on invoices", {"fields": ["email", "phone", "website"]}),
+        ("Payment", {"fields": ["remit_to"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return not CompanySettings.objects.exists() and self.has_change_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Staff who are Managers (or superusers) edit it, or staff given the permission explicitly.
+        user = request.user
+        return user.is_active and user.is_staff and (is_manager(user) or super().has_change_permission(request, obj))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) or super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list of one row is a detour: go straight to the row, made from the settings if need be.
+        if not self.has_view_permission(request):
+            return super().changelist_view(request, extra_context)
+        company = CompanySettings.load()
+        return HttpResponseRedirect(reverse("admin:projects_companysettings_change", args=[company.pk]))
 
 
 @admin.register(Client)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
-from projects.models import PurchaseOrder
+from projects.models import CompanySettings, PurchaseOrder
 from projects.selectors import purchase_order_ship_to
 
 logger = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ def purchase_order_email_message(*, purchase_order: PurchaseOrder) -> EmailMessa
 
     po = purchase_order
     rep = po.production_rep or po.project.production_rep
+    company = CompanySettings.load()
     context = {
         "po": po,
         "supplier": po.supplier,
@@ -25,13 +26,13 @@ def purchase_order_email_message(*, purchase_order: PurchaseOrder) -> EmailMessa
         "client": po.project.client,
         "ship_to": purchase_order_ship_to(purchase_order=po),
         "rep": rep,
-        "distributor_name": settings.DISTRIBUTOR_NAME,
-        "distributor_address": settings.DISTRIBUTOR_ADDRESS,
+        "distributor_name": company.name,
+        "distributor_address": company.address,
     }
     # The supplier's questions and confirmation go to the person who follows the order's production.
     reply_to = [rep.email] if rep is not None and rep.email else []
     message = EmailMessage(
-        subject=f"Purchase order {po.number} from {settings.DISTRIBUTOR_NAME}",
+        subject=f"Purchase order {po.number} from {company.name}",
         body=render_to_string("projects/email/purchase_order.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         # The address the person was told when they asked, even if the supplier's changed since.

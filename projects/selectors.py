@@ -1,6 +1,7 @@
 """Reads shared by the pages, the API and the reports, shaped once."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -19,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Round
 
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceLine
 from projects.models import (
     MONEY,
     Activity,
@@ -98,6 +99,27 @@ def sales_orders_with_figures(queryset: QuerySet[SalesOrder] | None = None) -> Q
             default=Value(SalesOrder.BillingStatus.PARTIALLY_INVOICED.value),
         )
     )
+
+
+def sales_order_remaining_amount_after(*, invoice: Invoice) -> Decimal:
+    """Return what remained to invoice on an invoice's sales order (net) once that invoice was issued.
+
+    The order's remaining amount now, plus what the order's later invoices (not void) have taken of
+    it since: so a partial invoice printed again after the final one still shows its own balance.
+    """
+    remaining_now = (
+        sales_orders_with_figures(SalesOrder.objects.filter(pk=invoice.sales_order_id))
+        .values_list("remaining_amount", flat=True)
+        .get()
+    )
+    # Credited quantities went back to remaining, so a later invoice took only what was not credited.
+    taken_later = InvoiceLine.objects.filter(
+        invoice__sales_order_id=invoice.sales_order_id, invoice__sequence_number__gt=invoice.sequence_number
+    ).exclude(invoice__status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT])
+    later = taken_later.aggregate(
+        amount=Coalesce(Sum(_amount(F("quantity") - F("credited_quantity"), "sales_order_item__")), ZERO_MONEY)
+    )["amount"]
+    return remaining_now + later
 
 
 def sales_order_list(*, filters: dict | None = None) -> QuerySet[SalesOrder]:

@@ -161,6 +161,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "billing_status",
             "in_hands_date",
             "ship_to",
+            "client_po_number",
             "items",
             "subtotal",
             "remaining_amount",
@@ -179,6 +180,9 @@ class SalesOrderCreateSerializer(serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
     in_hands_date = serializers.DateField(required=False, allow_null=True)
     ship_to = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    client_po_number = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="The client's own PO number."
+    )
     items = SalesOrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
     def validate_number(self, value: str) -> str:
@@ -189,6 +193,9 @@ class SalesOrderCreateSerializer(serializers.Serializer):
 
 class SalesOrderUpdateSerializer(serializers.Serializer):
     in_hands_date = serializers.DateField(required=False)
+    client_po_number = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="The client's own PO number; may change any time."
+    )
     items = SalesOrderItemInputSerializer(
         many=True,
         allow_empty=False,

@@ -214,6 +214,7 @@ class SalesOrderViewSet(ReadCreateUpdateViewSet):
             items=_item_requests(data["items"]),
             in_hands_date=data.get("in_hands_date"),
             ship_to=data.get("ship_to", ""),
+            client_po_number=data.get("client_po_number", ""),
             number=data.get("number", ""),
             by=request.user,
         )
@@ -231,6 +232,7 @@ class SalesOrderViewSet(ReadCreateUpdateViewSet):
             sales_order=order,
             in_hands_date=data.get("in_hands_date"),
             items=_item_requests(items) if items is not None else None,
+            client_po_number=data.get("client_po_number"),
             by=request.user,
         )
         return self._answer(order)

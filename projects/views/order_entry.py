@@ -223,6 +223,7 @@ def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | 
                     items=items,
                     in_hands_date=header.cleaned_data["in_hands_date"],
                     ship_to=header.cleaned_data["ship_to"],
+                    client_po_number=header.cleaned_data["client_po_number"],
                     require_supplier=True,
                     by=request.user,
                 )
@@ -232,6 +233,7 @@ def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | 
                     items=items,
                     in_hands_date=header.cleaned_data["in_hands_date"],
                     ship_to=header.cleaned_data["ship_to"],
+                    client_po_number=header.cleaned_data["client_po_number"],
                     by=request.user,
                 )
         except RoleRequired as refusal:
@@ -304,7 +306,13 @@ def sales_order_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _save_editor(request, project=order.project, order=order)
     locks = sales_order_item_locks(sales_order=order)
-    header = SalesOrderForm(initial={"in_hands_date": order.in_hands_date, "ship_to": order.ship_to})
+    header = SalesOrderForm(
+        initial={
+            "in_hands_date": order.in_hands_date,
+            "ship_to": order.ship_to,
+            "client_po_number": order.client_po_number,
+        }
+    )
     return _editor_page(
         request, project=order.project, order=order, header=header, rows=_initial_rows(order, locks), locks=locks
     )
