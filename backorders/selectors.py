@@ -26,6 +26,10 @@ class BackorderReportFilters:
     supplier_id: int | None = None
     client_id: int | None = None
     overdue: bool | None = None
+    expected_from: date | None = None
+    expected_to: date | None = None
+    # True: only backorders with an expected date; False: only those without one.
+    dated: bool | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> "BackorderReportFilters":
@@ -35,7 +39,12 @@ class BackorderReportFilters:
             return getattr(value, "pk", value) or None
 
         return cls(
-            supplier_id=pk(values.get("supplier")), client_id=pk(values.get("client")), overdue=values.get("overdue")
+            supplier_id=pk(values.get("supplier")),
+            client_id=pk(values.get("client")),
+            overdue=values.get("overdue"),
+            expected_from=values.get("expected_from") or None,
+            expected_to=values.get("expected_to") or None,
+            dated=values.get("dated"),
         )
 
 
@@ -59,6 +68,12 @@ def open_backorders(filters: BackorderReportFilters | Mapping | None = None, *, 
         rows = rows.filter(expected_date__lt=today)
     elif filters.overdue is False:
         rows = rows.exclude(expected_date__lt=today)
+    if filters.expected_from:
+        rows = rows.filter(expected_date__gte=filters.expected_from)
+    if filters.expected_to:
+        rows = rows.filter(expected_date__lte=filters.expected_to)
+    if filters.dated is not None:
+        rows = rows.filter(expected_date__isnull=not filters.dated)
     is_overdue = Case(
         When(expected_date__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField()
     )

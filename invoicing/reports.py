@@ -21,6 +21,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -57,6 +58,8 @@ class InvoiceReportFilters:
     status: str | None = None
     kind: str | None = None
     has_remaining: bool | None = None
+    # True: invoices the client still owes something on (issued, not void); False: the others.
+    balance_due: bool | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> "InvoiceReportFilters":
@@ -74,6 +77,7 @@ class InvoiceReportFilters:
             status=values.get("status") or None,
             kind=values.get("kind") or None,
             has_remaining=values.get("has_remaining"),
+            balance_due=values.get("balance_due"),
         )
 
 
@@ -94,6 +98,16 @@ def _order_has_remaining_balance():
             unit_price__gt=0,
         )
     )
+
+
+def invoice_balance_due():
+    """What the client still owes on an invoice: its total less credit notes and payments (Invoice.balance_due)."""
+    return ExpressionWrapper(F("total") - F("credited_amount") - F("paid_amount"), output_field=MONEY_FIELD)
+
+
+def invoice_owing() -> Q:
+    """Invoices the client still owes something on: not void, and the total above credits and payments."""
+    return ~Q(status=Invoice.Status.VOID) & Q(total__gt=F("credited_amount") + F("paid_amount"))
 
 
 def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
@@ -117,6 +131,10 @@ def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
         rows = rows.filter(_order_has_remaining_balance())
     elif f.has_remaining is False:
         rows = rows.exclude(_order_has_remaining_balance())
+    if f.balance_due is True:
+        rows = rows.filter(invoice_owing())
+    elif f.balance_due is False:
+        rows = rows.exclude(invoice_owing())
     return rows.order_by()
 
 
@@ -343,6 +361,8 @@ def _grouped(rows: QuerySet[Invoice]) -> list[dict[str, Any]]:
         rows.order_by()
         .annotate(month=TruncMonth("date"))
         .values("month", "kind", "status")
+        # Before total=Sum("total"): after it, F("total") would name that sum rather than the column.
+        .annotate(balance_due=Sum(invoice_balance_due()))
         .annotate(count=Count("pk"), subtotal=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
         .order_by()
     )
@@ -370,6 +390,7 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
         "subtotal": Decimal("0.00"),
         "tax": Decimal("0.00"),
         "total": Decimal("0.00"),
+        "balance_due": Decimal("0.00"),
     }
     months: dict[date, MonthAmounts] = {}
     for group in groups:
@@ -377,7 +398,7 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
         if group["status"] == Invoice.Status.VOID:
             totals["void"] += group["count"]
             continue  # a void invoice is listed, but invoiced nothing
-        for name in ("subtotal", "tax", "total"):
+        for name in ("subtotal", "tax", "total", "balance_due"):
             totals[name] += group[name]
         month = group["month"]
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
@@ -390,7 +411,7 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
 
 
 def invoice_report_totals(queryset: QuerySet[Invoice]) -> dict:
-    """Totals of the report's rows: count, void count, subtotal, tax, total and remaining amount.
+    """Totals of the report's rows: count, void count, subtotal, tax, total, balance due and remaining amount.
 
     Void invoices are counted as rows but add nothing to the money; each sales order's remaining
     amount counts once.

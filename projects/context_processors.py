@@ -1,6 +1,6 @@
 """What every page's navigation needs: the user's roles and unread notification count."""
 
-from projects.roles import Role, has_role, role_label
+from projects.roles import Role, has_role, is_manager, role_label
 
 
 def navigation(request) -> dict:
@@ -12,5 +12,6 @@ def navigation(request) -> dict:
     return {
         "nav_role": role_label(user),
         "nav_can_report": has_role(user, Role.INVOICING),
+        "nav_is_manager": is_manager(user),
         "nav_unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
     }

@@ -1,18 +1,23 @@
 from django.urls import path
 
-from projects.views import desk, notes, order_entry, projects, purchase_orders, sales_orders
+from projects.views import desk, money_waiting, notes, order_entry, projects, purchase_orders, sales_orders
 from projects.views.clients import client_detail, client_edit, client_list, client_new
+from projects.views.sales_order_report import sales_order_report
 from projects.views.search import search_view
 from projects.views.suppliers import supplier_detail, supplier_edit, supplier_list, supplier_new
 
 urlpatterns = [
-    path("", desk.desk, name="desk"),
+    # Managers' home is Money waiting; everyone else's is My desk, which managers find at desk/.
+    path("", money_waiting.home, name="home"),
+    path("desk/", desk.desk, name="desk"),
+    path("money-waiting/", money_waiting.money_waiting_page, name="money-waiting"),
     path("search/", search_view, name="search"),
     path("projects/", projects.project_list, name="project-list"),
     path("projects/new/", order_entry.project_create_view, name="project-create"),
     path("projects/<int:pk>/", projects.project_detail, name="project-detail"),
     path("projects/<int:pk>/edit/", order_entry.project_edit_view, name="project-edit"),
     path("projects/<int:pk>/sales-orders/new/", order_entry.sales_order_create_view, name="sales-order-create"),
+    path("sales-orders/", sales_order_report, name="sales-order-list"),
     path("sales-orders/totals/", order_entry.sales_order_totals_view, name="sales-order-totals"),
     path("projects/<int:pk>/notes/", notes.note_create_view, name="note-create"),
     path("projects/<int:pk>/mention-suggestions/", notes.mention_suggestions, name="mention-suggestions"),

@@ -33,14 +33,32 @@ class BackorderReportForm(forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
+    expected_from = forms.DateField(
+        label="Expected from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expected_to = forms.DateField(label="Expected to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    dated = forms.TypedChoiceField(
+        label="Expected date given",
+        required=False,
+        choices=[("", "Any"), ("yes", "With an expected date"), ("no", "No expected date")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
 
     def __init__(self, data, *, suppliers, clients, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["supplier"].choices = [("", "All suppliers"), *suppliers]
         self.fields["client"].choices = [("", "All clients"), *clients]
 
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("expected_from"), cleaned.get("expected_to")
+        if start and end and end < start:
+            self.add_error("expected_to", "The end date is before the start date.")
+        return cleaned
 
-FILTER_NAMES = ("supplier", "client", "overdue")
+
+FILTER_NAMES = ("supplier", "client", "overdue", "expected_from", "expected_to", "dated")
 
 
 def _url_pattern(name: str) -> str:

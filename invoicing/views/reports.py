@@ -75,6 +75,13 @@ class InvoiceReportForm(forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
+    balance_due = forms.TypedChoiceField(
+        label="Payment",
+        required=False,
+        choices=[("", "Any"), ("yes", "Balance due (not fully paid)"), ("no", "Nothing due: paid, credited or void")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
 
     def __init__(self, data, *, clients, reps, **kwargs):
         super().__init__(data, **kwargs)
@@ -113,7 +120,7 @@ def _filters_from(request: HttpRequest):
     return form, filters, period
 
 
-FILTER_NAMES = ("date_from", "date_to", "client", "rep", "status", "kind", "has_remaining")
+FILTER_NAMES = ("date_from", "date_to", "client", "rep", "status", "kind", "has_remaining", "balance_due")
 
 
 def _query(form: InvoiceReportForm, **extra) -> str:
@@ -246,6 +253,7 @@ def _page_context(form, page, summary, sort: str, *, checked: set[int] | None = 
             "tax": _money(totals["tax"]),
             "total": _money(totals["total"]),
             "remaining_amount": _money(totals["remaining_amount"]),
+            "balance_due": _money(totals["balance_due"]),
         },
         "chart": month_chart_svg(summary.months),
         "links": {

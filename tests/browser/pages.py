@@ -122,7 +122,7 @@ KWARGS: dict[str, Callable[[World], dict]] = {
 }
 
 # Query strings that make a page show rows rather than its empty state.
-QUERIES = {"search": "q=Northwind"}
+QUERIES = {"search": "q=Northwind", "sales-order-list": "status=ready_to_be_invoiced"}
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,7 @@ def test_totals_cover_every_matching_invoice_and_each_order_once(as_manager, rep
         "subtotal": "222.50",
         "tax": "16.50",
         "total": "239.00",
+        "balance_due": "195.70",  # what is not void, less a_partial (43.30), which is paid
         "remaining_amount": "152.50",
     }
 
@@ -107,6 +108,7 @@ def test_the_api_selectors_keep_their_shape(report_data):
         "subtotal": Decimal("200.00"),
         "tax": Decimal("16.50"),
         "total": Decimal("216.50"),
+        "balance_due": Decimal("173.20"),  # a_partial (43.30) is paid
         "remaining_amount": Decimal("100.00"),
     }
 

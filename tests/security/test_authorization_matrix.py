@@ -175,7 +175,11 @@ ROUTES: dict[str, Route] = {
     # Browsers ask for it on their own, signed in or not; it sends them to the static icon.
     "favicon": Route(PAGE, {"GET": PUBLIC}),
     # --- production and sales pages -------------------------------------------------------------
+    # Home: Money waiting for managers, My desk for everyone else.
+    "home": Route(PAGE, {"GET": READ}),
     "desk": Route(PAGE, {"GET": READ}),
+    "money-waiting": Route(PAGE, {"GET": Allow(roles("Managers"))}),
+    "sales-order-list": Route(PAGE, {"GET": READ}),
     # The header's search box: everyone signed in may read everything it finds.
     "search": Route(PAGE, {"GET": READ}),
     "project-list": Route(PAGE, {"GET": READ}),

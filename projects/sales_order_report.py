@@ -1,0 +1,104 @@
+"""The Sales orders list: orders by status and client, with what remains and what is ready to invoice.
+
+Money waiting's "ready to invoice now" is this list's totals for the orders Ready to be Invoiced,
+read by the same function, so the figure and the list it links to always agree. The amounts are
+the item figures of projects.selectors (remaining = ordered − cancelled − invoiced, ready =
+remaining − backordered, never below 0), at the item's unit price, net of tax: the Invoices
+Report's "remaining" is the same expression.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from projects.models import SalesOrder, SalesOrderItem
+from projects.selectors import MONEY_FIELD, ZERO_MONEY, _amount, _ready, _remaining
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SalesOrderReportFilters:
+    """The list's cleaned filters; None means "any"."""
+
+    status: str | None = None
+    client_id: int | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping | None) -> "SalesOrderReportFilters":
+        values = values or {}
+        client = values.get("client")
+        return cls(status=values.get("status") or None, client_id=getattr(client, "pk", client) or None)
+
+
+def _as_filters(filters) -> SalesOrderReportFilters:
+    if isinstance(filters, SalesOrderReportFilters):
+        return filters
+    return SalesOrderReportFilters.from_mapping(filters)
+
+
+def sales_order_report_filtered(filters=None) -> QuerySet[SalesOrder]:
+    """Sales orders matching the filters, bare: no joins beyond what the filters need, no order."""
+    f = _as_filters(filters)
+    rows = SalesOrder.objects.all()
+    if f.status:
+        rows = rows.filter(status=f.status)
+    if f.client_id:
+        rows = rows.filter(project__client_id=f.client_id)
+    return rows.order_by()
+
+
+def sales_order_report_totals(filters=None) -> dict[str, int | Decimal]:
+    """Count the matching orders and sum their remaining and ready amounts (net), in one query.
+
+    `backordered_amount` is the part of the remaining amount that is not ready: what waits for a
+    backorder.
+    """
+    item = "items__"
+    sums = sales_order_report_filtered(filters).aggregate(
+        count=Count("pk", distinct=True),
+        remaining_amount=Coalesce(Sum(_amount(_remaining(item), item)), ZERO_MONEY),
+        ready_amount=Coalesce(Sum(_amount(_ready(item), item)), ZERO_MONEY),
+    )
+    sums["backordered_amount"] = sums["remaining_amount"] - sums["ready_amount"]
+    return sums
+
+
+def _per_order(amount) -> Coalesce:
+    """A sum over the row's items, as a subquery: the page's 50 rows, not every order, are summed."""
+    per_order = (
+        SalesOrderItem.objects.filter(sales_order_id=OuterRef("pk"))
+        .order_by()
+        .values("sales_order_id")
+        .annotate(amount=Sum(amount))
+        .values("amount")
+    )
+    return Coalesce(Subquery(per_order, output_field=MONEY_FIELD), ZERO_MONEY)
+
+
+def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict]:
+    """One page of matching orders, newest first, with project, client and amounts, as dicts."""
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    rows = sales_order_report_filtered(filters).annotate(
+        project_number=F("project__number"),
+        project_name=F("project__name"),
+        client_name=F("project__client__name"),
+        remaining_amount=_per_order(_amount(_remaining())),
+        ready_amount=_per_order(_amount(_ready())),
+    )
+    return list(
+        rows.order_by("-id").values(
+            "id",
+            "number",
+            "status",
+            "project_id",
+            "project_number",
+            "project_name",
+            "client_name",
+            "remaining_amount",
+            "ready_amount",
+        )[offset : offset + PAGE_SIZE]
+    )
