@@ -407,7 +407,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The request line duplicates runserver's and gunicorn's own access logs unless structured.
-    "loggers": {"backorder_desk.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
+    "loggers": {
+        "backorder_desk.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        # fontTools narrates every font subset of every PDF at INFO; its warnings still come through.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Error tracking: with SENTRY_DSN set, unhandled errors of the web and the worker are reported.

@@ -285,6 +285,12 @@ class SalesOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Left blank, the client's billing address",
     )
+    client_po_number = forms.CharField(
+        label="Client's PO number",
+        required=False,
+        max_length=50,
+        help_text="The client's own purchase order number, printed on invoices",
+    )
 
 
 MONEY_ERRORS = {

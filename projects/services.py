@@ -317,6 +317,7 @@ def sales_order_create(
     by: User | None,
     in_hands_date: date | None = None,
     ship_to: str = "",
+    client_po_number: str = "",
     number: str = "",
     require_supplier: bool = False,
 ) -> SalesOrder:
@@ -324,11 +325,13 @@ def sales_order_create(
     _require_role(by, Role.SALES, action="create sales orders")
     _validate_item_requests(items, require_supplier=require_supplier)
     _validate_ship_to(ship_to)
+    _validate_client_po_number(client_po_number)
     order = SalesOrder.objects.create(
         number=number or _next_number(SalesOrder, "SO-"),
         project=project,
         in_hands_date=in_hands_date,
         ship_to=ship_to.strip(),
+        client_po_number=client_po_number.strip(),
     )
     SalesOrderItem.objects.bulk_create(_item_row(order, position, item) for position, item in enumerate(items))
     activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_status_display())
@@ -338,6 +341,30 @@ def sales_order_create(
 def _validate_ship_to(ship_to: str) -> None:
     if len(ship_to) > 1000:
         raise ValidationFailed({"ship_to": [f"Ship-to may hold at most 1000 characters; this has {len(ship_to)}."]})
+
+
+def _validate_client_po_number(client_po_number: str) -> None:
+    if len(client_po_number.strip()) > 50:
+        length = len(client_po_number.strip())
+        raise ValidationFailed(
+            {"client_po_number": [f"The client's PO number may hold at most 50 characters; this has {length}."]}
+        )
+
+
+def _client_po_number_set(order: SalesOrder, client_po_number: str, *, by: User | None) -> None:
+    """Change an order's client PO number (locked, unsaved) and log the change; the caller saves."""
+    _validate_client_po_number(client_po_number)
+    new, old = client_po_number.strip(), order.client_po_number
+    if new != old:
+        order.client_po_number = new
+        activity_record(
+            project=order.project,
+            subject=order,
+            verb="changed the client's PO number of",
+            by=by,
+            from_value=old,
+            to_value=new,
+        )
 
 
 def sales_order_items_fixed_reason(order: SalesOrder) -> str:
@@ -356,13 +383,18 @@ def sales_order_update(
     by: User | None,
     in_hands_date: date | None = None,
     items: list[ItemRequest] | None = None,
+    client_po_number: str | None = None,
 ) -> SalesOrder:
-    """Change an order's in-hands date, or replace its items while it has no invoice (rule 6)."""
+    """Change an order's in-hands date or client PO number, or replace its items while it has no invoice (rule 6)."""
     _require_role(by, Role.SALES, action="change sales orders")
-    order = SalesOrder.objects.select_for_update().get(pk=sales_order.pk)
+    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
     if in_hands_date is not None:
         order.in_hands_date = in_hands_date
         order.save(update_fields=["in_hands_date", "updated_at"])
+    if client_po_number is not None:
+        # Clients often send their PO number after the order is written, even after it is invoiced.
+        _client_po_number_set(order, client_po_number, by=by)
+        order.save(update_fields=["client_po_number", "updated_at"])
     if items is not None:
         if reason := sales_order_items_fixed_reason(order):
             raise TransitionNotAllowed(reason)
@@ -403,6 +435,7 @@ def sales_order_items_save(
     by: User,
     in_hands_date: date | None = None,
     ship_to: str = "",
+    client_po_number: str | None = None,
 ) -> SalesOrder:
     """Save the sales-order page's editor: change, add and remove the items no purchase order covers yet."""
     _require_role(by, Role.SALES, action="change sales orders")
@@ -434,6 +467,8 @@ def sales_order_items_save(
         ]
         _validate_item_requests(kept + items)  # the whole order must still fit the money columns
     _validate_ship_to(ship_to)
+    if client_po_number is not None:
+        _validate_client_po_number(client_po_number)
     removed = [pk for pk in current if pk not in locks and pk not in {item.id for item in items}]
     SalesOrderItem.objects.filter(pk__in=removed).delete()
     position = max((item.position for item in locked_items), default=-1) + 1
@@ -458,7 +493,9 @@ def sales_order_items_save(
         position += 1
     order.in_hands_date = in_hands_date
     order.ship_to = ship_to.strip()
-    order.save(update_fields=["in_hands_date", "ship_to", "updated_at"])
+    if client_po_number is not None:
+        _client_po_number_set(order, client_po_number, by=by)
+    order.save(update_fields=["in_hands_date", "ship_to", "client_po_number", "updated_at"])
     activity_record(project=order.project, subject=order, verb="changed items of", by=by)
     return order
 

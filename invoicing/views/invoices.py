@@ -33,7 +33,7 @@ from invoicing.services import (
 from invoicing.views.credit_notes import credit_note_context
 from invoicing.views.payments import payment_context
 from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.models import SalesOrder, SalesOrderItem
+from projects.models import CompanySettings, SalesOrder, SalesOrderItem
 from projects.roles import Role, has_role, is_manager
 from projects.selectors import sales_order_detail
 from projects.views.common import add_domain_error, report_domain_error, role_required
@@ -567,14 +567,15 @@ def invoice_client_view(request: HttpRequest, token: str) -> HttpResponse:
     invoice = invoice_for_token(token)
     if invoice is None:
         return _client_not_found(request)
+    company = CompanySettings.load()
     context = {
         "invoice": invoice,
         "order": invoice.sales_order,
         "client": invoice.bill_to,
         "lines": list(invoice.lines.all()),
         "token": token,
-        "distributor_name": settings.DISTRIBUTOR_NAME,
-        "distributor_address": settings.DISTRIBUTOR_ADDRESS,
+        "distributor_name": company.name,
+        "distributor_address": company.address,
     }
     return _private(render(request, "invoicing/invoice_client.html", context))
 
