@@ -35,7 +35,16 @@ from invoicing.services import (
     invoice_status_change,
     invoice_void,
 )
-from projects.models import Client, Project, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
+from projects.models import (
+    Client,
+    CompanySettings,
+    Project,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    SalesOrder,
+    SalesOrderItem,
+    Supplier,
+)
 from projects.money import line_amount, line_tax
 from projects.roles import Role
 from projects.services import (
@@ -107,6 +116,21 @@ SERVICES = [
 ]
 TAX_RATES = [Decimal("0.00"), Decimal("6.50"), Decimal("8.25"), Decimal("10.00")]
 
+# The seller's details on every invoice: filled where the admin has left them blank (the name and
+# address come from DISTRIBUTOR_NAME and DISTRIBUTOR_ADDRESS the first time the settings are read).
+DEMO_COMPANY = {
+    "tax_id": "EIN 93-4418207",
+    "email": "billing@northwind-promo.example.com",
+    "phone": "+1 503 555 0142",
+    "website": "www.northwind-promo.example.com",
+    "remit_to": (
+        "Northwind Promotional Products, Accounts Receivable\n"
+        "120 Harbor Street, Portland, OR 97201\n"
+        "ACH / wire: Pacific Harbor Bank, routing (ABA) 123000848, account 4471 0093 2218\n"
+        "SWIFT PHBKUS6P"
+    ),
+}
+
 HISTORY_DAYS = 730  # the bulk history covers about the last 24 months
 CHUNK_INVOICES = 2000  # invoices written per transaction
 
@@ -132,6 +156,7 @@ class Command(BaseCommand):
         password = options["password"] or secrets.token_urlsafe(12)
         users = self._users(password)
         self._write_sign_ins(password, options["sign_ins_file"])
+        self._company()
 
         # The console mail backend would print every demo notification and invoice email here, and
         # eager Celery a line per task (and kombu a warning that no broker host was given).
@@ -155,6 +180,14 @@ class Command(BaseCommand):
             history.add(options["invoices"])
             seconds = (timezone.now() - started).total_seconds()
             self.stdout.write(f"Added {options['invoices']:,} invoices of history in {seconds:.1f} s.")
+
+    def _company(self) -> None:
+        company = CompanySettings.load()
+        blank = [name for name, value in DEMO_COMPANY.items() if not getattr(company, name).strip()]
+        for name in blank:
+            setattr(company, name, DEMO_COMPANY[name])
+        if blank:
+            company.save(update_fields=blank)
 
     def _load_story(self, users: dict[str, User]) -> None:
         if Project.objects.filter(name__in=[story.name for story in STORIES]).exists():
