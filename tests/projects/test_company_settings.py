@@ -2,10 +2,12 @@
 
 import io
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
@@ -268,3 +270,23 @@ def test_the_api_takes_the_client_po_number_on_create_and_change(sales_rep, part
     assert "client_po_number" in refused.json()
     order.refresh_from_db()
     assert order.client_po_number == "LATE-1"
+
+
+# --- the demo ----------------------------------------------------------------------------------------
+
+
+def test_seed_demo_fills_the_company_details_the_admin_left_blank(db, tmp_path, settings):
+    company = CompanySettings.load()
+    company.phone = "+1 971 555 0100"  # set by hand before the demo is loaded
+    company.save()
+
+    call_command("seed_demo", "--password", "demo-pass-123", "--sign-ins-file", "", stdout=StringIO())
+
+    company = CompanySettings.load()
+    assert company.name == settings.DISTRIBUTOR_NAME  # the demo keeps the name it always had
+    assert company.phone == "+1 971 555 0100"
+    assert company.tax_id == "EIN 93-4418207"
+    assert company.email == "billing@northwind-promo.example.com"
+    assert company.website == "www.northwind-promo.example.com"
+    assert "routing (ABA) 123000848" in company.remit_to
+    assert company.currency == "USD"
