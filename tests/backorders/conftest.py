@@ -10,6 +10,12 @@ SUPPLIER_USER = "northwind-desk"
 SUPPLIER_PASSWORD = "Pa55-word!9"  # noqa: S105 - the simulated supplier's test account
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Hash the factories' passwords cheaply: every PO the tests write brings three reps."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def simulator():
     """A supplier's Order Status Service, answering from `simulator.app.orders`; stopped afterwards."""

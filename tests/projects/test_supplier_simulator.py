@@ -1,0 +1,46 @@
+"""The simulated supplier itself: what it accepts, and the command that serves it."""
+
+from datetime import date
+
+import pytest
+import requests
+from django.core.management.base import CommandError
+
+from projects.management.commands.run_supplier_simulator import _order
+from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError
+from projects.promostandards.simulator import SimulatedOrder, SimulatorServer, SupplierSimulator
+from projects.promostandards.statuses import STATUSES
+
+
+@pytest.fixture
+def server():
+    running = SimulatorServer(SupplierSimulator(orders={"PO-7": SimulatedOrder(60)})).start()
+    yield running
+    running.stop()
+
+
+def test_it_lists_the_standards_status_types_to_a_client_with_the_right_account(server):
+    client = OrderStatusClient(url=server.url, username="distributor", password="s3cret", timeout=2)
+    assert client.status_types() == {status_id: name for status_id, (name, _meaning) in STATUSES.items()}
+    wrong = OrderStatusClient(url=server.url, username="distributor", password="nope", timeout=2)
+    with pytest.raises(OrderStatusServiceError, match="^The service answered: 105: Authentication Credentials failed$"):
+        wrong.status_types()
+
+
+def test_it_answers_a_request_that_is_not_soap_with_a_fault_and_a_get_with_405(server):
+    response = requests.post(server.url, data=b"<not-soap", timeout=2)
+    assert response.status_code == 500 and b"faultstring" in response.content
+    assert requests.get(server.url, timeout=2).status_code == 405
+
+
+def test_it_refuses_a_mode_it_does_not_have():
+    with pytest.raises(ValueError, match="Unknown mode 'sleepy'"):
+        SupplierSimulator(mode="sleepy")
+
+
+def test_the_commands_orders_are_po_status_and_an_optional_date():
+    assert _order("PO-1001:44:2027-03-01") == ("PO-1001", SimulatedOrder(44, expected_ship_date=date(2027, 3, 1)))
+    assert _order("PO-1002:80") == ("PO-1002", SimulatedOrder(80))
+    for bad in ("PO-1001", "PO-1001:soon", "PO-1001:44:March"):
+        with pytest.raises(CommandError, match="--order"):
+            _order(bad)
