@@ -107,11 +107,10 @@ def sales_order_remaining_amount_after(*, invoice: Invoice) -> Decimal:
     The order's remaining amount now, plus what the order's later invoices (not void) have taken of
     it since: so a partial invoice printed again after the final one still shows its own balance.
     """
-    remaining_now = (
-        sales_orders_with_figures(SalesOrder.objects.filter(pk=invoice.sales_order_id))
-        .values_list("remaining_amount", flat=True)
-        .get()
-    )
+    # The same figure as sales_orders_with_figures' remaining_amount, summed over the order's items.
+    remaining_now = SalesOrderItem.objects.filter(sales_order_id=invoice.sales_order_id).aggregate(
+        amount=Coalesce(Sum(_amount(_remaining())), ZERO_MONEY)
+    )["amount"]
     # Credited quantities went back to remaining, so a later invoice took only what was not credited.
     taken_later = InvoiceLine.objects.filter(
         invoice__sales_order_id=invoice.sales_order_id, invoice__sequence_number__gt=invoice.sequence_number
