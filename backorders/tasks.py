@@ -27,5 +27,5 @@ def supplier_order_status_sync_due_task() -> int:
     supplier_ids = list(Supplier.objects.exclude(order_status_url="").order_by("pk").values_list("pk", flat=True))
     for supplier_id in supplier_ids:
         # One that waited a whole round in the queue is worthless once the next round is queued.
-        supplier_order_status_sync_task.apply_async(args=[supplier_id], expires=interval)
+        supplier_order_status_sync_task.apply_async(args=(supplier_id,), expires=interval)
     return len(supplier_ids)

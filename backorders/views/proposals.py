@@ -1,6 +1,9 @@
 """Confirm or dismiss what a supplier's order status proposes, one click each, from the PO page."""
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -56,7 +59,7 @@ def supplier_proposal_confirm_view(request: HttpRequest, pk: int) -> HttpRespons
     try:
         supplier_proposal_confirm(
             proposal=proposal,
-            by=request.user,
+            by=cast(User, request.user),  # role_required let only a signed-in user in
             expected_date=expected_date,
             note=note,
             ready_to_invoice=ready_to_invoice,
@@ -87,7 +90,7 @@ def supplier_proposal_dismiss_view(request: HttpRequest, pk: int) -> HttpRespons
     """Set the proposal aside; nothing on the PO changes."""
     proposal = _proposal_or_404(pk)
     try:
-        supplier_proposal_dismiss(proposal=proposal, by=request.user)
+        supplier_proposal_dismiss(proposal=proposal, by=cast(User, request.user))  # signed in: role_required
     except DomainError as error:
         report_domain_error(request, error)
         return redirect(_back_to_proposals(proposal))
