@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from backorders.filters import BackorderFilter
 from backorders.models import Backorder
+from backorders.selectors import days_overdue
 from backorders.services import (
     FLAG_STATUSES,
     BackorderRequest,
@@ -39,6 +40,9 @@ class BackorderSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="purchase_order.project_id", read_only=True)
     supplier = serializers.IntegerField(source="purchase_order.supplier_id", read_only=True)
     overdue = serializers.SerializerMethodField(help_text="Open and past the expected date.")
+    days_overdue = serializers.SerializerMethodField(
+        help_text="Days an open backorder is past its expected date in the company's time zone; 0 when it is not."
+    )
 
     class Meta:
         model = Backorder
@@ -55,6 +59,7 @@ class BackorderSerializer(serializers.ModelSerializer):
             "reason",
             "status",
             "overdue",
+            "days_overdue",
             "raised_by",
             "created_at",
             "closed_at",
@@ -65,6 +70,11 @@ class BackorderSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, backorder: Backorder) -> bool:
         return bool(backorder.is_open and backorder.expected_date and backorder.expected_date < timezone.localdate())
+
+    def get_days_overdue(self, backorder: Backorder) -> int:
+        if not backorder.is_open:
+            return 0
+        return days_overdue(expected_date=backorder.expected_date, today=timezone.localdate())
 
 
 class BackorderItemInputSerializer(serializers.Serializer):

@@ -48,6 +48,11 @@ class BackorderReportFilters:
         )
 
 
+def days_overdue(*, expected_date: date | None, today: date) -> int:
+    """Days an open backorder is past its expected date on the company's day; 0 when it is not."""
+    return (today - expected_date).days if expected_date is not None and expected_date < today else 0
+
+
 def _value():
     # What the backordered goods will be invoiced at: the quantity at the sales order's unit price.
     return ExpressionWrapper(
@@ -95,7 +100,7 @@ REPORT_FIELDS = {
 
 
 def backorder_report_page(filters=None, *, today: date, page: int = 1) -> list[dict]:
-    """One page of open backorders as dicts, with the age in days worked out."""
+    """One page of open backorders as dicts, with the age and the days overdue worked out."""
     offset = (max(page, 1) - 1) * PAGE_SIZE
     rows = list(
         open_backorders(filters, today=today)
@@ -114,6 +119,7 @@ def backorder_report_page(filters=None, *, today: date, page: int = 1) -> list[d
     )
     for row in rows:
         row["age_days"] = (today - row["created_at"].date()).days
+        row["days_overdue"] = days_overdue(expected_date=row["expected_date"], today=today)
     return rows
 
 
@@ -143,6 +149,7 @@ CSV_COLUMNS = [
     "expected_date",
     "age_days",
     "overdue",
+    "days_overdue",
 ]
 
 
@@ -166,7 +173,9 @@ def _export_rows(filters, *, today: date) -> Iterator[tuple]:
     )
     for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
         *head, value, expected, created_at, overdue = row
-        yield (*head, cents(value), expected, (today - created_at.date()).days, "yes" if overdue else "no")
+        age_days = (today - created_at.date()).days
+        late = days_overdue(expected_date=expected, today=today)
+        yield (*head, cents(value), expected, age_days, "yes" if overdue else "no", late)
 
 
 def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
@@ -175,7 +184,7 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for count, row in enumerate(_export_rows(filters, today=today), start=1):
-        *head, value, expected, age_days, overdue = row
+        *head, value, expected, age_days, overdue, late = row
         writer.writerow(
             [
                 *(spreadsheet_safe(text) if isinstance(text, str) else text for text in head),
@@ -183,6 +192,7 @@ def backorder_report_csv(filters=None, *, today: date) -> Iterator[str]:
                 expected.isoformat() if expected else "",
                 age_days,
                 overdue,
+                late,
             ]
         )
         if count % CSV_CHUNK_ROWS == 0:
@@ -201,6 +211,7 @@ XLSX_COLUMNS = [
     XlsxColumn("expected_date", "date", 14),
     XlsxColumn("age_days", "integer"),
     XlsxColumn("overdue", "text"),
+    XlsxColumn("days_overdue", "integer"),
 ]
 
 

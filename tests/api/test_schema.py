@@ -135,7 +135,7 @@ ENUMS = {
     "InvoiceKind": ["partial", "final"],
     "InvoiceStatus": ["draft", "open", "sent_to_client", "exported", "paid", "void"],
     "InvoiceMark": ["exported", "paid"],
-    "NotificationKind": ["mention", "backorder_flagged", "ready_to_invoice", "invoice_sent"],
+    "NotificationKind": ["mention", "backorder_flagged", "ready_to_invoice", "invoice_sent", "backorders_overdue"],
 }
 
 

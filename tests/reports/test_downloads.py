@@ -163,6 +163,7 @@ def test_backorders_xlsx_has_the_csvs_columns_and_rows_typed(as_manager, shortag
         "expected_date",
         "age_days",
         "overdue",
+        "days_overdue",
     ]
     assert all(cell.font.b for cell in header)
     tumbler_values = [cell.value for cell in tumbler]
@@ -177,6 +178,7 @@ def test_backorders_xlsx_has_the_csvs_columns_and_rows_typed(as_manager, shortag
         datetime.combine(timezone.localdate() - timedelta(days=4), datetime.min.time()),
         10,
         "yes",
+        4,
     ]
     assert tumbler[6].number_format == "#,##0.00" and tumbler[6].data_type == "n"
     assert tumbler[7].is_date and tumbler[7].number_format == "yyyy-mm-dd"
@@ -187,6 +189,7 @@ def test_backorders_xlsx_has_the_csvs_columns_and_rows_typed(as_manager, shortag
         datetime.combine(next_week, datetime.min.time()),
         0,
         "no",
+        0,
     ]
 
 
