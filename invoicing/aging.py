@@ -17,7 +17,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from invoicing.models import CreditNote, Invoice, Payment
-from projects.downloads import spreadsheet_safe
+from projects.downloads import XlsxColumn, spreadsheet_safe
 
 ZERO = Decimal("0.00")
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)
@@ -164,3 +164,18 @@ def ar_aging_csv(report: AgingReport) -> Iterator[str]:
         ]
     )
     yield flush()
+
+
+AGING_XLSX_COLUMNS = [
+    XlsxColumn("Client", "text", 32),
+    *[XlsxColumn(bucket.label, "money", 14) for bucket in BUCKETS],
+    XlsxColumn("Total", "money", 14),
+    XlsxColumn("Invoices", "integer"),
+]
+
+
+def ar_aging_xlsx_rows(report: AgingReport) -> Iterator[tuple]:
+    """The CSV's rows with the amounts kept as Decimal, for an XLSX: a row per client, then the totals."""
+    for row in report.rows:
+        yield (row.client_name, *[row.amounts[bucket.key] for bucket in BUCKETS], row.total, row.invoice_count)
+    yield ("Total", *[report.totals[bucket.key] for bucket in BUCKETS], report.total, report.invoice_count)

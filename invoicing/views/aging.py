@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from invoicing.aging import BUCKETS, ar_aging, ar_aging_csv
-from projects.downloads import bom_wanted, csv_response
+from invoicing.aging import AGING_XLSX_COLUMNS, BUCKETS, ar_aging, ar_aging_csv, ar_aging_xlsx_rows
+from projects.downloads import bom_wanted, csv_response, xlsx_response
 from projects.roles import Role
 from projects.views.common import role_required
 
@@ -35,6 +35,13 @@ def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     report = ar_aging(as_of=as_of)
     if request.GET.get("format") == "csv":
         return csv_response(ar_aging_csv(report), filename=f"ar-aging-{as_of.isoformat()}.csv", bom=bom_wanted(request))
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            ar_aging_xlsx_rows(report),
+            columns=AGING_XLSX_COLUMNS,
+            filename=f"ar-aging-{as_of.isoformat()}.xlsx",
+            sheet_title=f"AR aging {as_of.isoformat()}",
+        )
     client_invoices = reverse("invoice-report") + "?"
     context = {
         "form": form,
@@ -50,6 +57,7 @@ def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         ],
         "totals": [report.totals[bucket.key] for bucket in BUCKETS],
         "csv_url": "?" + urlencode({"as_of": as_of.isoformat(), "format": "csv"}),
+        "xlsx_url": "?" + urlencode({"as_of": as_of.isoformat(), "format": "xlsx"}),
         "is_today": as_of == today,
         "nav_section": "aging",
     }
