@@ -1,4 +1,4 @@
-"""Measure the Invoices Report at 100,000 invoices: pages over HTTP against their own SQL, CSV against COPY.
+"""Measure the Invoices Report at 100,000 invoices: pages over HTTP against their own SQL, CSV and XLSX against COPY.
 
     .venv/bin/python benchmarks/reports.py [--database-url URL] [--invoices 100000] [--refill]
 
@@ -6,14 +6,17 @@ Fills the PostgreSQL database with `seed_demo --invoices N` (once; --refill star
 the app with gunicorn on loopback in production mode, and measures in one run:
 
 (a) the report's first and last page, unfiltered and with a client and date filter, over HTTP,
-    median of 20 requests;
+    median of 20 requests; and the first and last page of the report's API (GET /api/reports/invoices/,
+    cursor-paged: the last page is ?page=last);
 (b) the SQL those pages run (every statement, captured from the same view), executed directly,
     median of 20;
 (c) the ratio (a)/(b);
 (d) the full CSV export over HTTP, time and the server process's peak memory growth, against
     PostgreSQL's own COPY (same query) TO STDOUT. The export runs two statements (the orders'
     remaining amounts, then the rows through a server-side cursor); the COPY side runs the first
-    and COPYs the second.
+    and COPYs the second;
+(e) the full XLSX export of the same rows over HTTP (an openpyxl write-only workbook written to a
+    temporary file, then sent), time and memory growth, against the same COPY.
 
 Prints a table and writes it to benchmarks/results/reports.md.
 """
@@ -52,6 +55,7 @@ def main() -> int:
     parser.add_argument("--refill", action="store_true", help="Drop the database and fill it again.")
     parser.add_argument("--requests", type=int, default=20, help="Requests per page (the median is reported).")
     parser.add_argument("--csv-runs", type=int, default=5, help="Full CSV downloads and COPYs (median).")
+    parser.add_argument("--xlsx-runs", type=int, default=3, help="Full XLSX downloads (median).")
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args()
 
@@ -247,11 +251,14 @@ class Bench:
         }
         self.filter_label = f"client {busiest.name}, {filtered['date_from']} to {filtered['date_to']}"
         base = "/invoices/report/"
+        api = "/api/reports/invoices/"
         return [
             ("unfiltered, first page", base),
             ("unfiltered, last page", base + "?page=last"),
             ("client + date, first page", base + "?" + urlencode(filtered)),
             ("client + date, last page", base + "?" + urlencode({**filtered, "page": "last"})),
+            ("API, first page", api),
+            ("API, last page", api + "?page=last"),
         ]
 
     def statements(self, path: str) -> list[str]:
@@ -324,6 +331,40 @@ class Bench:
             rows = body.count(b"\n") - 1
         return statistics.median(timings), max(growths), rows
 
+    def xlsx_http(self, path: str) -> tuple[float, float, int, int]:
+        """Download the whole XLSX; return the time, the worker's peak memory growth in MB, the rows and bytes."""
+        import io
+        import zipfile
+
+        timings, growths, rows, size = [], [], 0, 0
+        for _ in range(self.args.xlsx_runs):
+            before = rss_kib(self.worker_pid)
+            peak = [before]
+            done = threading.Event()
+
+            def sample(peak=peak, done=done):
+                while not done.is_set():
+                    peak[0] = max(peak[0], rss_kib(self.worker_pid))
+                    time.sleep(0.005)
+
+            Path(f"/proc/{self.worker_pid}/clear_refs").write_text("5")
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            started = time.perf_counter()
+            status, body = self.get(path)
+            timings.append(time.perf_counter() - started)
+            done.set()
+            sampler.join()
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}")
+            peak_kib = max(peak[0], rss_kib(self.worker_pid, "VmHWM"))
+            growths.append((peak_kib - before) / 1024)
+            # The rows, counted in the sheet's XML: opening 100,000 rows in openpyxl would take longer than the export.
+            with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+                rows = workbook.read("xl/worksheets/sheet1.xml").count(b"<row ") - 1
+            size = len(body)
+        return statistics.median(timings), max(growths), rows, size
+
     def csv_copy(self) -> tuple[float, int]:
         """PostgreSQL alone: the remaining-amounts query fetched, then COPY (the rows query) TO STDOUT."""
         import psycopg
@@ -361,6 +402,8 @@ class Bench:
         csv_seconds, csv_growth, csv_rows = self.csv_http("/invoices/report/?format=csv")
         copy_seconds, copy_rows = self.csv_copy()
         print(f"  CSV: HTTP {csv_seconds:.2f} s, COPY {copy_seconds:.2f} s", flush=True)
+        xlsx_seconds, xlsx_growth, xlsx_rows, xlsx_bytes = self.xlsx_http("/invoices/report/?format=xlsx")
+        print(f"  XLSX: HTTP {xlsx_seconds:.2f} s ({xlsx_seconds / copy_seconds:.1f}x COPY)", flush=True)
 
         from django.db import connection
 
@@ -398,9 +441,10 @@ class Bench:
         lines.append("")
         lines.append("| last page vs first | ratio of HTTP times | ≤ 1.2× |")
         lines.append("|---|---:|---|")
-        for kind in ("unfiltered", "client + date"):
+        for kind in ("unfiltered", "client + date", "API"):
             ratio = measured[f"{kind}, last page"][0] / measured[f"{kind}, first page"][0]
             lines.append(f"| {kind} | {ratio:.2f} | {verdict(ratio <= TARGET_LAST_VS_FIRST)} |")
+            print(f"  {kind}: last page / first page = {ratio:.2f}", flush=True)
         lines.append("")
         lines.append(
             f"## CSV export of every invoice (target: ≤ {TARGET_CSV_RATIO}× COPY, memory growth < "
@@ -417,6 +461,16 @@ class Bench:
         lines.append(
             f"| PostgreSQL: remaining query + COPY (rows query) TO STDOUT | {copy_rows:,} | {copy_seconds:.2f} "
             "| 1.00 | | |"
+        )
+        lines.append("")
+        lines.append("## XLSX export of the same rows (no target; the ratio to the same COPY)")
+        lines.append("")
+        lines.append("| export | rows | time s | vs COPY | vs CSV | peak memory growth MB | file MB |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        lines.append(
+            f"| HTTP XLSX (write-only workbook, temporary file, then sent) | {xlsx_rows:,} | {xlsx_seconds:.2f} | "
+            f"{xlsx_seconds / copy_seconds:.2f} | {xlsx_seconds / csv_seconds:.2f} | {xlsx_growth:.1f} | "
+            f"{xlsx_bytes / 1024 / 1024:.1f} |"
         )
         lines.append("")
         return "\n".join(lines) + "\n"
