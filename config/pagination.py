@@ -55,7 +55,7 @@ class UpdatedSincePagination(PageNumberPagination):
                 {self.page_query_param: ["An updated_since list is paged by cursor: follow the `next` link."]}
             )
         self.request = request
-        size = self.get_page_size(request)
+        size = self.get_page_size(request) or self.page_size
         self.count = queryset.count()
         position = self.decode_cursor(request.query_params.get(self.cursor_query_param))
         if position is not None:
@@ -78,6 +78,7 @@ class UpdatedSincePagination(PageNumberPagination):
             return super().get_next_link()
         if self.next_position is None:
             return None
+        assert self.request is not None  # set by paginate_queryset
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, self.cursor_query_param, self.encode_cursor(*self.next_position))
 
