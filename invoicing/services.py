@@ -428,14 +428,14 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
             f"Invoice {locked.number} has credit notes ({numbers}); it can no longer be voided. "
             "Credit what is left of it instead."
         )
+    if not locked.can_void:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
+        )
     if locked.paid_amount > 0:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} has {locked.paid_amount:,.2f} paid against it; "
             "an invoice with payments cannot be voided."
-        )
-    if not locked.can_void:
-        raise TransitionNotAllowed(
-            f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
         )
     for line in locked.lines.all():
         SalesOrderItem.objects.filter(pk=line.sales_order_item_id).update(
