@@ -101,6 +101,9 @@ urlpatterns = [
     # Before the router's routes, where "export" would read as an invoice's id.
     path("invoices/export/", InvoiceAccountingExportView.as_view(), name="api-invoice-export"),
     path("invoices/<int:pk>/payments/", InvoicePaymentsView.as_view(), name="api-invoice-payments"),
-    path("invoices/<int:pk>/credit-notes/", InvoiceCreditNotesView.as_view(), name="api-invoice-credit-notes"),
+    # A pattern like the router's, so an id that is no number answers the API's JSON 404.
+    re_path(
+        r"^invoices/(?P<pk>[^/.]+)/credit-notes/$", InvoiceCreditNotesView.as_view(), name="api-invoice-credit-notes"
+    ),
     *router.urls,
 ]

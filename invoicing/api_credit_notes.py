@@ -1,7 +1,7 @@
 """Credit notes over HTTP: issued against an invoice (Managers), listed for accounting integrations that poll."""
 
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -110,19 +110,17 @@ class InvoiceCreditNotesView(ApiViewMixin, generics.GenericAPIView):  # type: ig
     conflicts = ("post",)
     pagination_class = None
 
-    def _invoice(self, pk: int) -> Invoice:
-        invoice = Invoice.objects.filter(pk=pk).first()
-        if invoice is None:
-            raise Http404("No such invoice.")
-        return invoice
+    def _invoice(self) -> Invoice:
+        # get_object answers 404 for an id that is no number too, as the router's detail routes do.
+        return self.get_object()
 
     @extend_schema(
         operation_id="invoices_credit_notes_list",
         responses={200: CreditNoteSerializer(many=True)},
         description="The invoice's credit notes, by number.",
     )
-    def get(self, request, pk: int):
-        invoice = self._invoice(pk)
+    def get(self, request, pk=None):
+        invoice = self._invoice()
         notes = credit_notes_for_api().filter(invoice=invoice).order_by("sequence_number")
         return Response(CreditNoteSerializer(notes, many=True).data)
 
@@ -139,8 +137,8 @@ class InvoiceCreditNotesView(ApiViewMixin, generics.GenericAPIView):  # type: ig
         ),
     )
     @transaction.atomic
-    def post(self, request, pk: int):
-        invoice = self._invoice(pk)
+    def post(self, request, pk=None):
+        invoice = self._invoice()
         serializer = CreditNoteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -135,6 +135,9 @@ def test_a_void_invoice_answers_409_and_other_roles_403(as_manager, as_invoicing
         as_manager.post("/api/invoices/999999/credit-notes/", {"whole": True, "reason": "x"}, format="json").status_code
         == 404
     )
+    for missing in ("/api/invoices/999999/credit-notes/", "/api/invoices/abc/credit-notes/"):
+        response = as_manager.get(missing)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
     invoice_void(invoice=invoice, reason="Issued twice", by=manager)
     response = as_manager.post(create_url(invoice), {"whole": True, "reason": "x"}, format="json")
     assert response.status_code == 409
