@@ -4,6 +4,7 @@ from projects.views import desk, money_waiting, notes, order_entry, projects, pu
 from projects.views.clients import client_detail, client_edit, client_list, client_new
 from projects.views.sales_order_report import sales_order_report
 from projects.views.search import search_view
+from projects.views.supplier_performance import supplier_performance_page
 from projects.views.suppliers import supplier_detail, supplier_edit, supplier_list, supplier_new
 
 urlpatterns = [
@@ -43,6 +44,7 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", client_edit, name="client-edit"),
     path("suppliers/", supplier_list, name="supplier-list"),
     path("suppliers/new/", supplier_new, name="supplier-create"),
+    path("suppliers/performance/", supplier_performance_page, name="supplier-performance"),
     path("suppliers/<int:pk>/", supplier_detail, name="supplier-detail"),
     path("suppliers/<int:pk>/edit/", supplier_edit, name="supplier-edit"),
 ]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from projects.errors import DomainError
 from projects.forms import SupplierForm, SupplierSearchForm
@@ -13,6 +14,7 @@ from projects.models import PurchaseOrder, SalesOrder, Supplier
 from projects.roles import Role, has_role
 from projects.selectors import sales_orders_with_figures
 from projects.services import supplier_create, supplier_update
+from projects.supplier_performance import DEFAULT_DAYS, supplier_performance_of
 from projects.views.common import add_domain_error, role_required
 
 PAGE_SIZE = 50
@@ -66,9 +68,14 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for po in purchase_orders:
         po.order_remaining_amount = remaining.get(po.sales_order_id)
+    period, performance = supplier_performance_of(supplier_id=supplier.pk, today=timezone.localdate())
     context = {
         "supplier": supplier,
         "purchase_orders": purchase_orders,
+        "performance_period": period,
+        "performance_days": DEFAULT_DAYS,
+        "performance": performance,
+        "performance_shown": performance.shown(),
         "can_write": has_role(request.user, *WRITERS),
         "nav_section": "suppliers",
     }

@@ -259,6 +259,8 @@ ROUTES: dict[str, Route] = {
         pk("client"),
     ),
     "supplier-list": Route(PAGE, {"GET": READ}),
+    # Supplier performance: read by everyone signed in, like the suppliers and the Backorders report.
+    "supplier-performance": Route(PAGE, {"GET": READ}),
     "supplier-detail": Route(PAGE, {"GET": READ}, lambda world: {"pk": world.po.supplier_id}),
     "supplier-create": Route(
         PAGE,
