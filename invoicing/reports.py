@@ -362,7 +362,7 @@ def _grouped(rows: QuerySet[Invoice]) -> list[dict[str, Any]]:
         .annotate(month=TruncMonth("date"))
         .values("month", "kind", "status")
         # Before total=Sum("total"): after it, F("total") would name that sum rather than the column.
-        .annotate(balance_due=Sum(invoice_balance_due()))
+        .annotate(due=Sum(invoice_balance_due()))
         .annotate(count=Count("pk"), subtotal=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
         .order_by()
     )
@@ -398,8 +398,9 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
         if group["status"] == Invoice.Status.VOID:
             totals["void"] += group["count"]
             continue  # a void invoice is listed, but invoiced nothing
-        for name in ("subtotal", "tax", "total", "balance_due"):
+        for name in ("subtotal", "tax", "total"):
             totals[name] += group[name]
+        totals["balance_due"] += group["due"]
         month = group["month"]
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
         bar = months.setdefault(month, MonthAmounts(month=month))

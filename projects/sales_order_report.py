@@ -10,6 +10,7 @@ Report's "remaining" is the same expression.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -51,20 +52,27 @@ def sales_order_report_filtered(filters=None) -> QuerySet[SalesOrder]:
     return rows.order_by()
 
 
-def sales_order_report_totals(filters=None) -> dict[str, int | Decimal]:
-    """Count the matching orders and sum their remaining and ready amounts (net), in one query.
+@dataclass(frozen=True)
+class SalesOrderTotals:
+    count: int
+    remaining_amount: Decimal
+    ready_amount: Decimal
 
-    `backordered_amount` is the part of the remaining amount that is not ready: what waits for a
-    backorder.
-    """
+    @property
+    def backordered_amount(self) -> Decimal:
+        """The part of the remaining amount that is not ready: what waits for backorders."""
+        return self.remaining_amount - self.ready_amount
+
+
+def sales_order_report_totals(filters=None) -> SalesOrderTotals:
+    """Count the matching orders and sum their remaining and ready amounts (net), in one query."""
     item = "items__"
     sums = sales_order_report_filtered(filters).aggregate(
         count=Count("pk", distinct=True),
         remaining_amount=Coalesce(Sum(_amount(_remaining(item), item)), ZERO_MONEY),
         ready_amount=Coalesce(Sum(_amount(_ready(item), item)), ZERO_MONEY),
     )
-    sums["backordered_amount"] = sums["remaining_amount"] - sums["ready_amount"]
-    return sums
+    return SalesOrderTotals(**sums)
 
 
 def _per_order(amount) -> Coalesce:
@@ -79,7 +87,7 @@ def _per_order(amount) -> Coalesce:
     return Coalesce(Subquery(per_order, output_field=MONEY_FIELD), ZERO_MONEY)
 
 
-def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict]:
+def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict[str, Any]]:
     """One page of matching orders, newest first, with project, client and amounts, as dicts."""
     offset = (max(page, 1) - 1) * PAGE_SIZE
     rows = sales_order_report_filtered(filters).annotate(
@@ -89,8 +97,9 @@ def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict]:
         remaining_amount=_per_order(_amount(_remaining())),
         ready_amount=_per_order(_amount(_ready())),
     )
-    return list(
-        rows.order_by("-id").values(
+    return [
+        dict(row)
+        for row in rows.order_by("-id").values(
             "id",
             "number",
             "status",
@@ -101,4 +110,4 @@ def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict]:
             "remaining_amount",
             "ready_amount",
         )[offset : offset + PAGE_SIZE]
-    )
+    ]

@@ -1,5 +1,6 @@
 """The Sales orders list: filters, totals (count, remaining, ready) and a page of orders, for everyone signed in."""
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,7 +26,7 @@ class SalesOrderReportForm(forms.Form):
 
     def __init__(self, data, *, clients, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["client"].choices = [("", "All clients"), *clients]
+        cast(forms.TypedChoiceField, self.fields["client"]).choices = [("", "All clients"), *clients]
 
 
 def _url_pattern(name: str) -> str:
@@ -42,7 +43,7 @@ def sales_order_report(request: HttpRequest) -> HttpResponse:
     filters = SalesOrderReportFilters.from_mapping(form.cleaned_data)
     query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name)}
     totals = sales_order_report_totals(filters)
-    pages = max(1, -(-totals["count"] // PAGE_SIZE))
+    pages = max(1, -(-totals.count // PAGE_SIZE))
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:

@@ -141,9 +141,12 @@ def test_every_figure_equals_the_total_of_the_list_it_links_to(seed, desk, produ
     # Ready to invoice now: the Sales orders list's totals for the orders Ready to be Invoiced.
     listed = as_manager.get(context["ready_url"])
     assert filters_of(context["ready_url"]) == {"status": READY}
-    assert listed.context["totals"]["ready_amount"] == figures.ready.ready_amount
-    assert listed.context["totals"]["remaining_amount"] == figures.ready.remaining_amount
-    assert listed.context["totals"]["count"] == figures.ready.count
+    listed_totals = listed.context["totals"]
+    assert listed_totals.ready_amount == figures.ready.ready_amount
+    assert listed_totals.remaining_amount == figures.ready.remaining_amount
+    assert listed_totals.count == figures.ready.count
+    page_text = listed.content.decode()
+    assert f'data-total="ready">{figures.ready.ready_amount:,.2f}<' in page_text
     items = SalesOrderItem.objects.filter(sales_order__status=READY)
     remaining = {item.pk: item.quantity - item.cancelled_quantity - item.invoiced_quantity for item in items}
     assert figures.ready.remaining_amount == cents(sum(remaining[item.pk] * item.unit_price for item in items))

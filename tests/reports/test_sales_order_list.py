@@ -44,10 +44,10 @@ def test_totals_and_rows_of_the_orders_ready_to_be_invoiced(invoicing_rep):
 
     response = signed_in(invoicing_rep).get(URL, {"status": ready})
     totals = response.context["totals"]
-    assert totals["count"] == 2
-    assert totals["remaining_amount"] == Decimal("17.50") + Decimal("5.50") + Decimal("9.99")
-    assert totals["ready_amount"] == Decimal("10.00") + Decimal("5.50")
-    assert totals["backordered_amount"] == Decimal("7.50") + Decimal("9.99")
+    assert totals.count == 2
+    assert totals.remaining_amount == Decimal("17.50") + Decimal("5.50") + Decimal("9.99")
+    assert totals.ready_amount == Decimal("10.00") + Decimal("5.50")
+    assert totals.backordered_amount == Decimal("7.50") + Decimal("9.99")
     rows = response.context["rows"]
     assert [row["number"] for row in rows] == [second.number, first.number]
     assert (rows[1]["remaining_amount"], rows[1]["ready_amount"]) == (Decimal("23.00"), Decimal("15.50"))
@@ -56,7 +56,7 @@ def test_totals_and_rows_of_the_orders_ready_to_be_invoiced(invoicing_rep):
     assert f'href="{reverse("sales-order-detail", args=[first.pk])}"' in page
 
     by_client = signed_in(invoicing_rep).get(URL, {"client": acme.pk}).context["totals"]
-    assert (by_client["count"], by_client["remaining_amount"]) == (2, Decimal("123.00"))
+    assert (by_client.count, by_client.remaining_amount) == (2, Decimal("123.00"))
 
 
 @pytest.mark.django_db
@@ -91,4 +91,4 @@ def test_the_list_costs_the_same_whatever_the_number_of_orders(manager, django_a
     with django_assert_num_queries(SALES_ORDER_LIST_QUERIES):
         response = client.get(URL, {"status": "ready_to_be_invoiced"})
     assert len(response.context["rows"]) == min(count, PAGE_SIZE)
-    assert response.context["totals"]["remaining_amount"] == Decimal("7.00") * count
+    assert response.context["totals"].remaining_amount == Decimal("7.00") * count
