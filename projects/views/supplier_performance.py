@@ -75,13 +75,20 @@ def read_inputs(query, *, today: date) -> Inputs:
     """The period and order the URL asks for; each bad value gets its message and its default."""
     default = Period.default(today)
     data = query.copy()
-    # Blank inputs show the dates in use rather than nothing.
-    for name, value in (("date_from", default.first), ("date_to", default.last)):
+    # Blank inputs show the dates and order in use rather than nothing.
+    for name, value in (
+        ("date_from", default.first.isoformat()),
+        ("date_to", default.last.isoformat()),
+        ("sort", DEFAULT_SORT),
+    ):
         if not data.get(name, "").strip():
-            data[name] = value.isoformat()
+            data[name] = value
     form = SupplierPerformanceForm(data)
     form.is_valid()
     cleaned = form.cleaned_data
+    if "sort" in form.errors:
+        # A select cannot show the unknown value: it shows the order used, its message beside it.
+        data["sort"] = DEFAULT_SORT
     first = cleaned.get("date_from") or default.first
     last = cleaned.get("date_to") or default.last
     if first > last:

@@ -361,6 +361,10 @@ def test_the_page_shows_each_suppliers_figures_linking_to_its_page(this_quarter,
     assert "Cancelled backorders are left out of lateness" in page
     assert '<label for="id_date_from">PO date from</label>' in page
     assert '<label for="id_date_to">PO date to</label>' in page
+    # The inputs show the period and order in use.
+    today = timezone.localdate()
+    assert f'value="{(today - timedelta(days=89)).isoformat()}"' in page
+    assert '<option value="-share" selected>' in page
 
 
 def test_every_column_sorts_from_its_header(this_quarter, manager):
@@ -430,6 +434,8 @@ def test_bad_input_is_named_next_to_its_field_and_the_default_used(this_quarter,
     table = read_table(page)
     assert table.rows[0].items() >= ACME.items()
     assert response.context["period"] == Period.default(timezone.localdate())
+    # The order field shows the order used (a select cannot show an unknown one).
+    assert '<option value="-share" selected>' in page
 
 
 def test_an_end_before_the_start_is_named_and_the_last_90_days_shown(this_quarter, manager):
