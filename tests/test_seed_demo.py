@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from backorders.models import Backorder
-from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
+from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
 from notifications.models import Notification
 from projects.models import Activity, Note, Project, PurchaseOrder, SalesOrder, SalesOrderItem
 from projects.money import line_amount, line_tax
@@ -187,6 +187,13 @@ def test_bulk_history_is_consistent(db, tmp_path, count):
         elif kinds:
             assert remaining > 0 and kinds == {Invoice.Kind.PARTIAL}
             assert order.status in (SalesOrder.Status.READY_TO_BE_INVOICED, SalesOrder.Status.CLOSED)
+
+    # what is paid is what the payments add up to, and a paid invoice owes nothing, as through the services
+    payments = dict(Payment.objects.values("invoice").annotate(sum=Sum("amount")).values_list("invoice", "sum"))
+    for invoice in invoices:
+        assert invoice.paid_amount == payments.get(invoice.pk, 0), invoice
+        if invoice.status == Invoice.Status.PAID:
+            assert invoice.balance_due == 0 and invoice.paid_at is not None, invoice
 
     # spread over the last two years
     oldest = timezone.localdate() - timedelta(days=740)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
+from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment, PaymentMethod
 from invoicing.services import (
     SEQUENCE_NAME,
     invoice_create,
@@ -603,6 +603,23 @@ class History:
         sequence.save(update_fields=["last_value"])
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+        # A paid invoice of the history was paid in full, by one payment: its counter, its payments and
+        # the AR aging agree, as they do for an invoice paid through the services.
+        Payment.objects.bulk_create(
+            (
+                Payment(
+                    invoice=invoice,
+                    date=timezone.localdate(invoice.paid_at),
+                    amount=invoice.total,
+                    method=PaymentMethod.ACH,
+                    reference=f"Remittance {invoice.number}",
+                    recorded_by=invoice.issued_by,
+                )
+                for invoice in invoices
+                if invoice.status == Invoice.Status.PAID
+            ),
+            batch_size=2000,
+        )
 
     def _plan_order(self, *, project: int, client: Client, position: int, total: int, room: int) -> _Order:
         """Choose an order's items and invoices; the items' counters follow from the invoices."""
@@ -690,6 +707,8 @@ class History:
                 item.invoiced_quantity += quantity
         client = order.client
         emailed = status == Invoice.Status.SENT_TO_CLIENT
+        paid_on = min(on + timedelta(days=client.terms_days), self.today)
+        paid_at = timezone.make_aware(datetime.combine(paid_on, time(11))) if status == Invoice.Status.PAID else None
         sent_at = timezone.make_aware(datetime.combine(on, time(10))) if emailed else None
         invoice = Invoice(
             date=on,
@@ -705,6 +724,8 @@ class History:
             subtotal=subtotal,
             tax=tax,
             total=subtotal + tax,
+            paid_amount=subtotal + tax if paid_at else Decimal("0.00"),
+            paid_at=paid_at,
             issued_by=rng.choice(self.invoicing_reps),
             void_reason="Billed to the wrong office." if void else "",
         )
