@@ -18,6 +18,7 @@ from backorders.models import Backorder, SupplierProposal
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
+from invoicing.payments import payment_record
 from invoicing.services import invoice_create
 from notifications.models import Notification
 from projects.models import Client, Note, Project, PurchaseOrder, SalesOrder, Supplier
@@ -219,6 +220,15 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
         lines=[(invoice.lines.get(sales_order_item=mug_order.mugs).pk, 10)],
         reason="Ten mugs arrived chipped; the client keeps the rest",
         by=manager,
+    )
+    # Part of it paid today: the invoice page lists the payment, and a manager may still take it back.
+    payment_record(
+        invoice=invoice,
+        date=timezone.localdate(),
+        amount=Decimal("500.00"),
+        method="ach",
+        reference="ACH trace 091000019-2026-000417-NORTHWIND-PROMOTIONAL",
+        by=invoicing_rep,
     )
     note_create(project=project, body="@morgan the client asked for the final invoice by Friday.", by=sales_rep)
     ready_order = SalesOrderFactory(number="SO-1002", project=project, status=SalesOrder.Status.READY_TO_BE_INVOICED)
