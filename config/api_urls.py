@@ -100,7 +100,7 @@ urlpatterns = [
     path("reports/invoices/", InvoiceReportView.as_view(), name="api-invoice-report"),
     # Before the router's routes, where "export" would read as an invoice's id.
     path("invoices/export/", InvoiceAccountingExportView.as_view(), name="api-invoice-export"),
-    path("invoices/<int:pk>/payments/", InvoicePaymentsView.as_view(), name="api-invoice-payments"),
+    re_path(r"^invoices/(?P<pk>[^/.]+)/payments/$", InvoicePaymentsView.as_view(), name="api-invoice-payments"),
     # A pattern like the router's, so an id that is no number answers the API's JSON 404.
     re_path(
         r"^invoices/(?P<pk>[^/.]+)/credit-notes/$", InvoiceCreditNotesView.as_view(), name="api-invoice-credit-notes"

@@ -103,8 +103,9 @@ class InvoicePaymentsView(ApiViewMixin, generics.GenericAPIView):  # type: ignor
     conflicts = ("post",)
     pagination_class = None
 
-    def _invoice(self, pk: int) -> Invoice:
-        invoice = Invoice.objects.filter(pk=pk).first()
+    def _invoice(self, pk: str) -> Invoice:
+        # The URL takes any id, as the router's do, so one that is no number answers the API's JSON 404.
+        invoice = Invoice.objects.filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
         if invoice is None:
             raise Http404("No such invoice.")
         return invoice
@@ -114,7 +115,7 @@ class InvoicePaymentsView(ApiViewMixin, generics.GenericAPIView):  # type: ignor
         responses={200: PaymentSerializer(many=True)},
         description="The invoice's payments, oldest first.",
     )
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
         invoice = self._invoice(pk)
         payments = invoice_payments(invoice=invoice).select_related("invoice")
         return Response(PaymentSerializer(payments, many=True).data)
@@ -130,7 +131,7 @@ class InvoicePaymentsView(ApiViewMixin, generics.GenericAPIView):  # type: ignor
         ),
     )
     @transaction.atomic
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         invoice = self._invoice(pk)
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

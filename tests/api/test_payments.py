@@ -138,9 +138,14 @@ def test_only_invoicing_and_managers_record_and_signed_out_is_401(as_sales, anon
     assert as_manager.post(url(invoice), body(), format="json").status_code == 201
 
 
-def test_an_unknown_invoice_is_404(as_invoicing, invoice):
-    assert as_invoicing.get("/api/invoices/999999/payments/").status_code == 404
-    assert as_invoicing.post("/api/invoices/999999/payments/", body(), format="json").status_code == 404
+@pytest.mark.parametrize("pk", ["999999", "-5", "abc", "99999999999999999999"])
+def test_an_unknown_invoice_is_a_json_404(as_invoicing, invoice, pk):
+    for response in (
+        as_invoicing.get(f"/api/invoices/{pk}/payments/"),
+        as_invoicing.post(f"/api/invoices/{pk}/payments/", body(), format="json"),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": "No such invoice."}
 
 
 def test_everyone_signed_in_reads_an_invoices_payments_oldest_first(as_sales, invoice, invoicing_rep):
