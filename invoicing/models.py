@@ -147,8 +147,13 @@ class Invoice(models.Model):
 
     @property
     def can_void(self) -> bool:
-        # An invoice with credit notes is corrected by crediting the rest, never voided.
-        return self.status in (self.Status.OPEN, self.Status.SENT_TO_CLIENT) and not self.credited_amount
+        # An invoice with credit notes is corrected by crediting the rest, and one with payments by a
+        # credit note too: never voided.
+        return (
+            self.status in (self.Status.OPEN, self.Status.SENT_TO_CLIENT)
+            and not self.credited_amount
+            and not self.paid_amount
+        )
 
     @property
     def can_send(self) -> bool:

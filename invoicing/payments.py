@@ -39,7 +39,9 @@ def money_text(amount: Decimal) -> str:
 
 def _lock_invoice(invoice: Invoice | int) -> Invoice:
     pk = invoice.pk if isinstance(invoice, Invoice) else invoice
-    return Invoice.objects.select_for_update().select_related("sales_order__project").get(pk=pk)
+    # Only the invoice's row: a credit note locks the sales order before the invoice, so locking the
+    # joined order here too (FOR UPDATE without OF) could take the two in the opposite order and deadlock.
+    return Invoice.objects.select_for_update(of=("self",)).select_related("sales_order__project").get(pk=pk)
 
 
 def _checked_amount(amount: object) -> Decimal:

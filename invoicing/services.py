@@ -315,7 +315,9 @@ INVOICE_STATUS_MOVES = {
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("sales_order__project").get(pk=invoice.pk)
+    # The invoice's row only (OF self): whoever needs the sales order too locks it first, as credit notes,
+    # voids and new invoices do, so locking the joined order here could deadlock against them.
+    return Invoice.objects.select_for_update(of=("self",)).select_related("sales_order__project").get(pk=invoice.pk)
 
 
 @transaction.atomic
@@ -428,14 +430,14 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
             f"Invoice {locked.number} has credit notes ({numbers}); it can no longer be voided. "
             "Credit what is left of it instead."
         )
-    if not locked.can_void:
-        raise TransitionNotAllowed(
-            f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
-        )
-    if locked.paid_amount > 0:
+    if locked.status in (Invoice.Status.OPEN, Invoice.Status.SENT_TO_CLIENT) and locked.paid_amount > 0:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} has {locked.paid_amount:,.2f} paid against it; "
             "an invoice with payments cannot be voided."
+        )
+    if not locked.can_void:
+        raise TransitionNotAllowed(
+            f"Invoice {locked.number} is {locked.get_status_display()}; only open or sent invoices can be voided."
         )
     for line in locked.lines.all():
         SalesOrderItem.objects.filter(pk=line.sales_order_item_id).update(
