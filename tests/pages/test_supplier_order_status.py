@@ -86,9 +86,7 @@ def test_a_service_address_needs_a_user_id_and_a_real_address(production_rep, si
         "id_order_status_url",
         "Order status service URL must be a web address, such as https://supplier.example/orderStatus.",
     )
-    response = browser.post(
-        reverse("supplier-edit", args=[supplier.pk]), {**SERVICE, "order_status_username": ""}
-    )
+    response = browser.post(reverse("supplier-edit", args=[supplier.pk]), {**SERVICE, "order_status_username": ""})
     assert error_next_to(
         response.content.decode(),
         "id_order_status_username",
