@@ -47,10 +47,14 @@ def redis_server(real_services, tmp_path):
 
 def point_celery_at(broker_url: str | None, *, eager: bool) -> None:
     """Make this process publish to another broker, dropping connections pooled for the old one."""
+    from kombu import pools
+
     from config.celery import app
 
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # kombu keeps its connection and producer pools in process-wide registries: closing only the app's
+    # pool left a producer pool holding the closed one, and the next eager task to need a fresh producer
+    # (another thread, say) failed with "Acquire on closed pool". Reset them all.
+    pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
