@@ -273,6 +273,20 @@ def po_item(*, number: str, rep, description: str):
     return PurchaseOrderItemFactory(purchase_order=po, sales_order_item=item, quantity=500)
 
 
+def test_beat_runs_the_task_daily_at_the_configured_hour_of_the_companys_zone():
+    from django.conf import settings
+
+    from config import settings as config_settings
+    from config.celery import app
+    from notifications.tasks import backorder_overdue_reminders_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["remind-overdue-backorders"]
+    assert entry["task"] == backorder_overdue_reminders_task.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({settings.OVERDUE_REMINDER_HOUR}, {0})
+    # crontabs are read in Celery's zone, which the settings make the company's
+    assert app.conf.timezone == config_settings.CELERY_TIMEZONE == config_settings.TIME_ZONE
+
+
 # Two runs at once ---------------------------------------------------------------------------------
 
 
