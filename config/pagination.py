@@ -76,9 +76,8 @@ class UpdatedSincePagination(PageNumberPagination):
     def get_next_link(self):
         if not self.by_cursor:
             return super().get_next_link()
-        if self.next_position is None:
+        if self.next_position is None or self.request is None:  # the request is set by paginate_queryset
             return None
-        assert self.request is not None  # set by paginate_queryset
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, self.cursor_query_param, self.encode_cursor(*self.next_position))
 
