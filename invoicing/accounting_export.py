@@ -18,9 +18,11 @@ taxed and an untaxed line), ACCOUNTING_XERO_BRANDING_THEME, ACCOUNTING_QBO_ITEM 
 Item(Product/Service)) and the two date formats. Columns neither product requires and the desk
 cannot fill (Location, Service Date, tracking, discounts) are left empty.
 
-Text people typed (names, descriptions, addresses) is written as it is, except that text a
-spreadsheet would run as a formula (= + - @ first) is quoted with an apostrophe, as in every CSV
-of the desk: the file is opened in Excel as often as it is imported.
+Every cell is written exactly as the desk holds it, formula-like text included: the file is read by
+the accounting package's import, which matches the contact name to the character, so "+1 Promotions"
+written as "'+1 Promotions" would create a second, misnamed contact. The files a person opens in a
+spreadsheet (the reports, AR aging, supplier performance) quote such text instead
+(projects/downloads.py).
 
 `invoices_export_to_accounting` is the service: it locks the chosen invoices, writes the file and
 marks them Exported with an activity row each, all in one transaction.
@@ -45,7 +47,7 @@ from config.logging import touch as log_touch
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.reports import InvoiceReportFilters, invoice_report_filtered
 from invoicing.services import INVOICE_STATUS_MOVES
-from projects.downloads import spreadsheet_safe, today_filename
+from projects.downloads import today_filename
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, CompanySettings
 from projects.money import cents
@@ -98,7 +100,8 @@ def money(value: Decimal) -> str:
 
 
 def text(value: str) -> str:
-    return spreadsheet_safe(value or "")
+    """Text as typed, never quoted for a spreadsheet: the import compares it exactly (see above)."""
+    return value or ""
 
 
 def terms(invoice: Invoice) -> str:

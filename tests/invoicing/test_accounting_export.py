@@ -256,8 +256,8 @@ def test_quickbooks_file_has_every_column_of_every_line(ivy, books):
             "Location": "",
             "Memo": pens.sales_order.number,
             "Item(Product/Service)": "Sales",
-            # A spreadsheet would run it: quoted, as in every CSV of the desk.
-            "ItemDescription": "'=SUM(A1:A9) pens",
+            # Written as typed: the import reads it as text, and a quote would become part of it.
+            "ItemDescription": "=SUM(A1:A9) pens",
             "ItemQuantity": "7",
             "ItemRate": "1.99",
             "*ItemAmount": "13.93",
@@ -269,7 +269,7 @@ def test_quickbooks_file_has_every_column_of_every_line(ivy, books):
     # The figures are the invoice's own, as stored at issue.
     for row, line in zip(rows, [mug_line, setup_line, cap_line, pen_line], strict=True):
         assert (Decimal(row["ItemRate"]), Decimal(row["*ItemAmount"])) == (line.unit_price, line.amount)
-        assert int(row["ItemQuantity"]) == line.quantity and row["ItemDescription"].endswith(line.description)
+        assert int(row["ItemQuantity"]) == line.quantity and row["ItemDescription"] == line.description
 
 
 def test_quickbooks_item_and_date_format_come_from_settings(ivy, books, settings):
@@ -404,6 +404,84 @@ def test_bom_0_leaves_the_byte_order_mark_out(ivy, books):
     body = b"".join(response.streaming_content)
     assert body.startswith(b"*ContactName,EmailAddress,")
     assert len(list(csv.DictReader(io.StringIO(body.decode())))) == 1
+
+
+# --- the import files carry every cell as typed -------------------------------------------------
+
+# Real client names that start with a sign a spreadsheet reads as a formula. QuickBooks and Xero match
+# the contact by its exact name, so "'+1 Promotions" would create a second, misnamed contact.
+FORMULA_LOOKING_NAMES = ["+1 Promotions", "@Home Decor", "=Equals Branding Co.", "-40 Below Outfitters"]
+FORMULA_LOOKING_ITEMS = ["+2 colour imprint", "@home setup"]
+
+
+@pytest.fixture
+def formula_looking_invoices(invoicing_rep) -> list[Invoice]:
+    invoices = []
+    for name in FORMULA_LOOKING_NAMES:
+        client = ClientFactory(
+            name=name,
+            billing_email="ap@home.example.com",
+            billing_address="+44 Harbour Road\n@ the Old Mill\n=Unit 4",
+            terms_days=30,
+        )
+        items = [(FORMULA_LOOKING_ITEMS[0], 5, "3.10", "8.25"), (FORMULA_LOOKING_ITEMS[1], 1, "40.00", "0.00")]
+        invoices.append(issue(order_of(client, items, client_po="=PO-7"), invoicing_rep))
+    return invoices
+
+
+def read_import_file(content: str) -> tuple[list[str], list[dict]]:
+    """The file read back the way an import program reads it: csv, no spreadsheet in between."""
+    reader = csv.DictReader(io.StringIO(content))
+    return list(reader.fieldnames or []), list(reader)
+
+
+@pytest.mark.parametrize(
+    "export_format, name_column, description_column",
+    [("quickbooks_online", "*Customer", "ItemDescription"), ("xero", "*ContactName", "*Description")],
+)
+def test_the_import_file_names_each_client_exactly_as_typed(
+    ivy, formula_looking_invoices, export_format, name_column, description_column
+):
+    response = ivy.post(
+        EXPORT + "?bom=0", {"invoice": [invoice.pk for invoice in formula_looking_invoices], "format": export_format}
+    )
+
+    assert response.status_code == 200
+    _headers, rows = read_import_file(b"".join(response.streaming_content).decode("utf-8"))
+    assert [row[name_column] for row in rows] == [name for name in FORMULA_LOOKING_NAMES for _line in range(2)]
+    assert [row[description_column] for row in rows] == FORMULA_LOOKING_ITEMS * len(FORMULA_LOOKING_NAMES)
+    # No cell of the file is changed for a spreadsheet's sake.
+    assert [value for row in rows for value in row.values() if value.startswith("'")] == []
+
+
+def test_the_xero_file_writes_addresses_and_references_exactly_as_typed(ivy, formula_looking_invoices):
+    invoice = formula_looking_invoices[0]
+
+    _headers, rows = read_file(ivy.post(EXPORT, {"invoice": [invoice.pk], "format": "xero"}))
+
+    assert {
+        (row["POAddressLine1"], row["POAddressLine2"], row["POAddressLine3"], row["Reference"]) for row in rows
+    } == {("+44 Harbour Road", "@ the Old Mill", "=Unit 4", f"{invoice.sales_order.number}, client PO =PO-7")}
+
+
+def test_the_api_export_names_each_client_exactly_as_typed(api, formula_looking_invoices):
+    ids = [invoice.pk for invoice in formula_looking_invoices]
+
+    for export_format, name_column in [("quickbooks_online", "*Customer"), ("xero", "*ContactName")]:
+        response = api.post(API, {"format": export_format, "invoices": ids, "include_exported": True}, format="json")
+
+        assert response.status_code == 200, export_format
+        # utf-8-sig takes the byte order mark off, as the import does.
+        _headers, rows = read_import_file(b"".join(response.streaming_content).decode("utf-8-sig"))
+        assert [row[name_column] for row in rows[::2]] == FORMULA_LOOKING_NAMES, export_format
+
+
+def test_the_files_a_person_opens_still_quote_those_names(ivy, formula_looking_invoices):
+    # The Invoices Report's CSV goes to a spreadsheet: there a leading sign would run as a formula.
+    data = b"".join(ivy.get("/invoices/report/?format=csv").streaming_content).decode("utf-8-sig")
+    assert sorted(row["client"] for row in csv.DictReader(io.StringIO(data))) == sorted(
+        f"'{name}" for name in FORMULA_LOOKING_NAMES
+    )
 
 
 # --- marking: exactly the exported invoices, logged ---------------------------------------------
