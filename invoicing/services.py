@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from config.site import request_base_url
-from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
+from core import locks
+from core.transactions import money_write
+from invoicing.models import Invoice, InvoiceLine
 from invoicing.payments import invoice_mark_paid_locked, invoice_paid_mark_undo_locked
 from notifications.models import Notification
 from notifications.services import notify
@@ -39,7 +41,7 @@ def invoice_number(sequence_number: int) -> str:
 
 def _next_sequence_number() -> int:
     """Take the next invoice number; the row lock holds it until the invoice commits, so none is lost."""
-    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(name=SEQUENCE_NAME)
+    sequence = locks.lock_number_sequence("invoicing.InvoiceNumberSequence", SEQUENCE_NAME)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
@@ -97,9 +99,23 @@ def _checked_lines(*, items: dict[int, SalesOrderItem], lines: list[LineRequest]
     return checked
 
 
-def _lock_order(sales_order_id: int) -> SalesOrder:
-    # Lock the order first: two invoicing reps may submit at the same moment.
-    return SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order_id)
+class InvoiceFiguresChanged(TransitionNotAllowed):
+    """The order's invoiced or cancelled quantities changed since the rep's page showed them."""
+
+
+def order_state(items: list[SalesOrderItem]) -> str:
+    """What the page's figures were drawn from: each item's invoiced and cancelled quantities."""
+    return ",".join(f"{item.pk}:{item.invoiced_quantity}:{item.cancelled_quantity}" for item in items)
+
+
+def _lock_order(sales_order_id: int, *, seen_state: str = "") -> tuple[SalesOrder, dict[int, SalesOrderItem]]:
+    """Lock the order, its purchase orders (issuing may clear their flags) and its items (core.locks' order)."""
+    # Two invoicing reps may submit at the same moment: the second waits here for the first.
+    locked = locks.lock_sales_order(sales_order_id, purchase_orders=True, items=True)
+    if seen_state and seen_state != order_state(list(locked.items.values())):
+        # Checked under the lock, so a second tab's submit finds the first one's invoice and issues nothing.
+        raise InvoiceFiguresChanged(f"The figures of sales order {locked.order.number} changed since they were shown.")
+    return locked.order, locked.items
 
 
 def _check_ready(order: SalesOrder) -> None:
@@ -108,10 +124,6 @@ def _check_ready(order: SalesOrder) -> None:
             f"Sales order {order.number} is {order.get_status_display()}; "
             "invoices are issued only while it is Ready to be Invoiced."
         )
-
-
-def _locked_items(order: SalesOrder) -> dict[int, SalesOrderItem]:
-    return {item.pk: item for item in SalesOrderItem.objects.select_for_update().filter(sales_order=order)}
 
 
 def _ready_lines(*, items: dict[int, SalesOrderItem], order: SalesOrder) -> list[LineRequest]:
@@ -220,7 +232,18 @@ def _write_draft(
     return invoice
 
 
-@transaction.atomic
+def _sales_order_named(*, sales_order: SalesOrder, **_) -> str:
+    number = sales_order.number or SalesOrder.objects.filter(pk=sales_order.pk).values_list("number", flat=True).get()
+    return f"Sales order {number}"
+
+
+def _invoice_named(*, invoice: Invoice, **_) -> str:
+    """How a conflict names an invoice: its number, or the order a draft is on."""
+    number, order_number = Invoice.objects.filter(pk=invoice.pk).values_list("number", "sales_order__number").get()
+    return f"Invoice {number}" if number else f"The draft invoice on {order_number}"
+
+
+@money_write(_sales_order_named)
 def invoice_create(
     *,
     sales_order: SalesOrder,
@@ -228,13 +251,17 @@ def invoice_create(
     lines: list[LineRequest] | None = None,
     invoice_date: date | None = None,
     draft: bool = False,
+    seen_state: str = "",
 ) -> Invoice:
-    """Issue an invoice, or save it as a draft, for some or all of what remains on a sales order (rules 4 and 5)."""
+    """Issue an invoice, or save it as a draft, for some or all of what remains on a sales order (rules 4 and 5).
+
+    `seen_state` (order_state of the figures a page showed) refuses it with InvoiceFiguresChanged when
+    another invoice or credit changed them meanwhile.
+    """
     if not has_role(by, Role.INVOICING):
         raise RoleRequired("Only Invoicing or Managers may issue invoices.")
-    order = _lock_order(sales_order.pk)
+    order, items = _lock_order(sales_order.pk, seen_state=seen_state)
     _check_ready(order)
-    items = _locked_items(order)
     if lines is None:
         lines = _ready_lines(items=items, order=order)
     checked = _checked_lines(items=items, lines=lines, order=order)
@@ -246,7 +273,8 @@ def invoice_create(
 
 
 def _lock_draft(invoice: Invoice, *, doing: str) -> Invoice:
-    locked = _lock_invoice(invoice)
+    # Called with the order and its items locked already, or to lock them here: the invoice comes after them.
+    locked = locks.lock_invoice(invoice).invoice
     if not locked.is_draft:
         raise TransitionNotAllowed(
             f"Invoice {locked.number} is {locked.get_status_display()}; only a draft can be {doing}."
@@ -254,29 +282,32 @@ def _lock_draft(invoice: Invoice, *, doing: str) -> Invoice:
     return locked
 
 
-@transaction.atomic
-def invoice_draft_update(*, invoice: Invoice, lines: list[LineRequest], by: User) -> Invoice:
+@money_write(_invoice_named)
+def invoice_draft_update(*, invoice: Invoice, lines: list[LineRequest], by: User, seen_state: str = "") -> Invoice:
     """Replace a draft invoice's lines; each quantity is checked against what remains now."""
     if not has_role(by, Role.INVOICING):
         raise RoleRequired("Only Invoicing or Managers may edit draft invoices.")
-    order = _lock_order(invoice.sales_order_id)
+    order, items = _lock_order(_sales_order_id(invoice), seen_state=seen_state)
     locked = _lock_draft(invoice, doing="edited")
-    items = _locked_items(order)
     checked = _checked_lines(items=items, lines=lines, order=order)
     return _write_draft(order=order, items=items, checked=checked, by=by, draft=locked)
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_draft_issue(
-    *, invoice: Invoice, by: User, lines: list[LineRequest] | None = None, invoice_date: date | None = None
+    *,
+    invoice: Invoice,
+    by: User,
+    lines: list[LineRequest] | None = None,
+    invoice_date: date | None = None,
+    seen_state: str = "",
 ) -> Invoice:
     """Issue a draft invoice (with new lines, if given) under every rule of issuing, at today's figures."""
     if not has_role(by, Role.INVOICING):
         raise RoleRequired("Only Invoicing or Managers may issue invoices.")
-    order = _lock_order(invoice.sales_order_id)
+    order, items = _lock_order(_sales_order_id(invoice), seen_state=seen_state)
     locked = _lock_draft(invoice, doing="issued")
     _check_ready(order)
-    items = _locked_items(order)
     if lines is None:
         lines = [LineRequest(line.sales_order_item_id, line.quantity) for line in locked.lines.all()]
     checked = _checked_lines(items=items, lines=lines, order=order)
@@ -285,7 +316,7 @@ def invoice_draft_issue(
     return issued
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_draft_delete(*, invoice: Invoice, by: User) -> None:
     """Delete a draft invoice; it never had a number, so the sequence keeps no gap."""
     if not has_role(by, Role.INVOICING):
@@ -314,13 +345,19 @@ INVOICE_STATUS_MOVES = {
 }
 
 
+def _sales_order_id(invoice: Invoice) -> int:
+    # An invoice never moves to another order, so the id read before any lock is the one to lock first.
+    if invoice.sales_order_id:
+        return invoice.sales_order_id
+    return Invoice.objects.filter(pk=invoice.pk).values_list("sales_order_id", flat=True).get()
+
+
 def _lock_invoice(invoice: Invoice) -> Invoice:
-    # The invoice's row only (OF self): whoever needs the sales order too locks it first, as credit notes,
-    # voids and new invoices do, so locking the joined order here could deadlock against them.
-    return Invoice.objects.select_for_update(of=("self",)).select_related("sales_order__project").get(pk=invoice.pk)
+    """Lock the invoice's sales order, then the invoice (core.locks' order); `sales_order` is the locked order."""
+    return locks.lock_invoice(invoice).invoice
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_status_change(*, invoice: Invoice, status: str, by: User) -> Invoice:
     """Mark an invoice exported (to accounting) or paid."""
     if status not in (Invoice.Status.EXPORTED, Invoice.Status.PAID):
@@ -365,7 +402,7 @@ def _status_before_mark(invoice: Invoice) -> str:
     return Invoice.Status.SENT_TO_CLIENT if invoice.sent_at is not None else Invoice.Status.OPEN
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     """Undo an invoice's exported or paid mark on the (local) day it was made, saying why."""
     if not is_manager(by):
@@ -411,7 +448,7 @@ def invoice_mark_undo(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     return locked
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
     """Void an open or sent invoice: its quantities return to the order (rule 5)."""
     if not is_manager(by):
@@ -421,8 +458,9 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User) -> Invoice:
         raise ValidationFailed({"reason": ["Say why the invoice is void."]})
     if len(reason) > 500:
         raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=invoice.sales_order_id)
-    locked = _lock_invoice(invoice)
+    # The items too: voiding returns the invoice's quantities to them.
+    held = locks.lock_invoice(invoice, items=True)
+    order, locked = held.order, held.invoice
     if locked.credited_amount:
         # Voiding would return the credited quantities a second time; what is left is credited instead.
         numbers = ", ".join(locked.credit_notes.order_by("sequence_number").values_list("number", flat=True))
@@ -469,9 +507,9 @@ def _notify_void(*, invoice: Invoice, order: SalesOrder, reason: str, by: User) 
     voided_by = by.get_full_name() or by.get_username()
     notify(
         recipients=[project.invoicing_rep, invoice.issued_by, *managers],
-        # The order is Ready to be Invoiced again, which is what this kind tells the invoicing rep;
-        # a kind of its own would need a migration of the kinds' CHECK constraint.
-        kind=Notification.Kind.READY_TO_INVOICE,
+        # Its own kind, though the message says the order is Ready to be Invoiced again: an API client
+        # filtering by kind must tell a void from an order that became ready.
+        kind=Notification.Kind.INVOICE_VOIDED,
         event_key=f"invoice:{invoice.pk}:void",
         project=project,
         message=(
@@ -483,7 +521,7 @@ def _notify_void(*, invoice: Invoice, order: SalesOrder, reason: str, by: User) 
     )
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
     """Email an invoice to the client's billing contact and mark it Sent to Client."""
     if not has_role(by, Role.INVOICING):

@@ -12,6 +12,8 @@ class NotificationKind(models.TextChoices):
     INVOICE_SENT = "invoice_sent", "Invoice sent"
     # One a day per person: the digest of their backorders past the expected date.
     BACKORDERS_OVERDUE = "backorders_overdue", "Overdue backorders"
+    # Its order is Ready to be Invoiced again too, but an API client must tell a void from a ready order.
+    INVOICE_VOIDED = "invoice_voided", "Invoice voided"
 
 
 class EmailState(models.TextChoices):

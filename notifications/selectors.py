@@ -6,11 +6,13 @@ from django.db.models import QuerySet
 from notifications.models import Notification, NotificationPreference
 
 
-def notification_inbox(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
-    """Return the user's own notifications, newest first, with their project loaded."""
+def notification_inbox(*, user: User, unread_only: bool = False, kind: str = "") -> QuerySet[Notification]:
+    """Return the user's own notifications (of one kind, if named), newest first, with their project loaded."""
     notifications = Notification.objects.filter(recipient=user).select_related("project")
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
+    if kind:
+        notifications = notifications.filter(kind=kind)
     return notifications.order_by("-created_at", "-id")
 
 

@@ -6,10 +6,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications.forms import NotificationPreferenceForm
+from notifications.forms import InboxFilterForm, NotificationPreferenceForm
 from notifications.models import Notification
 from notifications.selectors import notification_email_enabled, notification_inbox
 from notifications.services import notification_mark_all_read, notification_mark_read, notification_preference_set
@@ -17,28 +17,43 @@ from notifications.services import notification_mark_all_read, notification_mark
 PAGE_SIZE = 25
 
 
-def inbox_url(*, page: str = "", unread_only: bool = False) -> str:
-    """The inbox address a form posted from, so the user lands back where they were."""
-    query = []
+def inbox_query(*, unread_only: bool = False, kind: str = "") -> str:
+    """The inbox's filters as a query string (no page), for its links and forms."""
+    query = {}
     if unread_only:
-        query.append("unread=1")
+        query["unread"] = "1"
+    if kind in Notification.Kind.values:  # only a known kind goes back into a link
+        query["kind"] = kind
+    return urlencode(query)
+
+
+def inbox_url(*, page: str = "", unread_only: bool = False, kind: str = "") -> str:
+    """The inbox address a form posted from, so the user lands back where they were."""
+    query = inbox_query(unread_only=unread_only, kind=kind)
     if page.isdigit() and page != "1":
-        query.append(f"page={page}")
-    return reverse("notification-inbox") + (f"?{'&'.join(query)}" if query else "")
+        query = f"{query}&page={page}" if query else f"page={page}"
+    return reverse("notification-inbox") + (f"?{query}" if query else "")
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(notification_inbox(user=request.user, unread_only=unread_only), PAGE_SIZE).get_page(
+    filter_form = InboxFilterForm(request.GET)
+    kind = filter_form.kind_shown()
+    page = Paginator(notification_inbox(user=request.user, unread_only=unread_only, kind=kind), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
         "nav_section": "notifications",
         "page": page,
         "unread_only": unread_only,
-        "query": "unread=1" if unread_only else "",
+        "kind": kind,
+        "kind_label": Notification.Kind(kind).label if kind else "",
+        "filter_form": filter_form,
+        "query": inbox_query(unread_only=unread_only, kind=kind),
+        "all_unread_query": inbox_query(unread_only=True, kind=kind),
+        "all_query": inbox_query(kind=kind),
     }
     return render(request, "notifications/inbox.html", context)
 
@@ -52,7 +67,13 @@ def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
     except Notification.DoesNotExist as error:
         raise Http404("No such notification.") from error
     notification_mark_read(notification=notification, by=request.user)
-    return redirect(inbox_url(page=request.POST.get("page", ""), unread_only=request.POST.get("unread") == "1"))
+    return redirect(
+        inbox_url(
+            page=request.POST.get("page", ""),
+            unread_only=request.POST.get("unread") == "1",
+            kind=request.POST.get("kind", ""),
+        )
+    )
 
 
 @login_required

@@ -135,7 +135,14 @@ ENUMS = {
     "InvoiceKind": ["partial", "final"],
     "InvoiceStatus": ["draft", "open", "sent_to_client", "exported", "paid", "void"],
     "InvoiceMark": ["exported", "paid"],
-    "NotificationKind": ["mention", "backorder_flagged", "ready_to_invoice", "invoice_sent", "backorders_overdue"],
+    "NotificationKind": [
+        "mention",
+        "backorder_flagged",
+        "ready_to_invoice",
+        "invoice_sent",
+        "backorders_overdue",
+        "invoice_voided",
+    ],
 }
 
 

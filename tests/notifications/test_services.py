@@ -86,9 +86,9 @@ def test_voiding_an_invoice_tells_the_invoicing_rep_the_issuer_and_the_managers_
     # then the project's invoicing rep, the issuer and the other active manager hear why, once each
     notified = Notification.objects.order_by("recipient__username")
     assert [(n.recipient.username, n.kind) for n in notified] == [
-        ("iris", "ready_to_invoice"),
-        ("ivy", "ready_to_invoice"),
-        ("mia", "ready_to_invoice"),
+        ("iris", "invoice_voided"),
+        ("ivy", "invoice_voided"),
+        ("mia", "invoice_voided"),
     ]
     assert {n.message for n in notified} == {
         f"Invoice {invoice.number} on SO-1001 was voided by Max Manager: Billed to the wrong client. "
