@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceNumberSequence
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
@@ -135,6 +136,28 @@ def _whole_lines(*, invoice: Invoice, lines: dict[int, InvoiceLine]) -> list[tup
     return checked
 
 
+def _checked_credit_date(credit_date: date | None, invoice: Invoice) -> date:
+    """The credit note's day: today unless given, never before the invoice it credits nor in the future."""
+    today = timezone.localdate()
+    day = credit_date or today
+    # AR aging takes a credit off the balance from its date on: one dated before the invoice would be
+    # counted on days the invoice did not exist yet.
+    if day < invoice.date:
+        raise ValidationFailed(
+            {
+                "date": [
+                    f"The credit note's date, {date_format(day)}, is before invoice {invoice.number} was issued "
+                    f"on {date_format(invoice.date)}."
+                ]
+            }
+        )
+    if day > today:
+        raise ValidationFailed(
+            {"date": [f"The credit note's date, {date_format(day)}, is in the future; today is {date_format(today)}."]}
+        )
+    return day
+
+
 def _lock(invoice: Invoice) -> tuple[SalesOrder, Invoice, dict[int, InvoiceLine]]:
     """Lock as invoice_create and invoice_void do, in the same order: the order, its items, then the invoice.
 
@@ -177,7 +200,9 @@ def credit_note_create(
     else:
         checked = _checked_lines(invoice=locked, lines=invoice_lines, requested=list(lines or []))
 
-    credit_note = CreditNote(invoice=locked, date=credit_date or timezone.localdate(), reason=reason, issued_by=by)
+    credit_note = CreditNote(
+        invoice=locked, date=_checked_credit_date(credit_date, locked), reason=reason, issued_by=by
+    )
     credit_lines = [credit_line_for(credit_note=credit_note, line=line, quantity=count) for line, count in checked]
     credit_note.subtotal = sum((line.amount for line in credit_lines), start=Decimal("0.00"))
     credit_note.tax = sum((line.tax for line in credit_lines), start=Decimal("0.00"))

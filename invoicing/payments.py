@@ -74,6 +74,20 @@ def _checked_date(value: object) -> date:
     return value
 
 
+def _check_not_before_invoice(payment_date: date, invoice: Invoice) -> None:
+    # Money cannot arrive against an invoice before it was issued; AR aging would count such a payment
+    # as already received on any earlier day it is run for.
+    if payment_date < invoice.date:
+        raise ValidationFailed(
+            {
+                "date": [
+                    f"The payment date, {date_format(payment_date)}, is before invoice {invoice.number} was "
+                    f"issued on {date_format(invoice.date)}."
+                ]
+            }
+        )
+
+
 def _checked_method(method: object) -> str:
     if method not in PaymentMethod.values:
         raise ValidationFailed({"method": [f"Choose one of: {', '.join(PaymentMethod.values)}."]})
@@ -165,6 +179,7 @@ def payment_record(
     # Lock the invoice: two people recording the last payment at once must not both count.
     locked = _lock_invoice(invoice)
     _check_payable(locked)
+    _check_not_before_invoice(payment_date, locked)
     payment = _apply_payment(
         invoice=locked,
         payment_date=payment_date,

@@ -103,6 +103,27 @@ def test_a_date_in_the_future_answers_400_naming_the_date(as_invoicing, invoice)
     assert "is in the future" in response.json()["date"][0]
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "the day before"])
+def test_a_date_before_the_invoice_answers_400_naming_the_invoices_date(as_invoicing, invoice, day):
+    issued = timezone.localdate() - timedelta(days=10)
+    Invoice.objects.filter(pk=invoice.pk).update(date=issued)
+    if day == "the day before":
+        day = (issued - timedelta(days=1)).isoformat()
+    year, month, number = (int(part) for part in day.split("-"))
+
+    response = as_invoicing.post(url(invoice), body(date=day), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "date": [
+            f"The payment date, {datetime(year, month, number):%b} {number}, {year:04d}, is before invoice "
+            f"INV-000001 was issued on {issued:%b} {issued.day}, {issued.year}."
+        ]
+    }
+    assert not Payment.objects.exists()
+    assert Invoice.objects.get(pk=invoice.pk).paid_amount == Decimal("0.00")
+
+
 def test_missing_fields_are_each_named(as_invoicing, invoice):
     response = as_invoicing.post(url(invoice), {}, format="json")
 
@@ -150,6 +171,7 @@ def test_an_unknown_invoice_is_a_json_404(as_invoicing, invoice, pk):
 
 def test_everyone_signed_in_reads_an_invoices_payments_oldest_first(as_sales, invoice, invoicing_rep):
     today = timezone.localdate()
+    Invoice.objects.filter(pk=invoice.pk).update(date=today - timedelta(days=5))
     later = payment_record(
         invoice=invoice, date=today, amount=Decimal("10.00"), method="cash", reference="", by=invoicing_rep
     )

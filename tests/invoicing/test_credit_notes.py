@@ -1,10 +1,12 @@
 """Credit notes: a manager credits an issued invoice in whole or by line, and the quantities go back to invoice."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from invoicing.credit_notes import CreditLineRequest, credit_note_create
 from invoicing.models import CreditNote, Invoice, InvoiceNumberSequence
@@ -231,6 +233,41 @@ def test_lines_or_whole_and_a_reason_are_required(partial_invoice, manager):
             credit_note_create(invoice=partial_invoice, by=manager, **kwargs)
         assert refused.value.errors == errors
     nothing_credited(partial_invoice)
+
+
+def shown(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year:04d}"
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1900, 1, 1), "the day before"])
+def test_a_credit_dated_before_the_invoice_is_refused_naming_the_invoices_date(partial_invoice, manager, day):
+    # given INV-000001 issued ten days ago
+    issued = timezone.localdate() - timedelta(days=10)
+    Invoice.objects.filter(pk=partial_invoice.pk).update(date=issued)
+    day = issued - timedelta(days=1) if day == "the day before" else day
+
+    with pytest.raises(ValidationFailed) as refused:
+        credit_note_create(invoice=partial_invoice, whole=True, reason="Chipped", credit_date=day, by=manager)
+
+    assert refused.value.errors == {
+        "date": [f"The credit note's date, {shown(day)}, is before invoice INV-000001 was issued on {shown(issued)}."]
+    }
+    nothing_credited(partial_invoice)
+
+
+def test_a_credit_dated_tomorrow_is_refused_and_one_on_the_invoices_day_is_issued(partial_invoice, manager):
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+
+    with pytest.raises(ValidationFailed) as refused:
+        credit_note_create(invoice=partial_invoice, whole=True, reason="Chipped", credit_date=tomorrow, by=manager)
+
+    assert refused.value.errors == {
+        "date": [f"The credit note's date, {shown(tomorrow)}, is in the future; today is {shown(today)}."]
+    }
+    nothing_credited(partial_invoice)
+    note = credit_note_create(invoice=partial_invoice, whole=True, reason="Chipped", credit_date=today, by=manager)
+    assert note.date == partial_invoice.date == today
 
 
 @pytest.mark.parametrize("who", ["invoicing_rep", "sales_rep", "production_rep"])

@@ -1,6 +1,6 @@
 """The invoice page's payments: the balance due, Record payment with its errors next to the fields, taking back."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -116,6 +116,28 @@ def test_a_date_in_the_future_is_refused_next_to_the_date(partial_invoice, ivy_c
 
     assert response.status_code == 400
     assert 'id="payment-date_error" role="alert">The payment date, ' in response.content.decode()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-01-01", "the day before"])
+def test_a_date_before_the_invoice_is_refused_next_to_the_date_naming_the_invoices_date(
+    partial_invoice, ivy_client, day
+):
+    issued = timezone.localdate() - timedelta(days=10)
+    Invoice.objects.filter(pk=partial_invoice.pk).update(date=issued)
+    if day == "the day before":
+        day = (issued - timedelta(days=1)).isoformat()
+    year, month, number = (int(part) for part in day.split("-"))
+    shown = f"{date(year, month, number):%b} {number}, {year:04d}"
+
+    response = ivy_client.post(_url(partial_invoice, "invoice-payment-record"), _form(date=day))
+
+    assert response.status_code == 400
+    assert (
+        f'<p class="field-error" id="payment-date_error" role="alert">The payment date, {shown}, is before invoice '
+        f"INV-000001 was issued on {issued:%b} {issued.day}, {issued.year}.</p>"
+    ) in response.content.decode()
+    assert not Payment.objects.exists()
+    assert Invoice.objects.get(pk=partial_invoice.pk).paid_amount == Decimal("0.00")
 
 
 def test_a_sales_rep_sees_the_payments_but_no_form_and_may_not_post(partial_invoice, client, sales_rep, invoicing_rep):

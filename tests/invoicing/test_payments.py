@@ -1,6 +1,6 @@
 """Payments: partial payments, the invoice becoming Paid, refusals that change nothing, Mark paid, taking back."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -102,10 +102,40 @@ def test_an_exported_invoice_takes_payments_too(partial_invoice, invoicing_rep):
 
 def test_a_payment_dated_in_the_past_is_kept_with_its_date(partial_invoice, invoicing_rep):
     last_month = timezone.localdate() - timedelta(days=31)
+    Invoice.objects.filter(pk=partial_invoice.pk).update(date=last_month - timedelta(days=5))
 
     payment = pay(partial_invoice, "10.00", by=invoicing_rep, on=last_month)
 
     assert Payment.objects.get(pk=payment.pk).date == last_month
+
+
+def test_a_payment_on_the_invoices_own_date_is_recorded(partial_invoice, invoicing_rep):
+    issued = timezone.localdate() - timedelta(days=10)
+    Invoice.objects.filter(pk=partial_invoice.pk).update(date=issued)
+
+    assert pay(partial_invoice, "10.00", by=invoicing_rep, on=issued).date == issued
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1900, 1, 1), "the day before"])
+def test_a_payment_dated_before_the_invoice_is_refused_naming_the_invoices_date(partial_invoice, invoicing_rep, day):
+    # given INV-000001 issued ten days ago
+    issued = timezone.localdate() - timedelta(days=10)
+    Invoice.objects.filter(pk=partial_invoice.pk).update(date=issued)
+    day = issued - timedelta(days=1) if day == "the day before" else day
+    before = books(partial_invoice)
+
+    # when a payment dated before that day is recorded
+    with pytest.raises(ValidationFailed) as refused:
+        pay(partial_invoice, "10.00", by=invoicing_rep, on=day)
+
+    # then it is refused naming both days, and nothing changes
+    assert refused.value.errors == {
+        "date": [
+            f"The payment date, {day:%b} {day.day}, {day.year:04d}, is before invoice INV-000001 was issued on "
+            f"{issued:%b} {issued.day}, {issued.year}."
+        ]
+    }
+    assert books(partial_invoice) == before
 
 
 def test_an_overpayment_is_refused_naming_the_balance_due_and_nothing_changes(partial_invoice, invoicing_rep):
