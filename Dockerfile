@@ -15,8 +15,10 @@ COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
-# collectstatic needs settings that refuse to start without a real key; this one exists only for the build.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput --verbosity 0 \
+# collectstatic needs settings that refuse to start without a real key and the site's address; these
+# exist only for the build (compose.yaml or the platform give the real ones at run time).
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build SITE_URL=http://build \
+    python manage.py collectstatic --noinput --verbosity 0 \
     && useradd --system --uid 10001 --home-dir /app desk \
     && chown -R desk /app
 

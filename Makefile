@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where emails sent with no request behind them (the worker's, beat's) link while DEBUG is on: where
+# `make run` serves. A wildcard HOST (0.0.0.0, ::) is reached on this machine through its loopback.
+LINK_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(if $(filter ::,$(HOST)),[::1],$(HOST)))
 
 .PHONY: install lock audit run test fuzz lint format worker beat serve clean
 
@@ -41,6 +44,7 @@ install: $(STAMP) $(AXE)
 
 # The demo's company keeps its books in a real time zone; TIME_ZONE=... make run picks another.
 run: export TIME_ZONE ?= America/Chicago
+run worker beat: export DEVELOPMENT_SITE_URL ?= http://$(LINK_HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
@@ -73,7 +77,7 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
 # Production-style serving: gunicorn with WhiteNoise, the Celery worker and beat, all stopped together.
-# Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL in the environment (DEBUG defaults to off).
+# Needs SECRET_KEY, ALLOWED_HOSTS, SITE_URL, DATABASE_URL and REDIS_URL in the environment (DEBUG defaults to off).
 serve: install
 	DEBUG=$${DEBUG:-0} $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=$${DEBUG:-0} $(PY) manage.py migrate --noinput

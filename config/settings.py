@@ -32,6 +32,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def site_address(name: str, default: str = "") -> str:
+    """An address links start with, from the environment: http(s), a host, no query; blank if unset."""
+    value = os.environ.get(name, "").strip() or default
+    parsed = urlparse(value)
+    if value and not (parsed.scheme in ("http", "https") and parsed.hostname and not parsed.query):
+        raise ImproperlyConfigured(
+            f"{name} must be the site's address with http:// or https://, such as https://desk.example.com; "
+            f"{value!r} is not one."
+        )
+    return value
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
@@ -330,8 +342,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Backorder Desk <desk@
 # The distributor's name and address as the company settings (admin) start out; the admin's values rule after.
 DISTRIBUTOR_NAME = os.environ.get("DISTRIBUTOR_NAME", "Northwind Promotional Products")
 DISTRIBUTOR_ADDRESS = os.environ.get("DISTRIBUTOR_ADDRESS", "120 Harbor Street\nPortland, OR 97201\nUnited States")
-# The address used in emails' links; unset, each email uses the address its request came in on.
-SITE_URL = os.environ.get("SITE_URL", "")
+# The address emails link to (client links, notifications). The worker sends mail no request asked for
+# (overdue digests, re-queued notifications), so with DEBUG off the app refuses to start without it.
+# With DEBUG on and SITE_URL unset, an email links to the address its request came in on, else to
+# DEVELOPMENT_SITE_URL: where `make run` serves (the Makefile passes its HOST and PORT down).
+SITE_URL = site_address("SITE_URL")
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in the environment when DEBUG is off: the address emails link to, "
+        "such as https://desk.example.com."
+    )
+DEVELOPMENT_SITE_URL = site_address("DEVELOPMENT_SITE_URL", "http://127.0.0.1:8000")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
 CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
 

@@ -3,6 +3,8 @@
 Emails are built by Celery workers, long after the request that asked for them. The middleware notes
 the scheme and host (with its port) each request came in on; whoever asks for an email captures
 that with request_base_url() and hands it to the worker, which builds the links with site_url().
+SITE_URL is required with DEBUG off (config/settings.py), so only development uses the captured
+address, and mail with no request behind it there links to DEVELOPMENT_SITE_URL, `make run`'s address.
 """
 
 from collections.abc import Callable
@@ -10,9 +12,6 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-
-# Only for an email asked for with no request behind it (a shell, a command) while SITE_URL is unset.
-FALLBACK_SITE_URL = "http://127.0.0.1:8000"
 
 _request_base_url: ContextVar[str] = ContextVar("request_base_url", default="")
 
@@ -38,5 +37,9 @@ def request_base_url() -> str:
 
 
 def site_url(*, captured: str = "") -> str:
-    """Return the base of the site's links: SITE_URL, else the address captured from the request."""
-    return (settings.SITE_URL or captured or FALLBACK_SITE_URL).rstrip("/")
+    """Return the base of the site's links: SITE_URL, else the address captured from the request.
+
+    With neither (DEBUG on, mail no request asked for: beat's digests, the worker's re-queues), the
+    address the development server serves on.
+    """
+    return (settings.SITE_URL or captured or settings.DEVELOPMENT_SITE_URL).rstrip("/")

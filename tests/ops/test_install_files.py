@@ -64,3 +64,14 @@ def test_the_image_installs_from_the_lock_and_compose_runs_the_production_setup(
         assert environment["DATABASE_URL"].endswith("@postgres:5432/backorder_desk")
         assert environment["REDIS_URL"] == "redis://redis:6379/0"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_production_files_give_the_site_its_address():
+    # With DEBUG off the app refuses to start without SITE_URL: compose asks for it, the image's build step
+    # (collectstatic, DEBUG off) has a placeholder of its own, and `make serve` says it needs it.
+    compose = yaml.safe_load((BASE_DIR / "compose.yaml").read_text())
+    for name in ("web", "worker", "beat"):
+        assert compose["services"][name]["environment"]["SITE_URL"].startswith("${SITE_URL:?")
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    assert "SITE_URL=http://build \\\n    python manage.py collectstatic" in dockerfile
+    assert "SITE_URL" in (BASE_DIR / "Makefile").read_text().split("\nserve:")[0].rsplit("\n\n", 1)[-1]
