@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.pages import World, build_world
+from tests.browser.problems import KINDS, ProblemWatch, allowances_of
 from tests.conftest import need_service
 from tests.factories import PASSWORD
 
@@ -18,7 +19,8 @@ SCREENSHOTS = Path(os.environ.get("TEST_OUTPUT_DIR", "test-results")) / "screens
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
+    """Debian's Chromium, started once; tests open their windows through new_context, which watches them."""
     need_service(Path(CHROMIUM).exists(), f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -40,13 +42,45 @@ def browser():
         browser.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "expected_browser_problem(kind, text, url=None): a problem this test provokes on purpose and the page "
+        "handles: kind is one of " + ", ".join(KINDS) + "; text and url are regular expressions that must match "
+        "the whole message and the whole path of the address. The test fails if it never happens.",
+    )
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(chromium, live_server, request):
+    """Open a browser window on the live server; anything going wrong in it fails the test at teardown.
+
+    A console error, an uncaught exception, a request that failed and a server error are each a bug
+    a person would meet, so every test checks for them, whatever it clicks. A test that provokes one
+    on purpose names it with the expected_browser_problem marker and says why.
+    """
+    watch = ProblemWatch(allowances_of(request.node))
+    contexts = []
+
+    def open_context(**options):
+        options = {"base_url": live_server.url, "viewport": {"width": 1280, "height": 900}, **options}
+        context = chromium.new_context(**options)
+        context.set_default_timeout(10_000)
+        watch.listen(context)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    problems = watch.verdict()
+    for context in contexts:
+        context.close()
+    if problems:
+        pytest.fail("The browser met problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 @pytest.fixture

@@ -106,13 +106,9 @@ def blocking(found: dict) -> list[dict]:
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(new_context):
     """A desktop window that lets axe-core in: the site's script policy refuses injected scripts, rightly."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    return new_context(bypass_csp=True).new_page()
 
 
 def blocking_violations(page) -> list[str]:

@@ -76,13 +76,9 @@ def overflow(page) -> str:
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(new_context):
     """A phone-sized window: overrides the browser fixtures' page, so sign_in and screenshot use it."""
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    return new_context(viewport=PHONE).new_page()
 
 
 SCREENSHOT_PAGES = {
