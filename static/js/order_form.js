@@ -16,8 +16,22 @@
     });
   }
 
+  // An answer can be on its way while rows come or go: a total asked for on leaving a field is sent
+  // as the click that removes its row begins. Such an answer counts rows the page no longer has (and
+  // htmx would look for a removed row's amount, logging htmx:oobErrorNoTarget), so it is dropped:
+  // the request rows-changed queues behind it brings the total of the rows there are.
+  var rowsVersion = 0;
+  var askedWithRows = new WeakMap();
+  form.addEventListener("htmx:beforeRequest", function (event) {
+    askedWithRows.set(event.detail.xhr, rowsVersion);
+  });
+  form.addEventListener("htmx:beforeSwap", function (event) {
+    if (askedWithRows.get(event.detail.xhr) !== rowsVersion) event.detail.shouldSwap = false;
+  });
+
   function changed() {
     renumber();
+    rowsVersion += 1;
     form.dispatchEvent(new Event("rows-changed", { bubbles: true }));
   }
 
