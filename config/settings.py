@@ -115,8 +115,33 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# On PostgreSQL each process (a gunicorn worker, runserver with its thread per request, a Celery worker's
+# child, beat) takes its connections from a pool of its own (psycopg_pool, Django's OPTIONS["pool"]): at
+# most DATABASE_POOL_MAX_SIZE at once, so the site's total is bounded by the number of processes (see the
+# README's deployment notes). A request finds a free connection within DATABASE_POOL_TIMEOUT seconds or
+# fails. DATABASE_POOL=0 (behind PgBouncer, say) connects per request instead, kept DATABASE_CONN_MAX_AGE
+# seconds; nothing then bounds the count.
+DATABASE_POOL = env_bool("DATABASE_POOL", True)
+DATABASE_POOL_MIN_SIZE = int(os.environ.get("DATABASE_POOL_MIN_SIZE", "1"))
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4"))
+DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+if not 0 <= DATABASE_POOL_MIN_SIZE <= DATABASE_POOL_MAX_SIZE or DATABASE_POOL_MAX_SIZE < 1:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_MAX_SIZE ({DATABASE_POOL_MAX_SIZE}) must be at least 1 and at least "
+        f"DATABASE_POOL_MIN_SIZE ({DATABASE_POOL_MIN_SIZE}), which must not be negative."
+    )
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # A pool keeps its connections itself: Django must close (return) each one after its request or task.
+    database = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    if DATABASE_POOL and database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": DATABASE_POOL_MIN_SIZE,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
+    else:
+        database["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
+    DATABASES = {"default": database}
 else:
     DATABASES = {
         "default": {

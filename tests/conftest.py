@@ -36,6 +36,22 @@ def need_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# The suite's own process runs 10 to 20 threads at once against PostgreSQL (the concurrency and storm
+# tests), each holding a connection while it waits on the others' locks: its pool must let them all in.
+# The servers and workers the tests start keep the pool sizes of the settings.
+TEST_DATABASE_POOL_MAX_SIZE = 40
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.db import connections
+
+    for alias in connections:
+        pool = connections[alias].settings_dict.get("OPTIONS", {}).get("pool")
+        if isinstance(pool, dict):
+            pool["max_size"] = max(pool["max_size"], TEST_DATABASE_POOL_MAX_SIZE)
+
+
 @pytest.fixture(autouse=True)
 def celery_eager(request):
     """Run tasks in the test's own thread unless a test asks for the real broker and worker."""
