@@ -166,11 +166,15 @@ class ApiAutoSchema(AutoSchema):
         return codes
 
     def _is_filtered_list(self) -> bool:
+        # Filters and page numbers alike answer 400 naming the parameter they refuse.
         return (
             self.method == "GET"
             and self._is_list_view()
             and "{" not in self.path
-            and getattr(self.view, "filterset_class", None) is not None
+            and (
+                getattr(self.view, "filterset_class", None) is not None
+                or getattr(self.view, "pagination_class", None) is not None
+            )
         )
 
     def _get_response_bodies(self, direction="response"):

@@ -10,6 +10,7 @@ still loading, so this module must not import anything that imports DRF's views.
 
 import base64
 import binascii
+import re
 from datetime import datetime
 
 from django.db.models import Q
@@ -22,10 +23,47 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 MAX_ID = 2**63
 
 
+# A page number or size as a person writes it: plain digits, from 1 (never 1_0, ١٠, " 2" or 2.0).
+PLAIN_COUNT = re.compile(r"[1-9][0-9]*")
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
+    """?page= and ?page_size= in plain digits; anything else answers 400 naming the parameter.
+
+    A page size above the maximum is served at the maximum; a page past the last answers 404.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        text = request.query_params.get(self.page_size_query_param)
+        if not text:
+            return self.page_size
+        if not PLAIN_COUNT.fullmatch(text):
+            raise ValidationError(
+                {self.page_size_query_param: [f"Give a page size from 1 to {self.max_page_size}, in plain digits."]}
+            )
+        return min(int(text), self.max_page_size) if len(text) <= 6 else self.max_page_size
+
+    def get_page_number(self, request, paginator):
+        text = request.query_params.get(self.page_query_param)
+        if not text:
+            return 1
+        if text in self.last_page_strings:
+            return paginator.num_pages
+        if not PLAIN_COUNT.fullmatch(text):
+            raise ValidationError({self.page_query_param: ["Give a page number from 1, in plain digits, or last."]})
+        # Longer than any page count: past the last page (404), without reading thousands of digits.
+        return int(text) if len(text) <= 18 else paginator.num_pages + 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_query_param, self.page_size_query_param):
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class UpdatedSincePagination(PageNumberPagination):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
-from config.pagination import UpdatedSincePagination
+from config.pagination import PLAIN_COUNT, UpdatedSincePagination
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import REPORTED_STATUSES, Invoice, InvoiceLine
@@ -379,8 +379,15 @@ class InvoiceReportCursorPagination(BasePagination):
         return self.page.rows
 
     def get_page_size(self, request) -> int:
+        # Plain digits from 1 as on every list (config.pagination), above the largest page served at it.
         size = request.query_params.get(self.page_size_query_param, "")
-        return min(int(size), self.max_page_size) if size.isdigit() and int(size) > 0 else self.page_size
+        if not size:
+            return self.page_size
+        if not PLAIN_COUNT.fullmatch(size):
+            raise ValidationError(
+                {self.page_size_query_param: [f"Give a page size from 1 to {self.max_page_size}, in plain digits."]}
+            )
+        return min(int(size), self.max_page_size) if len(size) <= 6 else self.max_page_size
 
     def encode_cursor(self, direction: str, position: str) -> str:
         return base64.urlsafe_b64encode(f"{direction}|{position}".encode()).decode().rstrip("=")

@@ -10,6 +10,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from invoicing.models import REPORTED_STATUSES, Invoice
+from projects.fields import EARLIEST_DAY, LATEST_DAY, QueryDateField, in_day_range
 from projects.models import Client, Project, SalesOrder
 
 # --- updated_since: what an accounting integration polls with -------------------------------------
@@ -34,6 +35,7 @@ class UpdatedSinceField(forms.Field):
         "offset": (
             "Give the time's UTC offset (2026-05-01T09:30:00+02:00, or Z for UTC): without one the moment is ambiguous."
         ),
+        "out_of_range": f"Give a moment from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}.",
     }
 
     def to_python(self, value):
@@ -49,10 +51,14 @@ class UpdatedSinceField(forms.Field):
         if moment is not None:
             if timezone.is_naive(moment):
                 raise forms.ValidationError(self.error_messages["offset"], code="offset")
-            return moment
-        if day is not None:
-            return timezone.make_aware(datetime.combine(day, time.min))
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        elif day is not None:
+            moment = timezone.make_aware(datetime.combine(day, time.min)) if in_day_range(day) else None
+        else:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # Near the calendar's ends an offset carries a moment past them (PostgreSQL refuses it in the query).
+        if moment is None or not in_day_range(moment):
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        return moment
 
 
 @extend_schema_field({"oneOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]})
@@ -78,6 +84,12 @@ class UpdatedSinceFilter(filters.Filter):
         return qs.filter(**{f"{self.field_name}__gte": value}).order_by(self.field_name, "id")
 
 
+class QueryDateFilter(filters.DateFilter):
+    """A day within the days the desk counts with (projects.fields.QueryDateField)."""
+
+    field_class = QueryDateField
+
+
 class InvoiceFilter(filters.FilterSet):
     sales_order = filters.ModelChoiceFilter(queryset=SalesOrder.objects.all(), help_text="Sales order id.")
     project = filters.ModelChoiceFilter(
@@ -95,8 +107,8 @@ class InvoiceFilter(filters.FilterSet):
 class InvoiceReportFilter(filters.FilterSet):
     """Validates the report's filters; `invoicing.reports.invoice_report_rows` applies the cleaned values."""
 
-    date_from = filters.DateFilter(label="From", help_text="Invoice date on or after (YYYY-MM-DD).")
-    date_to = filters.DateFilter(label="To", help_text="Invoice date on or before (YYYY-MM-DD).")
+    date_from = QueryDateFilter(label="From", name="date_from", help_text="Invoice date on or after (YYYY-MM-DD).")
+    date_to = QueryDateFilter(label="To", name="date_to", help_text="Invoice date on or before (YYYY-MM-DD).")
     client = filters.ModelChoiceFilter(
         queryset=Client.objects.all(), field_name="sales_order__project__client", label="Client", help_text="Client id."
     )

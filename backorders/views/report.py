@@ -21,6 +21,7 @@ from backorders.selectors import (
     report_suppliers,
 )
 from projects.downloads import bom_wanted, csv_response, xlsx_response
+from projects.fields import QueryDateField
 
 
 class BackorderReportForm(forms.Form):
@@ -33,10 +34,12 @@ class BackorderReportForm(forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
-    expected_from = forms.DateField(
-        label="Expected from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    expected_from = QueryDateField(
+        label="Expected from", name="“Expected from”", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    expected_to = forms.DateField(label="Expected to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_to = QueryDateField(
+        label="Expected to", name="“Expected to”", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     dated = forms.TypedChoiceField(
         label="Expected date given",
         required=False,
@@ -75,17 +78,19 @@ def backorder_report(request: HttpRequest) -> HttpResponse:
         clients=list(report_clients().values_list("id", "name")),
     )
     context = {"nav_section": "backorders", "form": form}
-    if not form.is_valid():
-        return render(request, "backorders/report.html", context)
+    # A refused filter is named next to its field and left out, of the rows and of the links alike; a
+    # download waits for filters that are all valid.
+    valid = form.is_valid()
     filters = BackorderReportFilters.from_mapping(form.cleaned_data)
-    query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name)}
-    if request.GET.get("format") == "csv":
+    query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name) and name not in form.errors}
+    download = request.GET.get("format") if valid else None
+    if download == "csv":
         return csv_response(
             backorder_report_csv(filters, today=today),
             filename=f"backorders-{today.isoformat()}.csv",
             bom=bom_wanted(request),
         )
-    if request.GET.get("format") == "xlsx":
+    if download == "xlsx":
         return xlsx_response(
             backorder_report_xlsx_rows(filters, today=today),
             columns=XLSX_COLUMNS,

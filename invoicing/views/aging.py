@@ -10,17 +10,23 @@ from django.utils import timezone
 
 from invoicing.aging import AGING_XLSX_COLUMNS, BUCKETS, ar_aging, ar_aging_csv, ar_aging_xlsx_rows
 from projects.downloads import bom_wanted, csv_response, xlsx_response
+from projects.fields import QueryDateField, day_range_message
 from projects.roles import Role
 from projects.views.common import role_required
 
+TODAY_USED = "The aging below is as of today."
+
 
 class AgingForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = QueryDateField(
         label="As of",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Days past due are counted to this day; today if left empty.",
-        error_messages={"invalid": "Enter a day such as 2026-03-31."},
+        error_messages={
+            "invalid": f"Enter a day such as 2026-03-31. {TODAY_USED}",
+            "out_of_range": f"{day_range_message('“As of”')} {TODAY_USED}",
+        },
     )
 
 
@@ -28,14 +34,15 @@ class AgingForm(forms.Form):
 def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     form = AgingForm(request.GET or None, initial={"as_of": today})
-    if form.is_bound and not form.is_valid():
-        context = {"form": form, "buckets": BUCKETS, "report": None, "nav_section": "aging"}
-        return render(request, "invoicing/aging.html", context, status=400)
+    refused = form.is_bound and not form.is_valid()
+    # A refused day is named next to its field and today is used: the page (400) still shows the aging.
     as_of = (form.cleaned_data.get("as_of") if form.is_bound else None) or today
     report = ar_aging(as_of=as_of)
-    if request.GET.get("format") == "csv":
+    # A download asked for with a refused day shows the page and its message instead.
+    download = None if refused else request.GET.get("format")
+    if download == "csv":
         return csv_response(ar_aging_csv(report), filename=f"ar-aging-{as_of.isoformat()}.csv", bom=bom_wanted(request))
-    if request.GET.get("format") == "xlsx":
+    if download == "xlsx":
         return xlsx_response(
             ar_aging_xlsx_rows(report),
             columns=AGING_XLSX_COLUMNS,
@@ -61,4 +68,4 @@ def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         "is_today": as_of == today,
         "nav_section": "aging",
     }
-    return render(request, "invoicing/aging.html", context)
+    return render(request, "invoicing/aging.html", context, status=400 if refused else 200)

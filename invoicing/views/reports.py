@@ -33,6 +33,7 @@ from invoicing.reports import (
 )
 from projects.downloads import bom_wanted, csv_response, xlsx_response
 from projects.errors import DomainError, ValidationFailed
+from projects.fields import QueryDateField
 from projects.roles import Role
 from projects.views.common import add_domain_error, role_required
 
@@ -62,8 +63,11 @@ def period_dates(period: str, today: date) -> tuple[date, date]:
 
 
 class InvoiceReportForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # A refused filter is named next to its field and left out: the rows shown are those without it.
+    date_from = QueryDateField(
+        label="From", name="“From”", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = QueryDateField(label="To", name="“To”", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
     rep = forms.TypedChoiceField(label="Order rep", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *REPORTED_STATUSES])
@@ -125,7 +129,8 @@ FILTER_NAMES = ("date_from", "date_to", "client", "rep", "status", "kind", "has_
 
 def _query(form: InvoiceReportForm, **extra) -> str:
     """The URL query that keeps the current filters, with the extra parameters set or removed."""
-    params = {name: form.data.get(name) for name in FILTER_NAMES if form.data.get(name)}
+    # A refused filter is left out of the links too, as it is of the rows.
+    params = {name: form.data.get(name) for name in FILTER_NAMES if form.data.get(name) and name not in form.errors}
     params.update({key: value for key, value in extra.items() if value not in (None, "")})
     return "?" + urlencode(params) if params else "?"
 
@@ -172,18 +177,20 @@ def _report_page(
         # The export form posts the page's own query, so a refusal shows the same filters, order and page.
         "export_url": reverse("invoice-accounting-export") + (f"?{request.GET.urlencode()}" if request.GET else ""),
     }
-    if filters is not None:
-        page = invoice_report_page(
-            filters,
-            sort=sort,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-            last=request.GET.get("page") == "last",
-            size=size,
-        )
-        summary = invoice_report_summary(filters)
-        checked = set(export_form.chosen_ids()) if export_form is not None else set()
-        context.update(_page_context(form, page, summary, sort, checked=checked))
+    # Refused filters are left out of what the page shows; downloads and exports wait for valid ones.
+    if filters is None:
+        filters = InvoiceReportFilters.from_mapping(form.cleaned_data)
+    page = invoice_report_page(
+        filters,
+        sort=sort,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        last=request.GET.get("page") == "last",
+        size=size,
+    )
+    summary = invoice_report_summary(filters)
+    checked = set(export_form.chosen_ids()) if export_form is not None else set()
+    context.update(_page_context(form, page, summary, sort, checked=checked))
     return render(request, "invoicing/report.html", context, status=status)
 
 

@@ -42,7 +42,8 @@ def note_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def mention_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """Active colleagues whose user name or name starts with what follows the @ being typed."""
     project_or_404(pk)
-    typed = request.GET.get("q", "").strip().lstrip("@")[:50]
+    # PostgreSQL text holds no NUL: a name never has one, so it is dropped rather than sent to the query.
+    typed = request.GET.get("q", "").replace("\x00", "").strip().lstrip("@")[:50]
     people = User.objects.filter(is_active=True).exclude(pk=request.user.pk)
     if typed:
         people = people.filter(

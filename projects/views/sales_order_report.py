@@ -38,10 +38,10 @@ def _url_pattern(name: str) -> str:
 def sales_order_report(request: HttpRequest) -> HttpResponse:
     form = SalesOrderReportForm(request.GET, clients=list(Client.objects.order_by("name").values_list("id", "name")))
     context: dict = {"nav_section": "projects", "form": form}
-    if not form.is_valid():
-        return render(request, "projects/sales_order_report.html", context)
+    # A refused filter is named next to its field and left out, of the rows and of the links alike.
+    form.is_valid()
     filters = SalesOrderReportFilters.from_mapping(form.cleaned_data)
-    query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name)}
+    query = {name: request.GET[name] for name in FILTER_NAMES if request.GET.get(name) and name not in form.errors}
     totals = sales_order_report_totals(filters)
     pages = max(1, -(-totals.count // PAGE_SIZE))
     try:

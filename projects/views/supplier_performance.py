@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from projects.downloads import bom_wanted, csv_response, today_filename, xlsx_response
+from projects.fields import QueryDateField, day_range_message
 from projects.supplier_performance import (
     COLUMNS,
     CSV_COLUMNS,
@@ -40,17 +41,23 @@ DATE_HINT = "a date such as 2026-03-01"
 
 
 class SupplierPerformanceForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = QueryDateField(
         label="PO date from",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": f"“From” is not a date: give {DATE_HINT}. The default start is used."},
+        error_messages={
+            "invalid": f"“From” is not a date: give {DATE_HINT}. The default start is used.",
+            "out_of_range": f"{day_range_message('“From”')} The default start is used.",
+        },
     )
-    date_to = forms.DateField(
+    date_to = QueryDateField(
         label="PO date to",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": f"“To” is not a date: give {DATE_HINT}. Today is used."},
+        error_messages={
+            "invalid": f"“To” is not a date: give {DATE_HINT}. Today is used.",
+            "out_of_range": f"{day_range_message('“To”')} Today is used.",
+        },
     )
     sort = forms.ChoiceField(
         label="Sort by",

@@ -94,6 +94,15 @@ def test_bad_filters_are_refused_naming_them(as_manager):
     assert response.json() == {"date_to": ["The end date is before the start date."]}
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+@pytest.mark.parametrize("name", ["date_from", "date_to"])
+def test_a_day_out_of_range_is_refused_naming_the_filter(as_manager, name, value):
+    for extra in ({}, {"format": "csv"}):
+        response = as_manager.get("/api/reports/invoices/", {name: value, **extra})
+        assert response.status_code == 400
+        assert response.json() == {name: [f"{name} must be a day from 1900-01-01 to 2999-12-31."]}
+
+
 def test_csv_streams_every_row(as_invoicing, two_invoices):
     response = as_invoicing.get("/api/reports/invoices/", {"format": "csv", "status": "open"})
     assert response.status_code == 200

@@ -126,6 +126,22 @@ def test_bad_updated_since_is_refused_naming_the_field(as_invoicing, invoices, v
     assert response.json() == {"updated_since": [message]}
 
 
+# Near the calendar's ends the offset carried the moment past them: PostgreSQL refused the query (a 500).
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "0001-01-01", "9999-12-31", "1899-12-31"]
+)
+@pytest.mark.parametrize("url", [URL, "/api/payments/", "/api/credit-notes/"])
+def test_a_moment_out_of_range_is_refused_naming_the_field(as_invoicing, invoices, url, value):
+    response = as_invoicing.get(url, {"updated_since": value})
+    assert response.status_code == 400
+    assert response.json() == {"updated_since": ["Give a moment from 1900-01-01 to 2999-12-31."]}
+
+
+def test_the_first_and_last_days_in_range_are_taken(as_invoicing, invoices):
+    assert as_invoicing.get(URL, {"updated_since": "1900-01-01T00:00:00+00:00"}).json()["count"] == len(invoices)
+    assert as_invoicing.get(URL, {"updated_since": "2999-12-31"}).json()["count"] == 0
+
+
 # --- every change moves updated_at --------------------------------------------------------------
 
 

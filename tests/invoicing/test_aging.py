@@ -188,13 +188,44 @@ def test_the_page_defaults_to_today_in_the_companys_zone(two_clients, ivy_client
     assert f'value="{timezone.localdate().isoformat()}"' in html
 
 
-def test_a_bad_day_is_refused_next_to_the_field(ivy_client):
+TODAY_USED = "The aging below is as of today."
+
+
+def test_a_bad_day_is_refused_next_to_the_field_and_today_used(ivy_client):
     response = ivy_client.get(URL, {"as_of": "30/06/2026"})
 
     assert response.status_code == 400
-    assert '<p class="field-error" id="id_as_of_error" role="alert">Enter a day such as 2026-03-31.</p>' in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    assert (
+        f'<p class="field-error" id="id_as_of_error" role="alert">Enter a day such as 2026-03-31. {TODAY_USED}</p>'
+    ) in html
+    assert f"Owed as of {timezone.localdate().strftime('%b %-d, %Y')} (today)" in html
+
+
+# The calendar's ends overflowed the buckets' arithmetic (a 500 on the page, its CSV and XLSX).
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+@pytest.mark.parametrize("download", [None, "csv", "xlsx"])
+def test_a_day_out_of_range_is_named_and_the_aging_shown_as_of_today(two_clients, ivy_client, day, download):
+    response = ivy_client.get(URL, {"as_of": day, **({"format": download} if download else {})})
+
+    # A download asked for with a refused day shows the page and why, rather than a file of another day.
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert (
+        '<p class="field-error" id="id_as_of_error" role="alert">'
+        f"“As of” must be a day from 1900-01-01 to 2999-12-31. {TODAY_USED}</p>"
+    ) in html
+    assert f"Owed as of {timezone.localdate().strftime('%b %-d, %Y')} (today)" in html
+    assert response.context["report"].as_of == timezone.localdate()
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+def test_the_first_and_last_days_in_range_are_taken(two_clients, ivy_client, day):
+    response = ivy_client.get(URL, {"as_of": day})
+
+    assert response.status_code == 200
+    assert response.context["report"].as_of.isoformat() == day
 
 
 def test_nothing_owed_says_so(ivy_client):

@@ -114,12 +114,24 @@ def test_filters_by_supplier_client_and_overdue(as_manager, shortages):
     assert response.context["totals"]["quantity"] == 60
 
 
-def test_an_unknown_supplier_is_refused_next_to_the_field(as_manager, shortages):
+def test_an_unknown_supplier_is_refused_next_to_the_field_and_left_out(as_manager, shortages):
     response = as_manager.get(f"{URL}?supplier=999999")
     assert response.context["form"].errors == {
         "supplier": ["Select a valid choice. 999999 is not one of the available choices."]
     }
-    assert "rows" not in response.context
+    assert len(response.context["rows"]) == len(as_manager.get(URL).context["rows"])
+    # A download waits for filters that are all valid: the page says why.
+    download = as_manager.get(f"{URL}?supplier=999999&format=csv")
+    assert download["Content-Type"].startswith("text/html") and "supplier" in download.context["form"].errors
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize(("name", "label"), [("expected_from", "“Expected from”"), ("expected_to", "“Expected to”")])
+def test_a_day_out_of_range_is_named_next_to_its_field_and_left_out(as_manager, shortages, name, label, value):
+    response = as_manager.get(URL, {name: value})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {name: [f"{label} must be a day from 1900-01-01 to 2999-12-31."]}
+    assert len(response.context["rows"]) == len(as_manager.get(URL).context["rows"])
 
 
 def test_csv_of_the_filtered_backorders(as_manager, shortages):

@@ -159,16 +159,35 @@ def test_quick_pick_periods(period, today, expected):
     assert period_dates(period, today) == expected
 
 
-def test_an_end_before_the_start_is_refused_next_to_the_field(as_manager, report_data):
+def test_an_end_before_the_start_is_refused_next_to_the_field_and_left_out(as_manager, report_data):
     response = as_manager.get(f"{URL}?date_from=2026-05-01&date_to=2026-04-01")
     assert response.status_code == 200
     assert response.context["form"].errors == {"date_to": ["The end date is before the start date."]}
-    assert "rows" not in response.context
     assert "The end date is before the start date." in response.content.decode()
+    # The rows are those of the start date alone, and the links leave the refused end out.
+    alone = as_manager.get(f"{URL}?date_from=2026-05-01")
+    assert [row["number"] for row in response.context["rows"]] == [row["number"] for row in alone.context["rows"]]
+    assert "date_to" not in response.context["links"]["csv"]
+
+
+# The calendar's ends: refused next to the field, left out of the rows (which are every invoice's), never a 500.
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+@pytest.mark.parametrize(("name", "label"), [("date_from", "“From”"), ("date_to", "“To”")])
+@pytest.mark.parametrize("download", [None, "csv", "xlsx"])
+def test_a_day_out_of_range_is_named_next_to_its_field_and_left_out(
+    as_manager, report_data, name, label, value, download
+):
+    response = as_manager.get(URL, {name: value, **({"format": download} if download else {})})
+    # A download asked for with a refused filter shows the page and why, rather than a file of other rows.
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert response.context["form"].errors == {name: [f"{label} must be a day from 1900-01-01 to 2999-12-31."]}
+    everything = as_manager.get(URL)
+    assert [row["number"] for row in response.context["rows"]] == [row["number"] for row in everything.context["rows"]]
 
 
 def test_unknown_choices_are_refused(as_manager, report_data):
     response = as_manager.get(f"{URL}?status=lost&client=999999")
+    assert response.context["rows"]  # left out: every invoice is shown
     errors = response.context["form"].errors
     assert errors["status"] == ["Select a valid choice. lost is not one of the available choices."]
     assert errors["client"] == ["Select a valid choice. 999999 is not one of the available choices."]

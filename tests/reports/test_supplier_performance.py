@@ -418,6 +418,13 @@ def test_a_period_before_the_pos_shows_nothing_backordered(this_quarter, manager
             "“From” is not a date: give a date such as 2026-03-01. The default start is used.",
         ),
         ("date_to=soon", "id_date_to", "“To” is not a date: give a date such as 2026-03-01. Today is used."),
+        # The calendar's ends overflowed the period's arithmetic (a 500).
+        ("date_to=9999-12-31", "id_date_to", "“To” must be a day from 1900-01-01 to 2999-12-31. Today is used."),
+        (
+            "date_from=0001-01-01",
+            "id_date_from",
+            "“From” must be a day from 1900-01-01 to 2999-12-31. The default start is used.",
+        ),
         (
             "sort=cheapest",
             "id_sort",
@@ -436,6 +443,16 @@ def test_bad_input_is_named_next_to_its_field_and_the_default_used(this_quarter,
     assert response.context["period"] == Period.default(timezone.localdate())
     # The order field shows the order used (a select cannot show an unknown one).
     assert '<option value="-share" selected>' in page
+
+
+@pytest.mark.parametrize("download", ["csv", "xlsx"])
+def test_a_download_with_a_day_at_the_calendars_end_is_the_default_period(this_quarter, manager, download):
+    response = signed_in(manager).get(f"{URL}?date_from=0001-01-01&date_to=9999-12-31&format={download}")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="supplier-performance-')
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"\xef\xbb\xbfsupplier," if download == "csv" else b"PK")
 
 
 def test_an_end_before_the_start_is_named_and_the_last_90_days_shown(this_quarter, manager):
