@@ -8,7 +8,10 @@ from django import forms
 from backorders.models import SupplierProposal
 from backorders.services import FLAG_STATUSES, BackorderRequest
 from projects.errors import DomainError, ValidationFailed
-from projects.models import PurchaseOrder, PurchaseOrderItem
+from projects.fields import QuantityField
+from projects.models import MAX_QUANTITY, PurchaseOrder, PurchaseOrderItem
+
+BACKORDERED_QUANTITY_REFUSAL = "Backordered quantity must be a whole number in plain digits, such as 200."
 
 # A service error key about one requested item, e.g. items[1].quantity.
 ITEM_ERROR = re.compile(r"^items\[(\d+)\]\.(\w+)$")
@@ -58,9 +61,13 @@ class BackorderFlagForm(forms.Form):
             description = item.sales_order_item.description
             prefix = f"item-{item.pk}-"
             self.fields[prefix + "backordered"] = forms.BooleanField(required=False, label=f"Backorder {description}")
-            self.fields[prefix + "quantity"] = forms.IntegerField(
+            self.fields[prefix + "quantity"] = QuantityField(
                 required=False,
                 label=f"Backordered quantity of {description}",
+                # Plain digits only here; the service names the range the PO item allows.
+                min_value=0,
+                max_value=MAX_QUANTITY,
+                error_messages={"invalid": BACKORDERED_QUANTITY_REFUSAL},
                 widget=forms.NumberInput(attrs={"min": 1, "step": 1, "inputmode": "numeric"}),
             )
             self.fields[prefix + "expected_date"] = forms.DateField(

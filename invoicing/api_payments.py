@@ -64,11 +64,9 @@ class PaymentCreateSerializer(serializers.Serializer):
     date = serializers.DateField(
         required=False, help_text="The day the money was received (YYYY-MM-DD), not in the future; today if left out."
     )
-    # Checked by the service, so the API refuses with the page's words: above 0, 2 decimals, within the balance.
-    amount = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        help_text="Above 0, at most 2 decimals, and no more than the invoice's balance due.",
+    # Plain decimal notation as on the page; the service checks it against the invoice (above 0, the balance).
+    amount = money(
+        example="120.00", help_text="Above 0, at most 2 decimals, and no more than the invoice's balance due."
     )
     method = PaymentMethodField()
     reference = serializers.CharField(

@@ -6,6 +6,7 @@ from django import forms
 
 from invoicing.credit_notes import REASON_MAX, CreditLineRequest
 from invoicing.models import Invoice, InvoiceLine
+from projects.fields import QuantityField
 
 NOTHING_CHOSEN = "Enter a quantity to credit on at least one line, or tick Credit the whole invoice."
 BOTH_CHOSEN = "Credit the whole invoice or enter quantities per line, not both."
@@ -55,13 +56,12 @@ class CreditNoteForm(forms.Form):
             if creditable < 1:
                 continue
             refusal = f"Enter a whole number from 0 to {creditable} for {line.description}."
-            self.fields[line_field_name(line)] = forms.IntegerField(
+            self.fields[line_field_name(line)] = QuantityField(
                 label=f"{line.description}: quantity to credit (at most {creditable})",
                 required=False,
                 min_value=0,
                 max_value=creditable,
-                widget=forms.NumberInput(attrs={"min": 0, "max": creditable, "step": 1, "inputmode": "numeric"}),
-                error_messages={"invalid": refusal, "min_value": refusal, "max_value": refusal},
+                error_messages={"invalid": refusal},
             )
 
     def rows(self) -> list[CreditRow]:

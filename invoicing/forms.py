@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from invoicing.services import LineRequest
+from projects.fields import QuantityField
 from projects.models import SalesOrderItem
 from projects.money import line_amount, line_tax
 
@@ -83,14 +84,14 @@ class InvoiceCreateForm(forms.Form):
             self.fields[f"include_{item.pk}"] = forms.BooleanField(
                 required=False, initial=included, label=f"Include {item.description}"
             )
-            self.fields[f"quantity_{item.pk}"] = forms.IntegerField(
+            self.fields[f"quantity_{item.pk}"] = QuantityField(
                 required=False,
                 min_value=0,
                 max_value=item.remaining,
                 initial=(drafted or {}).get(item.pk, item.ready),
                 label=f"Quantity of {item.description} to invoice",
                 error_messages={
-                    "invalid": f"Enter a whole number from 0 to {item.remaining}.",
+                    "invalid": f"Enter a whole number from 0 to {item.remaining} for {item.description}.",
                     "min_value": refusal,
                     "max_value": refusal,
                 },

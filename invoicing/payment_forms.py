@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import REFERENCE_MAX_LENGTH
-
-AMOUNT_REFUSAL = "Enter the amount as a number, such as 120.00."
+from projects.fields import MoneyField
 
 
 class PaymentForm(forms.Form):
@@ -23,11 +22,12 @@ class PaymentForm(forms.Form):
             "invalid": "Enter the payment date, such as 2026-03-31.",
         },
     )
-    # No digit limits here: the service refuses with the words the API uses too (above 0, 2 decimals, the balance).
-    amount = forms.DecimalField(
+    # Plain decimal notation, as the API takes it; the service checks it against the invoice (above 0, the balance).
+    amount = MoneyField(
         label="Amount",
+        example="120.00",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
-        error_messages={"required": "Enter the amount received.", "invalid": AMOUNT_REFUSAL},
+        error_messages={"required": "Enter the amount received."},
     )
     method = forms.ChoiceField(
         label="Method",

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
 
+from projects.fields import MoneyField, QuantityField
 from projects.models import MAX_QUANTITY, Client, PurchaseOrder, SalesOrderItem, Supplier
 from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
@@ -293,13 +294,6 @@ class SalesOrderForm(forms.Form):
     )
 
 
-MONEY_ERRORS = {
-    "invalid": "Enter an amount such as 4.25.",
-    "max_decimal_places": "Use at most two decimal places.",
-    "max_digits": "Enter an amount below 1,000,000,000,000.",
-    "max_whole_digits": "Enter an amount below 1,000,000,000,000.",
-    "min_value": "Must not be negative.",
-}
 QUANTITY_MESSAGE = f"Quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
 
 
@@ -317,52 +311,24 @@ class SalesOrderItemForm(forms.Form):
         empty_label="Choose a supplier…",
         error_messages={"required": "Choose the supplier who makes or provides this item."},
     )
-    quantity = forms.IntegerField(
+    # Plain digits only (projects.fields): what the API takes, in the same words.
+    quantity = QuantityField(
         label="Quantity",
         min_value=1,
         max_value=MAX_QUANTITY,
         widget=forms.NumberInput(attrs={"min": 1, "step": 1, "inputmode": "numeric"}),
-        error_messages={
-            "required": QUANTITY_MESSAGE,
-            "invalid": QUANTITY_MESSAGE,
-            "min_value": QUANTITY_MESSAGE,
-            "max_value": QUANTITY_MESSAGE,
-        },
+        error_messages={"required": QUANTITY_MESSAGE, "invalid": QUANTITY_MESSAGE},
     )
-    unit_price = forms.DecimalField(
-        label="Unit price",
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
-        error_messages={**MONEY_ERRORS, "required": "Enter the unit price."},
-    )
-    unit_cost = forms.DecimalField(
-        label="Unit cost",
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
-        help_text="Optional: what the supplier charges",
-        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
-        error_messages=MONEY_ERRORS,
-    )
-    tax_rate = forms.DecimalField(
+    unit_price = MoneyField(label="Unit price", error_messages={"required": "Enter the unit price."})
+    unit_cost = MoneyField(label="Unit cost", required=False, help_text="Optional: what the supplier charges")
+    tax_rate = MoneyField(
         label="Tax %",
-        required=False,
-        min_value=Decimal("0"),
+        name="Tax rate",
+        example="8.25",
         max_value=Decimal("100"),
-        max_digits=5,
-        decimal_places=2,
+        required=False,
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01", "inputmode": "decimal"}),
-        error_messages={
-            "invalid": "Enter a percent such as 8.25.",
-            "max_decimal_places": "Use at most two decimal places.",
-            "max_digits": "Tax rate must be a percent from 0 to 100.",
-            "max_whole_digits": "Tax rate must be a percent from 0 to 100.",
-            "min_value": "Tax rate must be a percent from 0 to 100.",
-            "max_value": "Tax rate must be a percent from 0 to 100.",
-        },
+        error_messages={"max_value": "Tax rate must be a percent from 0 to 100."},
     )
 
     # The fields a person fills; a row with none of them filled is an unused blank row.

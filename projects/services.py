@@ -291,8 +291,15 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, r
     for item in items:
         amount = line_amount(item.quantity, item.unit_price)
         gross += amount + line_tax(amount, item.tax_rate)
+    if refusal := order_total_refusal(gross):
+        raise ValidationFailed({field: [refusal]})
+
+
+def order_total_refusal(gross: Decimal) -> str | None:
+    """Why an order whose total with tax is `gross` cannot be saved, or None when it fits the money columns."""
     if gross > MAX_ORDER_TOTAL:
-        raise ValidationFailed({field: [f"The order's total with tax must not exceed {MAX_ORDER_TOTAL:,}."]})
+        return f"The order's total with tax must not exceed {MAX_ORDER_TOTAL:,}."
+    return None
 
 
 def _item_row(order: SalesOrder, position: int, item: ItemRequest) -> SalesOrderItem:

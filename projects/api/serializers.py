@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from config.api import enum_field
+from projects.api.fields import AmountField, PercentField, QuantityField
 from projects.models import (
     MAX_QUANTITY,
     Client,
@@ -28,23 +29,21 @@ PurchaseOrderStatusField = enum_field("PurchaseOrderStatus", PurchaseOrder.Statu
 
 
 def money(**kwargs) -> serializers.DecimalField:
-    """Money as a string with two places, e.g. "1240.00"."""
+    """Money as a string with two places, e.g. "1240.00"; typed in plain decimal notation (projects.fields)."""
     if kwargs.get("read_only"):
         # Figures such as 10,000,000 × 999,999.99 are longer than a stored price; never refuse to show one.
         return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
-    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), **kwargs)
+    return AmountField(**kwargs)
 
 
 def percent(**kwargs) -> serializers.DecimalField:
-    """A tax rate in percent as a string, e.g. "8.25"."""
-    return serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), **kwargs
-    )
+    """A tax rate in percent as a string, e.g. "8.25", from 0 to 100 in plain decimal notation."""
+    return PercentField(**kwargs)
 
 
 def quantity(**kwargs) -> serializers.IntegerField:
-    """A whole quantity from 1 to the desk's maximum."""
-    return serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
+    """A whole quantity from 1 to the desk's maximum, in plain digits."""
+    return QuantityField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
 
 
 def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:

@@ -18,6 +18,7 @@ from projects.roles import Role
 from projects.selectors import sales_order_detail
 from projects.services import (
     ItemRequest,
+    order_total_refusal,
     project_create,
     project_update,
     purchase_orders_create_for_sales_order,
@@ -29,6 +30,7 @@ from projects.services import (
 from projects.views.common import add_domain_error, role_required
 
 ROW_PREFIX = re.compile(r"^items-(\d{1,4})-")
+HALF_TYPED = re.compile(r"[0-9]+\.")
 MAX_ROWS = 500
 
 
@@ -151,15 +153,21 @@ def _editor_page(
 
 
 def _row_amount(row: SalesOrderItemForm) -> tuple:
-    """A row's net amount and tax as typed, or (None, None) while it cannot be computed."""
-    try:
-        quantity = row.fields["quantity"].clean(row.data.get(row.add_prefix("quantity")))
-        price = row.fields["unit_price"].clean(row.data.get(row.add_prefix("unit_price")))
-        rate = row.fields["tax_rate"].clean(row.data.get(row.add_prefix("tax_rate"))) or 0
-    except forms.ValidationError:  # half-typed: the amount stays blank until it parses
-        return None, None
-    amount = line_amount(quantity, price)
-    return amount, line_tax(amount, rate)
+    """A row's net amount and tax as typed, or (None, None, refusal) while it cannot be computed."""
+    values = {}
+    for name in ("quantity", "unit_price", "tax_rate"):
+        typed = row.data.get(row.add_prefix(name))
+        try:
+            values[name] = row.fields[name].clean(typed)
+        except forms.ValidationError as error:
+            # Empty, or digits and a point with the decimals still to come, is still being typed (the amount
+            # stays blank); anything else refused is what saving refuses, and is said.
+            if typed in (None, "") or HALF_TYPED.fullmatch(typed):
+                return None, None, ""
+            description = (row.data.get(row.add_prefix("description")) or "").strip()[:60]
+            return None, None, f"{description}: {error.messages[0]}" if description else error.messages[0]
+    amount = line_amount(values["quantity"], values["unit_price"])
+    return amount, line_tax(amount, values["tax_rate"] or 0), ""
 
 
 def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) -> dict:
@@ -168,7 +176,7 @@ def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) 
     for item in locked_items:
         amount = line_amount(item.quantity, item.unit_price)
         lines.append((None, amount, line_tax(amount, item.tax_rate)))
-    incomplete = 0
+    incomplete, refusals = 0, []
     for row in rows:
         if not row.is_bound:
             amount = tax = None
@@ -178,8 +186,9 @@ def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) 
         elif row.is_blank():
             amount = tax = None
         else:
-            amount, tax = _row_amount(row)
-            incomplete += amount is None
+            amount, tax, refusal = _row_amount(row)
+            incomplete += amount is None and not refusal
+            refusals += [refusal] if refusal else []
         lines.append((row.prefix, amount, tax))
     subtotal = sum((amount for _, amount, _ in lines if amount is not None), start=line_amount(0, 0))
     tax = sum((tax for _, _, tax in lines if tax is not None), start=line_amount(0, 0))
@@ -189,6 +198,9 @@ def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) 
         "tax": tax,
         "total": subtotal + tax,
         "incomplete": incomplete,
+        # What saving would refuse (a value typed in a form it does not take, or a total that does not fit
+        # the money columns) is said instead of a total no order can have. Rows still to fill in only add to it.
+        "refusals": refusals or [refusal for refusal in [order_total_refusal(subtotal + tax)] if refusal],
     }
 
 

@@ -80,7 +80,7 @@ def test_a_manager_credits_the_whole_invoice(as_manager, invoice):
         ({"reason": "Chipped"}, {"lines": ["Choose at least one line to credit, or credit the whole invoice."]}),
         (
             {"lines": [{"invoice_line": "MUGS", "quantity": 0}], "reason": "Chipped"},
-            {"lines[0].quantity": ["Ensure this value is greater than or equal to 1."]},
+            {"lines[0].quantity": ["Quantity must be a whole number from 1 to 10,000,000."]},
         ),
         (
             {"lines": [{"invoice_line": "MUGS", "quantity": 501}], "reason": "Chipped"},
@@ -92,7 +92,7 @@ def test_a_manager_credits_the_whole_invoice(as_manager, invoice):
         ),
         (
             {"lines": [{"invoice_line": "MUGS", "quantity": 1.5}], "reason": "Chipped"},
-            {"lines[0].quantity": ["A valid integer is required."]},
+            {"lines[0].quantity": ["Quantity must be a whole number from 1 to 10,000,000."]},
         ),
         (
             {"lines": [{"invoice_line": 999999, "quantity": 1}], "reason": "Chipped"},

@@ -77,9 +77,33 @@ TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
     [
         ({"amount": "460.07"}, {"amount": ["460.07 is more than the balance due, 460.06."]}),
         ({"amount": "0"}, {"amount": ["The amount must be more than 0.00."]}),
-        ({"amount": "-1.00"}, {"amount": ["The amount must be more than 0.00."]}),
-        ({"amount": "1.005"}, {"amount": ["The amount may have at most 2 decimal places."]}),
-        ({"amount": "ten"}, {"amount": ["A valid number is required."]}),
+        ({"amount": "-1.00"}, {"amount": ["Amount must not be negative."]}),
+        ({"amount": "1.005"}, {"amount": ["Amount may have at most two decimal places."]}),
+        (
+            {"amount": "ten"},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
+        # Odd forms Python's Decimal reads as 10 or 100: refused, as on the page.
+        (
+            {"amount": "1_0"},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
+        (
+            {"amount": "١٠"},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
+        (
+            {"amount": "1e2"},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
+        (
+            {"amount": " 10"},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
+        (
+            {"amount": 10.5},
+            {"amount": ["Amount must be plain digits, with at most one point and two decimals, such as 120.00."]},
+        ),
         ({"amount": None}, {"amount": ["This field may not be null."]}),
         ({"method": "bitcoin"}, {"method": ['"bitcoin" is not a valid choice.']}),
         ({"date": "2026-13-01"}, {"date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),

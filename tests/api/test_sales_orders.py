@@ -56,19 +56,46 @@ def test_sales_writes_an_order_and_reads_its_figures(as_sales):
     assert as_sales.get(f"/api/sales-orders/{order['id']}/").json() == order
 
 
+QUANTITY = "Quantity must be a whole number from 1 to 10,000,000."
+PRICE = "Unit price must be plain digits, with at most one point and two decimals, such as 4.25."
+COST = "Unit cost must be plain digits, with at most one point and two decimals, such as 4.25."
+TAX = "Tax rate must be plain digits, with at most one point and two decimals, such as 8.25."
+
+
 @pytest.mark.parametrize(
     ("item", "field", "message"),
     [
-        ({"quantity": "abc"}, "items[0].quantity", "A valid integer is required."),
-        ({"quantity": 2.5}, "items[0].quantity", "A valid integer is required."),
-        ({"quantity": -1}, "items[0].quantity", "Ensure this value is greater than or equal to 1."),
-        ({"quantity": 0}, "items[0].quantity", "Ensure this value is greater than or equal to 1."),
-        ({"quantity": 10**12}, "items[0].quantity", "Ensure this value is less than or equal to 10000000."),
-        ({"unit_price": "-1.00"}, "items[0].unit_price", "Ensure this value is greater than or equal to 0."),
-        ({"unit_price": "4.255"}, "items[0].unit_price", "Ensure that there are no more than 2 decimal places."),
-        ({"unit_price": "1e400"}, "items[0].unit_price", "Ensure that there are no more than 14 digits in total."),
-        ({"unit_price": "NaN"}, "items[0].unit_price", "A valid number is required."),
-        ({"tax_rate": "101"}, "items[0].tax_rate", "Ensure this value is less than or equal to 100."),
+        ({"quantity": "abc"}, "items[0].quantity", QUANTITY),
+        ({"quantity": 2.5}, "items[0].quantity", QUANTITY),
+        ({"quantity": -1}, "items[0].quantity", QUANTITY),
+        ({"quantity": 0}, "items[0].quantity", QUANTITY),
+        ({"quantity": 10**12}, "items[0].quantity", QUANTITY),
+        # Odd forms Python's int reads as 10: refused, as on the page.
+        ({"quantity": "1_0"}, "items[0].quantity", QUANTITY),
+        ({"quantity": "١٠"}, "items[0].quantity", QUANTITY),
+        ({"quantity": " 10"}, "items[0].quantity", QUANTITY),
+        ({"quantity": "10.0"}, "items[0].quantity", QUANTITY),
+        ({"quantity": 10.0}, "items[0].quantity", QUANTITY),
+        ({"quantity": "+10"}, "items[0].quantity", QUANTITY),
+        ({"quantity": True}, "items[0].quantity", QUANTITY),
+        ({"unit_price": "-1.00"}, "items[0].unit_price", "Unit price must not be negative."),
+        ({"unit_price": "4.255"}, "items[0].unit_price", "Unit price may have at most two decimal places."),
+        ({"unit_price": "1e400"}, "items[0].unit_price", PRICE),
+        ({"unit_price": "NaN"}, "items[0].unit_price", PRICE),
+        # Odd forms Python's Decimal reads as 10 or 100: refused, as on the page.
+        ({"unit_price": "1_0"}, "items[0].unit_price", PRICE),
+        ({"unit_price": "١٠"}, "items[0].unit_price", PRICE),
+        ({"unit_price": "1e2"}, "items[0].unit_price", PRICE),
+        ({"unit_price": " 10"}, "items[0].unit_price", PRICE),
+        ({"unit_price": "10 "}, "items[0].unit_price", PRICE),
+        ({"unit_price": "+10"}, "items[0].unit_price", PRICE),
+        ({"unit_price": "1,000.00"}, "items[0].unit_price", PRICE),
+        ({"unit_price": ".5"}, "items[0].unit_price", PRICE),
+        ({"unit_price": 4.25}, "items[0].unit_price", PRICE),  # a JSON number: money is a string
+        ({"unit_price": "1000000000000.00"}, "items[0].unit_price", "Unit price must be at most 999,999,999,999.99."),
+        ({"unit_cost": "1e2"}, "items[0].unit_cost", COST),
+        ({"tax_rate": "101"}, "items[0].tax_rate", "Tax rate must be at most 100."),
+        ({"tax_rate": "8.25e0"}, "items[0].tax_rate", TAX),
         ({"kind": "gift"}, "items[0].kind", '"gift" is not a valid choice.'),
         ({"description": "  "}, "items[0].description", "This field may not be blank."),
         (
@@ -83,6 +110,14 @@ def test_an_order_with_a_bad_item_is_refused_naming_the_field(as_sales, item, fi
     assert response.status_code == 400
     assert response.json() == {field: [message]}
     assert not SalesOrder.objects.exists() and not SalesOrderItem.objects.exists()
+
+
+def test_plain_amounts_and_quantities_are_taken_as_typed(as_sales):
+    body = order_body(ProjectFactory(), quantity="12", unit_price="4", unit_cost="0.5", tax_rate="8.25")
+    response = as_sales.post("/api/sales-orders/", body, format="json")
+    assert response.status_code == 201, response.content
+    item = response.json()["items"][0]
+    assert (item["quantity"], item["unit_price"], item["unit_cost"], item["tax_rate"]) == (12, "4.00", "0.50", "8.25")
 
 
 def test_an_order_needs_an_item_and_a_known_project(as_sales):
@@ -204,3 +239,23 @@ def test_lists_page_with_page_and_page_size_up_to_200(as_invoicing):
     assert page["previous"].endswith("/api/sales-orders/?page_size=2")
     assert as_invoicing.get("/api/sales-orders/", {"page": 9}).status_code == 404
     assert len(as_invoicing.get("/api/sales-orders/", {"page_size": 1000}).json()["results"]) == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1_0", "١", " 1", "1.0", "1e1", "+1", "two", "0x1"])
+@pytest.mark.parametrize("url", ["/api/sales-orders/", "/api/projects/", "/api/backorders/", "/api/reports/invoices/"])
+def test_a_page_size_or_number_not_in_plain_digits_answers_400_naming_it(as_manager, url, value):
+    size = as_manager.get(url, {"page_size": value})
+    assert size.status_code == 400
+    assert size.json() == {"page_size": ["Give a page size from 1 to 200, in plain digits."]}
+    if url != "/api/reports/invoices/":  # paged by cursor: page=last only, refused in its own words
+        number = as_manager.get(url, {"page": value})
+        assert number.status_code == 400
+        assert number.json() == {"page": ["Give a page number from 1, in plain digits, or last."]}
+
+
+def test_a_page_number_past_the_last_answers_404_however_long(as_manager):
+    SalesOrderItemFactory()
+    for page in ("2", "9" * 30, "9" * 5000):
+        assert as_manager.get("/api/sales-orders/", {"page": page}).status_code == 404
+    assert as_manager.get("/api/sales-orders/", {"page": "last"}).json()["count"] == 1
+    assert as_manager.get("/api/sales-orders/", {"page_size": "9" * 5000}).status_code == 200

@@ -122,6 +122,10 @@ def test_crediting_the_whole_invoice(partial_invoice, max_client):
         ("-1", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
         ("2.5", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
         ("lots", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
+        # Odd forms Python's int reads as 10: refused, as in the API.
+        ("1_0", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
+        ("١٠", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
+        (" 10", "Enter a whole number from 0 to 300 for 11 oz mug, 2-colour print."),
     ],
 )
 def test_a_bad_quantity_is_shown_next_to_its_field(partial_invoice, max_client, mugs_value, field_error):

@@ -93,8 +93,13 @@ def test_a_quantity_above_what_remains_is_refused_next_to_its_row(backordered_mu
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("-1", "Only 500 of 11 oz mug, 2-colour print remain to invoice; enter 0 to 500."),
-        ("2.5", "Enter a whole number from 0 to 500."),
+        ("501", "Only 500 of 11 oz mug, 2-colour print remain to invoice; enter 0 to 500."),
+        ("-1", "Enter a whole number from 0 to 500 for 11 oz mug, 2-colour print."),
+        ("2.5", "Enter a whole number from 0 to 500 for 11 oz mug, 2-colour print."),
+        # Odd forms Python's int reads as 10: refused, as in the API.
+        ("1_0", "Enter a whole number from 0 to 500 for 11 oz mug, 2-colour print."),
+        ("١٠", "Enter a whole number from 0 to 500 for 11 oz mug, 2-colour print."),
+        (" 10", "Enter a whole number from 0 to 500 for 11 oz mug, 2-colour print."),
         ("", "Enter a quantity from 0 to 500, or leave the row out."),
     ],
 )

@@ -233,10 +233,58 @@ def test_a_sales_rep_writes_a_sales_order_with_two_suppliers(as_sales, project, 
         ({"quantity": "2.5"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
         ({"quantity": "10000001"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
         ({"quantity": "lots"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
-        ({"unit_price": "4.255"}, "unit_price", "Use at most two decimal places."),
-        ({"unit_price": "-1"}, "unit_price", "Must not be negative."),
+        # Odd forms Python's int reads as 10: refused, as in the API.
+        ({"quantity": "1_0"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"quantity": "١٠"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"quantity": " 10"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"quantity": "10.0"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"quantity": "1e1"}, "quantity", "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"unit_price": "4.255"}, "unit_price", "Unit price may have at most two decimal places."),
+        ({"unit_price": "-1"}, "unit_price", "Unit price must not be negative."),
         ({"unit_price": ""}, "unit_price", "Enter the unit price."),
-        ({"unit_cost": "1.001"}, "unit_cost", "Use at most two decimal places."),
+        # Odd forms Python's Decimal reads as 10 or 100: refused, as in the API.
+        (
+            {"unit_price": "1_0"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "١٠"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "1e2"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": " 10"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "+10"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "1,000"},
+            "unit_price",
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        ({"unit_price": "1000000000000"}, "unit_price", "Unit price must be at most 999,999,999,999.99."),
+        ({"unit_cost": "1.001"}, "unit_cost", "Unit cost may have at most two decimal places."),
+        (
+            {"unit_cost": "1e2"},
+            "unit_cost",
+            "Unit cost must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"tax_rate": "8.25e0"},
+            "tax_rate",
+            "Tax rate must be plain digits, with at most one point and two decimals, such as 8.25.",
+        ),
         ({"tax_rate": "101"}, "tax_rate", "Tax rate must be a percent from 0 to 100."),
         ({"supplier": ""}, "supplier", "Choose the supplier who makes or provides this item."),
         ({"description": ""}, "description", "Describe the item."),
@@ -298,6 +346,68 @@ def test_the_running_total_is_the_servers_half_up_arithmetic(as_sales, mugs_supp
     assert "1 item not counted yet" in page
     assert '<output id="items-0-amount" hx-swap-oob="true"' in page
     assert ">1.05</output>" in page
+
+
+# Three rows of the largest quantity at the largest price: each row is valid, the order never fits.
+NEVER_FITS = {"quantity": "10000000", "unit_price": "999999999999.99", "tax_rate": "0"}
+TOO_BIG = "The order's total with tax must not exceed 999,999,999,999.99."
+
+
+def test_the_running_total_refuses_an_order_saving_refuses_instead_of_showing_its_total(
+    as_sales, project, mugs_supplier
+):
+    rows = item_rows(*[mug_row(mugs_supplier, **NEVER_FITS)] * 3)
+
+    total = as_sales.post(reverse("sales-order-totals"), rows).content.decode()
+
+    # It showed 29,999,999,999,999,700,000.00 for an order no one can save.
+    shown = TOO_BIG.replace("'", "&#x27;")
+    assert f'<p class="field-error" role="alert" data-testid="order-total-refused">{shown}</p>' in total
+    assert 'data-testid="order-total"' not in total
+    saved = as_sales.post(reverse("sales-order-create", args=[project.pk]), rows)
+    assert saved.status_code == 400 and shown in saved.content.decode()
+    assert not SalesOrder.objects.exists()
+
+
+def test_the_largest_order_that_fits_shows_its_total(as_sales, mugs_supplier):
+    rows = item_rows(mug_row(mugs_supplier, quantity="1", unit_price="999999999999.99", tax_rate="0"))
+
+    total = as_sales.post(reverse("sales-order-totals"), rows).content.decode()
+
+    assert '<dd class="remaining" data-testid="order-total">999,999,999,999.99</dd>' in total
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            {"unit_price": "1e2"},
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "1_0"},
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": "١٠"},
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        (
+            {"unit_price": " 10"},
+            "Unit price must be plain digits, with at most one point and two decimals, such as 4.25.",
+        ),
+        ({"quantity": "1_0"}, "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"quantity": "١٠"}, "Quantity must be a whole number from 1 to 10,000,000."),
+        ({"tax_rate": "1e1"}, "Tax rate must be plain digits, with at most one point and two decimals, such as 8.25."),
+    ],
+)
+def test_the_running_total_names_a_value_saving_refuses(as_sales, mugs_supplier, row, message):
+    rows = item_rows(mug_row(mugs_supplier), mug_row(mugs_supplier, description="Coaster", **row))
+
+    total = as_sales.post(reverse("sales-order-totals"), rows).content.decode()
+
+    assert f'data-testid="order-total-refused">Coaster: {message}</p>' in total
+    assert 'data-testid="order-total"' not in total
 
 
 def test_the_running_total_needs_a_sales_rep(signed_in, mugs_supplier):
