@@ -1,6 +1,5 @@
 """Backorders over HTTP: flag one on a PO (rule 1), list them, resolve or cancel them."""
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, viewsets
@@ -165,7 +164,6 @@ class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
             "billing answers 409."
         ),
     )
-    @transaction.atomic
     def post(self, request, pk=None):
         purchase_order = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -222,7 +220,6 @@ class BackorderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(request=BackorderResolveSerializer, responses={200: BackorderSerializer})
     @action(detail=True, methods=["post"], serializer_class=BackorderResolveSerializer)
-    @transaction.atomic
     def resolve(self, request, pk=None):
         """Mark the backorder resolved: the goods are ready; the last one may move its PO to ready_for_billing."""
         backorder = self.get_object()
@@ -236,9 +233,15 @@ class BackorderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
             )
         )
 
-    @extend_schema(request=BackorderCancelSerializer, responses={200: BackorderSerializer})
+    @extend_schema(
+        request=BackorderCancelSerializer,
+        responses={200: BackorderSerializer},
+        description=(
+            "Cancel the backorder with a reason: its quantity becomes cancelled on the sales-order item. 409 when "
+            "it is no longer open, or when less than its quantity remains to invoice on the item."
+        ),
+    )
     @action(detail=True, methods=["post"], serializer_class=BackorderCancelSerializer)
-    @transaction.atomic
     def cancel(self, request, pk=None):
         """Cancel the backorder: its goods will never ship, so that quantity is no longer to invoice."""
         backorder = self.get_object()

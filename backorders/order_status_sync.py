@@ -26,12 +26,13 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from backorders.models import Backorder, SupplierProposal
+from core import locks
+from core.transactions import money_write
 from projects.encryption import SecretUnreadable, decrypt_secret
 from projects.models import Activity, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
 from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
@@ -105,7 +106,7 @@ def supplier_order_status_sync(*, supplier: Supplier) -> SyncResult:
             result.asked.append(order.number)
     except OrderStatusServiceError as error:
         return _failed(result, str(error))
-    _apply(result, orders, reports)
+    _apply(result=result, orders=orders, reports=reports)
     logger.info("Order status sync: %s", result)
     return result
 
@@ -117,22 +118,34 @@ def _failed(result: SyncResult, message: str) -> SyncResult:
     return result
 
 
-@transaction.atomic
-def _apply(result: SyncResult, orders: list[PurchaseOrder], reports: dict[int, PurchaseOrderReport | None]) -> None:
+def _supplier_named(*, result: SyncResult, **_) -> str:
+    return f"A purchase order of {result.supplier}"
+
+
+@money_write(_supplier_named)
+def _apply(
+    *, result: SyncResult, orders: list[PurchaseOrder], reports: dict[int, PurchaseOrderReport | None]
+) -> None:
     # One sync of a supplier at a time applies; a second one waits here and then finds the first's rows.
-    Supplier.objects.select_for_update().filter(pk=result.supplier.pk).first()
+    locks.lock_supplier(result.supplier)
+    # Then every sales order and PO it may write to, by id, before any proposal (core.locks' order).
+    reported = [order for order in orders if reports.get(order.pk) is not None]
+    locked = {
+        po.pk: po
+        for po in locks.lock_purchase_orders_of_orders(
+            sales_order_ids=[order.sales_order_id for order in reported],
+            queryset=PurchaseOrder.objects.filter(
+                pk__in=[order.pk for order in reported], stage__in=SYNCED_STAGES
+            ).select_related("project", "supplier"),
+        )
+    }
     today = timezone.localdate()
     for order in orders:
         report = reports.get(order.pk)
         if report is None:
             result.unknown.append(order.number)
             continue
-        po = (
-            PurchaseOrder.objects.select_for_update()
-            .select_related("project", "supplier", "sales_order")
-            .filter(pk=order.pk, stage__in=SYNCED_STAGES)
-            .first()
-        )
+        po = locked.get(order.pk)
         if po is None:
             continue  # moved on (or back) while the supplier was being asked: nothing to propose now
         _record_status(result, po, report)

@@ -4,12 +4,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from backorders.models import Backorder, SupplierProposal
+from core import locks
+from core.transactions import money_write
 from notifications.models import Notification
 from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
@@ -94,7 +95,21 @@ def _validate_requests(*, purchase_order: PurchaseOrder, items: list[BackorderRe
             raise ValidationFailed({f"{prefix}.reason": ["The reason may hold at most 500 characters."]})
 
 
-@transaction.atomic
+def _purchase_order_named(*, purchase_order: PurchaseOrder, **_) -> str:
+    return f"Purchase order {PurchaseOrder.objects.filter(pk=purchase_order.pk).values_list('number', flat=True).get()}"
+
+
+def _backorder_named(*, backorder: Backorder, **_) -> str:
+    number = Backorder.objects.filter(pk=backorder.pk).values_list("purchase_order__number", flat=True).get()
+    return f"The backorder on {number}"
+
+
+def _proposal_named(*, proposal: SupplierProposal, **_) -> str:
+    number = SupplierProposal.objects.filter(pk=proposal.pk).values_list("purchase_order__number", flat=True).get()
+    return f"The supplier's proposal on {number}"
+
+
+@money_write(_purchase_order_named)
 def backorder_flag(
     *,
     purchase_order: PurchaseOrder,
@@ -109,7 +124,9 @@ def backorder_flag(
     _require_role(by, Role.PRODUCTION, action="flag backorders")
     if status not in FLAG_STATUSES:
         raise ValidationFailed({"status": ["Choose Problem or Follow Up for the purchase order."]})
-    po = PurchaseOrder.objects.select_for_update().select_related("project", "sales_order").get(pk=purchase_order.pk)
+    # The order, the PO, then the order's items, whose backordered counters the flag raises (core.locks).
+    held = locks.lock_purchase_order(purchase_order, items=True)
+    po, order = held.purchase_order, held.order
     if po.stage in READY_FOR_BILLING_OR_LATER:
         # Rule 2 resolves backorders when the PO reaches Ready for Billing; one raised later would stay open.
         raise TransitionNotAllowed(
@@ -117,7 +134,6 @@ def backorder_flag(
             "backordered on it."
         )
     _validate_requests(purchase_order=po, items=items)
-    order = SalesOrder.objects.select_for_update().get(pk=po.sales_order_id)
     move = ready_to_invoice and order.status != SalesOrder.Status.READY_TO_BE_INVOICED
     if move and order.status not in PRODUCTION_READIES_FROM:
         # The same rule as the status control: production readies an order only once it is in production.
@@ -184,15 +200,12 @@ def backorder_flag(
     return result
 
 
-def _lock_open_backorder(backorder: Backorder, verb: str) -> Backorder:
-    locked = (
-        Backorder.objects.select_for_update()
-        .select_related("purchase_order__project", "purchase_order_item")
-        .get(pk=backorder.pk)
-    )
-    if locked.status != Backorder.Status.OPEN:
-        raise TransitionNotAllowed(f"The backorder is {locked.get_status_display()}; it cannot be {verb}.")
-    return locked
+def _lock_open_backorder(backorder: Backorder, verb: str, *, items: bool = False) -> locks.LockedBackorder:
+    # Its order, PO (and the order's items when counters change) before the backorder itself (core.locks).
+    held = locks.lock_backorder(backorder, items=items)
+    if held.backorder.status != Backorder.Status.OPEN:
+        raise TransitionNotAllowed(f"The backorder is {held.backorder.get_status_display()}; it cannot be {verb}.")
+    return held
 
 
 def _close(backorder: Backorder, *, status: str, by: User | None, reason: str = "") -> None:
@@ -211,13 +224,13 @@ def backorder_offers_ready_for_billing(*, backorder: Backorder, open_on_po: int)
     return backorder.is_open and open_on_po == 1 and backorder.purchase_order.stage not in READY_FOR_BILLING_OR_LATER
 
 
-@transaction.atomic
+@money_write(_backorder_named)
 def backorder_resolve(*, backorder: Backorder, by: User | None, ready_for_billing: bool = False) -> Backorder:
     """Mark a backorder resolved: the goods are ready; the last one may move its PO to Ready for Billing."""
     _require_role(by, Role.PRODUCTION, action="resolve backorders")
-    locked = _lock_open_backorder(backorder, "resolved")
+    held = _lock_open_backorder(backorder, "resolved", items=True)
+    locked, po = held.backorder, held.purchase_order
     if ready_for_billing:
-        po = PurchaseOrder.objects.select_for_update().get(pk=locked.purchase_order_id)
         if po.stage in READY_FOR_BILLING_OR_LATER:
             raise ValidationFailed({"ready_for_billing": [f"{po.number} is already {po.get_stage_display()}."]})
         others = Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).exclude(pk=locked.pk).count()
@@ -246,7 +259,7 @@ def backorder_resolve(*, backorder: Backorder, by: User | None, ready_for_billin
     return locked
 
 
-@transaction.atomic
+@money_write(_backorder_named)
 def backorder_cancel(*, backorder: Backorder, reason: str, by: User) -> Backorder:
     """Cancel a backorder: its goods will never ship, so that quantity is no longer to invoice."""
     _require_role(by, Role.PRODUCTION, action="cancel backorders")
@@ -255,19 +268,14 @@ def backorder_cancel(*, backorder: Backorder, reason: str, by: User) -> Backorde
         raise ValidationFailed({"reason": ["Say why the backordered goods will never ship."]})
     if len(reason) > 500:
         raise ValidationFailed({"reason": ["The reason may hold at most 500 characters."]})
-    locked = _lock_open_backorder(backorder, "cancelled")
-    order = (
-        SalesOrder.objects.select_for_update().select_related("project").get(pk=locked.purchase_order.sales_order_id)
-    )
-    item = SalesOrderItem.objects.select_for_update().get(pk=locked.purchase_order_item.sales_order_item_id)
+    held = _lock_open_backorder(backorder, "cancelled", items=True)
+    locked, order = held.backorder, held.order
+    item = held.items[locked.purchase_order_item.sales_order_item_id]
     if item.remaining_quantity < locked.quantity:
-        raise ValidationFailed(
-            {
-                "quantity": [
-                    f"Only {item.remaining_quantity} of {item.description} remain to invoice; "
-                    f"{locked.quantity} cannot be cancelled."
-                ]
-            }
+        # Nothing in the request could make this pass: the order's state refuses it (409, not 400).
+        raise TransitionNotAllowed(
+            f"Only {item.remaining_quantity} of {item.description} remain to invoice; "
+            f"the backorder's {locked.quantity} cannot be cancelled."
         )
     _close(locked, status=Backorder.Status.CANCELLED, by=by, reason=reason)
     SalesOrderItem.objects.filter(pk=item.pk).update(cancelled_quantity=F("cancelled_quantity") + locked.quantity)
@@ -300,12 +308,9 @@ def backorders_resolve_when_ready_for_billing(
     """Resolve a PO's open backorders and ready its SO when the PO reaches Ready for Billing (rule 2)."""
     if previous_stage in READY_FOR_BILLING_OR_LATER or purchase_order.stage not in READY_FOR_BILLING_OR_LATER:
         return
-    open_backorders = (
-        Backorder.objects.select_for_update()
-        .select_related("purchase_order__project", "purchase_order_item")
-        .filter(purchase_order=purchase_order, status=Backorder.Status.OPEN)
-    )
-    for backorder in open_backorders:
+    # The caller holds the order and the PO; the items (whose counters drop) come before the backorders.
+    locks.lock_sales_order_items(purchase_order.sales_order_id)
+    for backorder in locks.lock_open_backorders(purchase_order):
         _close(backorder, status=Backorder.Status.RESOLVED, by=by)
         activity_record(
             project=purchase_order.project,
@@ -326,7 +331,7 @@ def backorders_resolve_when_ready_for_billing(
 # --- expected dates ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@money_write(_backorder_named)
 def backorder_expected_date_change(
     *, backorder: Backorder, expected_date: date | None, by: User | None, reason: str = ""
 ) -> Backorder:
@@ -336,7 +341,7 @@ def backorder_expected_date_change(
         raise ValidationFailed({"expected_date": ["Give the new date the supplier expects to ship."]})
     if expected_date < timezone.localdate():
         raise ValidationFailed({"expected_date": [f"The expected date {date_format(expected_date)} is in the past."]})
-    locked = _lock_open_backorder(backorder, "given a new expected date")
+    locked = _lock_open_backorder(backorder, "given a new expected date").backorder
     previous = locked.expected_date
     if previous == expected_date:
         raise ValidationFailed(
@@ -366,13 +371,8 @@ def backorder_expected_date_change(
 
 
 def _lock_pending_proposal(proposal: SupplierProposal, *, verb: str) -> tuple[PurchaseOrder, SupplierProposal]:
-    # The PO first, then the proposal: the order the sync takes them in, so the two never deadlock.
-    po = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=proposal.purchase_order_id)
-    locked = (
-        SupplierProposal.objects.select_for_update(of=("self",))
-        .select_related("purchase_order_item__sales_order_item", "backorder")
-        .get(pk=proposal.pk)
-    )
+    # The order, the PO, then the proposal: the order the sync takes them in too (core.locks).
+    po, locked = locks.lock_supplier_proposal(proposal)
     if locked.status != SupplierProposal.Status.PENDING:
         raise TransitionNotAllowed(
             f"That proposal on {po.number} was already {locked.get_status_display().lower()}; it cannot be {verb}."
@@ -411,7 +411,7 @@ def supplier_proposal_description(proposal: SupplierProposal) -> str:
     return f"Move {proposal.purchase_order} to {PurchaseOrder.Stage.READY_FOR_BILLING.label}"
 
 
-@transaction.atomic
+@money_write(_proposal_named)
 def supplier_proposal_confirm(
     *,
     proposal: SupplierProposal,
@@ -460,7 +460,7 @@ def supplier_proposal_confirm(
     return locked
 
 
-@transaction.atomic
+@money_write(_proposal_named)
 def supplier_proposal_dismiss(*, proposal: SupplierProposal, by: User) -> SupplierProposal:
     """Set a supplier's proposal aside: nothing changes, and the same proposal is not made again."""
     _require_role(by, Role.PRODUCTION, action="dismiss what a supplier's status proposes")

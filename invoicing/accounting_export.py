@@ -39,11 +39,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from config.logging import touch as log_touch
+from core import locks
+from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.reports import InvoiceReportFilters, invoice_report_filtered
 from invoicing.services import INVOICE_STATUS_MOVES
@@ -352,7 +353,11 @@ def _activity_rows(*, invoices: list[Invoice], previous: dict[int, str], by: Use
     return rows
 
 
-@transaction.atomic
+def _chosen_named(**_) -> str:
+    return "One of the invoices chosen for export"
+
+
+@money_write(_chosen_named)
 def invoices_export_to_accounting(
     *,
     export_format: str,
@@ -371,13 +376,9 @@ def invoices_export_to_accounting(
     if filters is None and not invoice_ids:
         raise ValidationFailed({"invoices": ["Choose the invoices to export, or all invoices matching the filters."]})
     # Locked in id order, so two exports of overlapping invoices queue on the same first row instead of
-    # deadlocking; the second one then reads the statuses the first one committed.
-    chosen = list(
-        _chosen(invoice_ids, filters)
-        .select_related("sales_order__project__client")
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
+    # deadlocking; the second one then reads the statuses the first one committed. Only the invoices:
+    # the export writes nothing above them, so it skips their sales orders (core.locks).
+    chosen = locks.lock_invoices(_chosen(invoice_ids, filters).select_related("sales_order__project__client"))
     if filters is None:
         missing = sorted(set(invoice_ids or []) - {invoice.pk for invoice in chosen})
         if missing:

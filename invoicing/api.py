@@ -4,7 +4,6 @@ import base64
 import binascii
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -207,7 +206,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             "same checks, and issued later."
         ),
     )
-    @transaction.atomic
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -232,7 +230,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def issue(self, request, pk=None):
         """Issue a draft invoice."""
         return self._answer(invoice_draft_issue(invoice=self.get_object(), by=request.user))
@@ -251,7 +248,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(request=None, responses={200: InvoiceSerializer})
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def send(self, request, pk=None):
         """Email the invoice to the client's billing address; its status becomes sent_to_client."""
         return self._answer(invoice_send(invoice=self.get_object(), by=request.user))
@@ -265,7 +261,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def status(self, request, pk=None):
         """Mark the invoice exported (to accounting) or paid."""
         invoice = self.get_object()
@@ -286,7 +281,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def undo(self, request, pk=None):
         """Undo an exported or paid mark on the day it was made (Managers)."""
         invoice = self.get_object()
@@ -298,7 +292,6 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(request=InvoiceVoidSerializer, responses={200: InvoiceSerializer})
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def void(self, request, pk=None):
         """Void an open or sent invoice (Managers): its quantities return to the sales order."""
         invoice = self.get_object()

@@ -1,6 +1,5 @@
 """Credit notes over HTTP: issued against an invoice (Managers), listed for accounting integrations that poll."""
 
-from django.db import transaction
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -132,11 +131,11 @@ class InvoiceCreditNotesView(ApiViewMixin, generics.GenericAPIView):  # type: ig
             'Credit an issued invoice (Managers): `"whole": true` for everything not yet credited, or `lines` '
             "with quantities from 1 to what of each line is not yet credited; a `reason` always. The credit note "
             "takes the next CN- number; its quantities go back to the sales order as remaining to invoice, and the "
-            "order to ready_to_be_invoiced. More than the invoice has unpaid and uncredited is refused (400); a "
-            "draft or void invoice answers 409. An invoice with credit notes can no longer be voided."
+            "order to ready_to_be_invoiced. More than the invoice has unpaid and uncredited is refused (400, naming "
+            "`lines` or `whole`); 409 when no credit is possible in the invoice's state: a draft or void invoice, "
+            "or one already credited in full or paid in full. An invoice with credit notes can no longer be voided."
         ),
     )
-    @transaction.atomic
     def post(self, request, pk=None):
         invoice = self._invoice()
         serializer = CreditNoteCreateSerializer(data=request.data)

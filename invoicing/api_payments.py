@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -128,7 +127,6 @@ class InvoicePaymentsView(ApiViewMixin, generics.GenericAPIView):  # type: ignor
             "paid invoice answers 409. When nothing is left due the invoice becomes `paid`."
         ),
     )
-    @transaction.atomic
     def post(self, request, pk: str):
         invoice = self._invoice(pk)
         serializer = PaymentCreateSerializer(data=request.data)
@@ -182,7 +180,6 @@ class PaymentViewSet(  # type: ignore[misc]  # as InvoicePaymentsView
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def undo(self, request, pk=None):
         """Take back a payment recorded by mistake (Managers)."""
         payment = self.get_object()

@@ -15,7 +15,9 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceNumberSequence
+from core import locks
+from core.transactions import money_write
+from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
 from projects.money import line_amount, line_tax
@@ -39,7 +41,7 @@ def credit_note_number(sequence_number: int) -> str:
 
 def _next_sequence_number() -> int:
     """Take the next credit note number; the row lock holds it until the credit note commits."""
-    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(name=SEQUENCE_NAME)
+    sequence = locks.lock_number_sequence("invoicing.InvoiceNumberSequence", SEQUENCE_NAME)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
@@ -130,10 +132,18 @@ def _checked_lines(
 def _whole_lines(*, invoice: Invoice, lines: dict[int, InvoiceLine]) -> list[tuple[InvoiceLine, int]]:
     """Every line's quantity not yet credited."""
     checked = [(line, line.quantity - line.credited_quantity) for line in lines.values()]
-    checked = [(line, quantity) for line, quantity in checked if quantity > 0]
-    if not checked:
-        raise ValidationFailed({"whole": [f"Invoice {invoice.number} is already credited in full."]})
-    return checked
+    return [(line, quantity) for line, quantity in checked if quantity > 0]
+
+
+def _check_creditable(invoice: Invoice, lines: dict[int, InvoiceLine]) -> None:
+    """Refuse, as a conflict with its state (409, not bad input), an invoice with nothing at all left to credit."""
+    if not any(line.credited_quantity < line.quantity for line in lines.values()):
+        raise TransitionNotAllowed(f"Invoice {invoice.number} is already credited in full.")
+    if invoice.total > 0 and invoice.total - invoice.paid_amount - invoice.credited_amount <= 0:
+        raise TransitionNotAllowed(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}: the client has paid "
+            f"{invoice.paid_amount:,.2f} of it, so nothing is left to credit. Refund the client outside the desk."
+        )
 
 
 def _checked_credit_date(credit_date: date | None, invoice: Invoice) -> date:
@@ -159,19 +169,16 @@ def _checked_credit_date(credit_date: date | None, invoice: Invoice) -> date:
 
 
 def _lock(invoice: Invoice) -> tuple[SalesOrder, Invoice, dict[int, InvoiceLine]]:
-    """Lock as invoice_create and invoice_void do, in the same order: the order, its items, then the invoice.
-
-    The invoice's lines come last. Taking the rows in one order everywhere is what keeps two managers,
-    or a manager and an invoicing rep issuing the next invoice, from deadlocking.
-    """
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=invoice.sales_order_id)
-    list(SalesOrderItem.objects.select_for_update().filter(sales_order=order))
-    locked = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-    lines = {line.pk: line for line in InvoiceLine.objects.select_for_update().filter(invoice=locked).order_by("id")}
-    return order, locked, lines
+    """Lock the order, its items, the invoice, then its lines: the order of core.locks, as invoices and voids."""
+    held = locks.lock_invoice(invoice, items=True, lines=True)
+    return held.order, held.invoice, held.lines
 
 
-@transaction.atomic
+def _invoice_named(*, invoice: Invoice, **_) -> str:
+    return f"Invoice {Invoice.objects.filter(pk=invoice.pk).values_list('number', flat=True).get()}"
+
+
+@money_write(_invoice_named)
 def credit_note_create(
     *,
     invoice: Invoice,
@@ -195,6 +202,7 @@ def credit_note_create(
         raise TransitionNotAllowed(
             f"{what} is {locked.get_status_display()}; only an issued invoice that is not void can be credited."
         )
+    _check_creditable(locked, invoice_lines)
     if whole:
         checked = _whole_lines(invoice=locked, lines=invoice_lines)
     else:

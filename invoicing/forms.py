@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from invoicing.services import LineRequest
+from invoicing.services import LineRequest, order_state  # noqa: F401 - order_state is the forms' to import too
 from projects.fields import QuantityField
 from projects.models import SalesOrderItem
 from projects.money import line_amount, line_tax
@@ -19,11 +19,6 @@ STALE_FORM = (
 
 def quantity_refusal(*, item: SalesOrderItem, remaining: int) -> str:
     return f"Only {remaining} of {item.description} remain to invoice; enter 0 to {remaining}."
-
-
-def order_state(items: list[SalesOrderItem]) -> str:
-    """What the page's figures were drawn from: each item's invoiced and cancelled quantities."""
-    return ",".join(f"{item.pk}:{item.invoiced_quantity}:{item.cancelled_quantity}" for item in items)
 
 
 @dataclass

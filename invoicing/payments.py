@@ -13,6 +13,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core import locks
+from core.transactions import money_write
 from invoicing.models import Invoice, Payment, PaymentMethod
 from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.money import CENT
@@ -38,10 +40,17 @@ def money_text(amount: Decimal) -> str:
 
 
 def _lock_invoice(invoice: Invoice | int) -> Invoice:
-    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
-    # Only the invoice's row: a credit note locks the sales order before the invoice, so locking the
-    # joined order here too (FOR UPDATE without OF) could take the two in the opposite order and deadlock.
-    return Invoice.objects.select_for_update(of=("self",)).select_related("sales_order__project").get(pk=pk)
+    # Its sales order first, then the invoice, as every money write does (core.locks).
+    return locks.lock_invoice(invoice).invoice
+
+
+def _invoice_named(*, invoice: Invoice, **_) -> str:
+    return f"Invoice {Invoice.objects.filter(pk=invoice.pk).values_list('number', flat=True).get()}"
+
+
+def _payment_named(*, payment: Payment, **_) -> str:
+    number = Invoice.objects.filter(pk=payment.invoice_id).values_list("number", flat=True).get()
+    return f"Invoice {number}"
 
 
 def _checked_amount(amount: object) -> Decimal:
@@ -165,7 +174,7 @@ def _apply_payment(
     return payment
 
 
-@transaction.atomic
+@money_write(_invoice_named)
 def payment_record(
     *, invoice: Invoice, date: date, amount: Decimal, method: str, reference: str = "", by: User
 ) -> Payment:
@@ -293,7 +302,7 @@ def _checked_reason(reason: str) -> str:
     return reason
 
 
-@transaction.atomic
+@money_write(_payment_named)
 def payment_undo(*, payment: Payment, reason: str, by: User) -> Invoice:
     """Take back a payment recorded by mistake, on the (local) day it was recorded, saying why."""
     if not is_manager(by):

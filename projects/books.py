@@ -24,8 +24,11 @@ def _total(rows: QuerySet, item_field: str) -> Coalesce:
 
 
 def items_with_recomputed_counters() -> QuerySet[SalesOrderItem]:
-    """Annotate every item with its counters as its non-void invoice lines, their credits and its backorders say."""
-    lines = InvoiceLine.objects.filter(sales_order_item=OuterRef("pk")).exclude(invoice__status=Invoice.Status.VOID)
+    """Annotate every item with its counters as its issued invoice lines, their credits and its backorders say."""
+    # A draft's lines count nowhere until it is issued, and a void invoice's no longer count.
+    lines = InvoiceLine.objects.filter(sales_order_item=OuterRef("pk")).exclude(
+        invoice__status__in=[Invoice.Status.VOID, Invoice.Status.DRAFT]
+    )
     # Invoiced is net of credit notes: a credited quantity is remaining to invoice again.
     credits = CreditNoteLine.objects.filter(invoice_line__sales_order_item=OuterRef("pk")).exclude(
         invoice_line__invoice__status=Invoice.Status.VOID

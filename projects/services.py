@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.logging import touch as log_touch
+from core import locks
+from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
 from projects.encryption import encrypt_secret
@@ -26,7 +28,6 @@ from projects.models import (
     Activity,
     Client,
     Note,
-    NumberSequence,
     Project,
     PurchaseOrder,
     PurchaseOrderItem,
@@ -102,8 +103,8 @@ def _highest_number(model, prefix: str) -> int:
 def _next_number(model, prefix: str, start: int = 1001) -> str:
     """Take the next free number like SO-1001 from its locked sequence row; call inside the creating transaction."""
     # The row lock makes concurrent creates wait for each other instead of racing to the same number.
-    sequence, _ = NumberSequence.objects.select_for_update().get_or_create(
-        name=prefix, defaults={"last_value": max(_highest_number(model, prefix), start - 1)}
+    sequence = locks.lock_number_sequence(
+        "projects.NumberSequence", prefix, defaults={"last_value": max(_highest_number(model, prefix), start - 1)}
     )
     value = sequence.last_value + 1
     # A number given by hand (the API and the demo may name one) is skipped, never reused.
@@ -383,7 +384,15 @@ def sales_order_items_fixed_reason(order: SalesOrder) -> str:
     return ""
 
 
-@transaction.atomic
+def _sales_order_named(*, sales_order: SalesOrder, **_) -> str:
+    return f"Sales order {SalesOrder.objects.filter(pk=sales_order.pk).values_list('number', flat=True).get()}"
+
+
+def _purchase_order_named(*, purchase_order: PurchaseOrder, **_) -> str:
+    return f"Purchase order {PurchaseOrder.objects.filter(pk=purchase_order.pk).values_list('number', flat=True).get()}"
+
+
+@money_write(_sales_order_named)
 def sales_order_update(
     *,
     sales_order: SalesOrder,
@@ -394,7 +403,7 @@ def sales_order_update(
 ) -> SalesOrder:
     """Change an order's in-hands date or client PO number, or replace its items while it has no invoice (rule 6)."""
     _require_role(by, Role.SALES, action="change sales orders")
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
+    order = locks.lock_sales_order(sales_order, items=items is not None).order
     if in_hands_date is not None:
         order.in_hands_date = in_hands_date
         order.save(update_fields=["in_hands_date", "updated_at"])
@@ -425,16 +434,16 @@ def sales_order_item_locks(*, sales_order: SalesOrder) -> dict[int, str]:
         .order_by("purchase_order__number")
         .values_list("sales_order_item_id", "purchase_order__number")
     )
-    locks: dict[int, list[str]] = {}
+    covering: dict[int, list[str]] = {}
     for item_id, po_number in covered:
-        locks.setdefault(item_id, []).append(po_number)
+        covering.setdefault(item_id, []).append(po_number)
     return {
         item_id: f"On {', '.join(numbers)}: a purchase order covers it, so it can no longer change here."
-        for item_id, numbers in locks.items()
+        for item_id, numbers in covering.items()
     }
 
 
-@transaction.atomic
+@money_write(_sales_order_named)
 def sales_order_items_save(
     *,
     sales_order: SalesOrder,
@@ -446,8 +455,8 @@ def sales_order_items_save(
 ) -> SalesOrder:
     """Save the sales-order page's editor: change, add and remove the items no purchase order covers yet."""
     _require_role(by, Role.SALES, action="change sales orders")
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
-    locks = sales_order_item_locks(sales_order=order)
+    order = locks.lock_sales_order(sales_order, items=True).order
+    item_locks = sales_order_item_locks(sales_order=order)
     current = {item.pk: item for item in order.items.all()}
     if (reason := sales_order_items_fixed_reason(order)) and items:
         raise TransitionNotAllowed(reason)
@@ -456,9 +465,9 @@ def sales_order_items_save(
             continue
         if item.id not in current:
             raise ValidationFailed({f"items[{index}].id": [f"Item {item.id} is not on {order.number}."]})
-        if item.id in locks:
-            raise TransitionNotAllowed(f"{current[item.id].description}: {locks[item.id]}")
-    locked_items = [item for pk, item in current.items() if pk in locks]
+        if item.id in item_locks:
+            raise TransitionNotAllowed(f"{current[item.id].description}: {item_locks[item.id]}")
+    locked_items = [item for pk, item in current.items() if pk in item_locks]
     if not items and not locked_items:
         raise ValidationFailed({"items": ["A sales order needs at least one item."]})
     if items:
@@ -476,7 +485,7 @@ def sales_order_items_save(
     _validate_ship_to(ship_to)
     if client_po_number is not None:
         _validate_client_po_number(client_po_number)
-    removed = [pk for pk in current if pk not in locks and pk not in {item.id for item in items}]
+    removed = [pk for pk in current if pk not in item_locks and pk not in {item.id for item in items}]
     SalesOrderItem.objects.filter(pk__in=removed).delete()
     position = max((item.position for item in locked_items), default=-1) + 1
     for item in items:
@@ -536,12 +545,12 @@ def _sales_order_move_allowed(current: str, target: str, user: User) -> bool:
     return is_manager(user)  # any other move back
 
 
-@transaction.atomic
+@money_write(_sales_order_named)
 def sales_order_status_change(*, sales_order: SalesOrder, status: str, by: User) -> SalesOrder:
     """Move an order to another status as a person, by the transition table."""
     if status not in SOStatus.values:
         raise ValidationFailed({"status": [f"Unknown status {status!r}; choose one of {', '.join(SOStatus.values)}."]})
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order.pk)
+    order = locks.lock_sales_order(sales_order).order
     if not _sales_order_move_allowed(order.status, status, by):
         raise TransitionNotAllowed(
             f"Sales order {order.number} is {order.get_status_display()}; "
@@ -591,7 +600,7 @@ def _sales_order_set_status(
 
 def sales_order_ready_automatically(*, sales_order: SalesOrder, reason: str) -> bool:
     """Move an order to Ready to be Invoiced when goods are ready and something remains (rule 2)."""
-    order = SalesOrder.objects.select_for_update().select_related("project__invoicing_rep").get(pk=sales_order.pk)
+    order = locks.lock_sales_order(sales_order).order  # held already by the PO or backorder write that called
     if order.status not in BEFORE_INVOICING or not _has_remaining(order):
         return False
     _sales_order_set_status(order=order, status=SOStatus.READY_TO_BE_INVOICED, by=None, reason=reason)
@@ -728,14 +737,14 @@ def purchase_orders_plan(*, sales_order: SalesOrder) -> PurchaseOrderPlan:
     return plan
 
 
-@transaction.atomic
+@money_write(_sales_order_named)
 def purchase_orders_create_for_sales_order(
     *, sales_order: SalesOrder, by: User, expected_dates: dict[int, date | None] | None = None
 ) -> list[PurchaseOrder]:
     """Write one PO per supplier for the items no PO covers yet, all or none; running it again adds nothing twice."""
     _require_role(by, Role.SALES, action="create purchase orders")
     # The order's row lock makes a second click wait, then find every item covered.
-    order = SalesOrder.objects.select_for_update().select_related("project__client").get(pk=sales_order.pk)
+    order = locks.lock_sales_order(sales_order).order
     if order.status in (SOStatus.INVOICED, SOStatus.CLOSED):
         raise TransitionNotAllowed(f"Sales order {order.number} is {order.get_status_display()}; it needs no more POs.")
     plan = purchase_orders_plan(sales_order=order)
@@ -773,12 +782,13 @@ def _stage_move_allowed(current: str, target: str, user: User | None) -> bool:
     return user is not None and is_manager(user)
 
 
-@transaction.atomic
+@money_write(_purchase_order_named)
 def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by: User | None) -> PurchaseOrder:
     """Move a PO to another stage and let the workflow react (rules 2 and 3)."""
     if stage not in Stage.values:
         raise ValidationFailed({"stage": [f"Unknown stage {stage!r}; choose one of {', '.join(Stage.values)}."]})
-    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    # Its sales order first (rules 2 and 3 move it), then the PO (core.locks).
+    order = locks.lock_purchase_order(purchase_order).purchase_order
     if not _stage_move_allowed(order.stage, stage, by):
         if has_role(by, Role.PRODUCTION) or stage == order.stage:
             raise TransitionNotAllowed(
@@ -804,7 +814,7 @@ def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by
 
 def _sales_order_ship_when_all_shipped(*, sales_order_id: int) -> None:
     """Move the SO to Shipped once every one of its POs has shipped (rule 3)."""
-    order = SalesOrder.objects.select_for_update().select_related("project").get(pk=sales_order_id)
+    order = locks.lock_sales_order(sales_order_id).order  # held already by the stage change
     if order.status not in BEFORE_SHIPPED:
         return
     stages = list(order.purchase_orders.values_list("stage", flat=True))
@@ -812,7 +822,7 @@ def _sales_order_ship_when_all_shipped(*, sales_order_id: int) -> None:
         _sales_order_set_status(order=order, status=SOStatus.SHIPPED, by=None, reason="every purchase order shipped")
 
 
-@transaction.atomic
+@money_write(_purchase_order_named)
 def purchase_order_status_change(
     *, purchase_order: PurchaseOrder, status: str, by: User | None, reason: str = ""
 ) -> PurchaseOrder:
@@ -822,7 +832,7 @@ def purchase_order_status_change(
             {"status": [f"Unknown status {status!r}; choose one of {', '.join(PurchaseOrder.Status.values)}."]}
         )
     _require_role(by, Role.PRODUCTION, action="set purchase-order statuses")
-    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    order = locks.lock_purchase_order(purchase_order).purchase_order
     if order.status == status:
         raise TransitionNotAllowed(f"Purchase order {order.number} is already {order.get_status_display()}.")
     previous = order.status
@@ -852,10 +862,10 @@ def purchase_order_flag_notes(*, purchase_order: PurchaseOrder):
     return Note.objects.filter(pk__in=written.values("subject_id"))
 
 
-@transaction.atomic
+@money_write(_purchase_order_named)
 def purchase_order_flag_clear(*, purchase_order: PurchaseOrder, reason: str) -> None:
     """Clear a settled PO's Problem / Follow Up status and unpin its backorder notes, as the desk itself."""
-    order = PurchaseOrder.objects.select_for_update().select_related("project").get(pk=purchase_order.pk)
+    order = locks.lock_purchase_order(purchase_order).purchase_order
     if order.status != PurchaseOrder.Status.NONE:
         purchase_order_status_change(purchase_order=order, status=PurchaseOrder.Status.NONE, by=None, reason=reason)
         purchase_order.status = order.status
@@ -958,7 +968,7 @@ def note_create(
 @transaction.atomic
 def note_pin(*, note: Note, pinned: bool, by: User | None, reason: str = "") -> Note:
     """Pin a note to the project overview, or unpin it."""
-    locked = Note.objects.select_for_update().select_related("project").get(pk=note.pk)
+    locked = locks.lock_note(note)
     if locked.pinned == pinned:
         raise TransitionNotAllowed(f"The note is already {'pinned' if pinned else 'not pinned'}.")
     locked.pinned = pinned
@@ -976,16 +986,13 @@ def note_pin(*, note: Note, pinned: bool, by: User | None, reason: str = "") -> 
 EmailState = PurchaseOrder.EmailState
 
 
-@transaction.atomic
+@money_write(_purchase_order_named)
 def purchase_order_email_request(*, purchase_order: PurchaseOrder, by: User) -> PurchaseOrder:
     """Ask for a PO to be emailed, with its PDF, to the supplier; a Created PO becomes Submitted."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="email purchase orders")
     # Two clicks at once must queue one email: the second waits for the lock, then finds it pending.
-    order = (
-        PurchaseOrder.objects.select_for_update(of=("self",))
-        .select_related("project", "supplier")
-        .get(pk=purchase_order.pk)
-    )
+    # The sales order is locked first, as the Submitted move it may make needs it (core.locks).
+    order = locks.lock_purchase_order(purchase_order).purchase_order
     if order.email_state == EmailState.PENDING:
         raise TransitionNotAllowed(
             f"Purchase order {order.number} is already waiting to be emailed to {order.email_to}."

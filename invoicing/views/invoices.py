@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from invoicing.client_links import client_link_token, invoice_for_token
-from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceMarkUndoForm, InvoiceVoidForm, order_state
+from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceMarkUndoForm, InvoiceVoidForm
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services import (
     INVOICE_STATUS_MOVES,
+    InvoiceFiguresChanged,
     invoice_create,
     invoice_draft_delete,
     invoice_draft_issue,
@@ -29,6 +30,7 @@ from invoicing.services import (
     invoice_send,
     invoice_status_change,
     invoice_void,
+    order_state,
 )
 from invoicing.views.credit_notes import credit_note_context
 from invoicing.views.payments import payment_context
@@ -39,10 +41,6 @@ from projects.selectors import sales_order_detail
 from projects.views.common import add_domain_error, report_domain_error, role_required
 
 logger = logging.getLogger(__name__)
-
-
-class _FormIsStale(Exception):
-    """Someone invoiced or voided on this order after the form was drawn."""
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -122,10 +120,6 @@ def _rows_with_remaining(order: SalesOrder) -> list[SalesOrderItem]:
     return [item for item in order.items.all() if item.remaining > 0]
 
 
-def _current_state(order_pk: int) -> str:
-    return order_state(list(SalesOrderItem.objects.filter(sales_order_id=order_pk).order_by("position", "id")))
-
-
 def _newer_invoices(order: SalesOrder) -> str:
     numbers = [invoice.number for invoice in _invoices_by_number(order)]
     if not numbers:
@@ -194,22 +188,20 @@ def _invoice_form_post(
             confirm_label="Issue invoice",
             back_submits=True,
         )
+    # The service checks the figures the rep saw against the committed ones under the order's lock, so a
+    # second tab's submit finds them changed and issues nothing (InvoiceFiguresChanged).
+    seen_state = form.cleaned_data["state"]
     try:
-        with transaction.atomic():
-            # The same lock the service takes, taken first so the figures the rep saw can be checked
-            # against the committed ones: a second tab's submit finds them changed and issues nothing.
-            SalesOrder.objects.select_for_update().get(pk=order.pk)
-            seen_state = form.cleaned_data["state"]
-            if seen_state and seen_state != _current_state(order.pk):
-                raise _FormIsStale
-            lines = form.line_requests()
-            if draft is None:
-                invoice = invoice_create(sales_order=order, lines=lines, by=request.user, draft=saving_draft)
-            elif saving_draft:
-                invoice = invoice_draft_update(invoice=draft, lines=lines, by=request.user)
-            else:
-                invoice = invoice_draft_issue(invoice=draft, lines=lines, by=request.user)
-    except _FormIsStale:
+        lines = form.line_requests()
+        if draft is None:
+            invoice = invoice_create(
+                sales_order=order, lines=lines, by=request.user, draft=saving_draft, seen_state=seen_state
+            )
+        elif saving_draft:
+            invoice = invoice_draft_update(invoice=draft, lines=lines, by=request.user, seen_state=seen_state)
+        else:
+            invoice = invoice_draft_issue(invoice=draft, lines=lines, by=request.user, seen_state=seen_state)
+    except InvoiceFiguresChanged:
         fresh = _order_or_404(order.pk)
         if fresh.status != SalesOrder.Status.READY_TO_BE_INVOICED:
             return _not_ready(request, fresh, submitted=True)

@@ -221,7 +221,6 @@ class SalesOrderViewSet(ReadCreateUpdateViewSet):
         return self._answer(order, http.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.SalesOrderSerializer})
-    @transaction.atomic
     def partial_update(self, request, pk=None):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data, partial=True)
@@ -246,7 +245,6 @@ class SalesOrderViewSet(ReadCreateUpdateViewSet):
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def status(self, request, pk=None):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -316,7 +314,6 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
         ),
     )
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def stage(self, request, pk=None):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -334,7 +331,6 @@ class PurchaseOrderViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(request=s.PurchaseOrderStatusSerializer, responses={200: s.PurchaseOrderSerializer})
     @action(detail=True, methods=["post"])
-    @transaction.atomic
     def status(self, request, pk=None):
         order = self.get_object()
         serializer = self.get_serializer(data=request.data)

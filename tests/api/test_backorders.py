@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
+from invoicing.services import LineRequest, invoice_create
 from notifications.models import Notification
 from projects.models import Note, PurchaseOrder, SalesOrder
 
@@ -252,3 +253,17 @@ def test_cancelling_a_backorder_needs_a_reason_and_happens_once(as_production, a
     assert again.status_code == 409
     assert again.json() == {"detail": "The backorder is Cancelled; it cannot be cancelled."}
     assert SalesOrder.objects.get().items.get(pk=mug_order.mugs.pk).cancelled_quantity == 200
+
+
+def test_cancelling_more_than_remains_to_invoice_answers_409(as_production, backorder, mug_order, invoicing_rep):
+    # Invoicing took 400 of the 500 mugs, backordered ones too: only 100 remain for the 200 backordered.
+    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    invoice_create(sales_order=mug_order.order, lines=[LineRequest(mug_order.mugs, 400)], by=invoicing_rep)
+    response = as_production.post(f"/api/backorders/{backorder.pk}/cancel/", {"reason": "Discontinued"}, format="json")
+    # Nothing in the request could make it pass: the order's state refuses it (409), not bad input (400).
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Only 100 of 11 oz mug, 2-colour print remain to invoice; the backorder's 200 cannot be cancelled."
+    }
+    backorder.refresh_from_db()
+    assert backorder.status == Backorder.Status.OPEN

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
+from invoicing.payments import payment_record
 from invoicing.services import LineRequest, invoice_create, invoice_void
 from projects.models import SalesOrder
 from tests.api.conftest import token_client
@@ -144,6 +146,46 @@ def test_a_void_invoice_answers_409_and_other_roles_403(as_manager, as_invoicing
     assert response.json() == {
         "detail": "Invoice INV-000001 is Void; only an issued invoice that is not void can be credited."
     }
+
+
+def test_an_invoice_with_nothing_left_to_credit_answers_409_as_a_state_conflict(as_manager, invoice):
+    # One meaning per status code: the state refuses it (409), as a payment on a paid invoice; not bad input (400).
+    assert (
+        as_manager.post(create_url(invoice), {"whole": True, "reason": "Cancelled"}, format="json").status_code == 201
+    )
+    mugs, _ = line_ids(invoice)
+    for body in ({"whole": True, "reason": "Again"}, {"lines": [{"invoice_line": mugs, "quantity": 1}], "reason": "x"}):
+        response = as_manager.post(create_url(invoice), body, format="json")
+        assert response.status_code == 409, response.content
+        assert response.json() == {"detail": "Invoice INV-000001 is already credited in full."}
+    assert CreditNote.objects.count() == 1
+
+
+def test_a_paid_invoice_answers_409_and_a_credit_beyond_the_unpaid_part_400(as_manager, invoice, invoicing_rep):
+    payment_record(invoice=invoice, date=invoice.date, amount=Decimal("2000.00"), method="ach", by=invoicing_rep)
+    mugs, _ = line_ids(invoice)
+    # 370.67 is unpaid: crediting 100 mugs (460.06) asks for too much, which fewer mugs would fix (400) ...
+    response = as_manager.post(
+        create_url(invoice), {"lines": [{"invoice_line": mugs, "quantity": 100}], "reason": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["lines"]
+    assert response.json()["lines"][0].startswith("This credit of 460.06 is more than the 370.67 left to credit")
+    # ... but once it is paid in full, no request can credit it (409).
+    payment_record(invoice=invoice, date=invoice.date, amount=Decimal("370.67"), method="ach", by=invoicing_rep)
+    response = as_manager.post(create_url(invoice), {"whole": True, "reason": "x"}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Invoice INV-000001 is Paid: the client has paid 2,370.67 of it, so nothing is left to credit. "
+        "Refund the client outside the desk."
+    }
+    assert CreditNote.objects.count() == 0
+
+
+def test_the_schema_documents_409_for_crediting():
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/invoices/{id}/credit-notes/"]
+    assert {"400", "409"} <= set(operation["post"]["responses"])
+    assert "409 when no credit is possible in the invoice's state" in operation["post"]["description"]
 
 
 def test_voiding_a_credited_invoice_answers_409(as_manager, invoice):

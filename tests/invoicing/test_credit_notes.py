@@ -117,9 +117,16 @@ def test_credits_follow_one_another_with_gapless_numbers_until_nothing_is_left(p
     assert first.total + second.total + rest.total == partial_invoice.total
     partial_invoice.refresh_from_db()
     assert partial_invoice.credited_amount == partial_invoice.total
-    with pytest.raises(ValidationFailed) as refused:
+    # Nothing is left to credit: the invoice's state refuses any credit, whole or by line (a 409, not a 400).
+    with pytest.raises(TransitionNotAllowed, match=r"^Invoice INV-000001 is already credited in full\.$"):
         credit_note_create(invoice=partial_invoice, whole=True, reason="Again", by=manager)
-    assert refused.value.errors == {"whole": ["Invoice INV-000001 is already credited in full."]}
+    with pytest.raises(TransitionNotAllowed, match=r"^Invoice INV-000001 is already credited in full\.$"):
+        credit_note_create(invoice=partial_invoice, lines=[(setup_line.pk, 1)], reason="Again", by=manager)
+
+
+def test_a_line_credited_in_full_is_refused_naming_it_while_others_are_left(partial_invoice, manager):
+    mugs_line, setup_line = lines_of(partial_invoice)
+    credit_note_create(invoice=partial_invoice, lines=[(setup_line.pk, 1)], reason="Setup waived", by=manager)
     with pytest.raises(ValidationFailed) as refused:
         credit_note_create(invoice=partial_invoice, lines=[(setup_line.pk, 1)], reason="Again", by=manager)
     assert refused.value.errors == {"lines[0].quantity": ["All of Setup charge is already credited."]}

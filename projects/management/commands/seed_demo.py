@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment, PaymentMethod
+from core import locks
+from invoicing.models import Invoice, InvoiceLine, Payment, PaymentMethod
 from invoicing.services import (
     SEQUENCE_NAME,
     invoice_create,
@@ -589,7 +590,7 @@ class History:
         SalesOrderItem.objects.bulk_create(items, batch_size=1000)
 
         # Numbers are taken under the sequence's row lock, in this transaction, so they stay gapless.
-        sequence = InvoiceNumberSequence.objects.select_for_update().get_or_create(name=SEQUENCE_NAME)[0]
+        sequence = locks.lock_number_sequence("invoicing.InvoiceNumberSequence", SEQUENCE_NAME)
         invoices, lines = [], []
         for order, sales_order in zip(orders, sales_orders, strict=True):
             for invoice, invoice_lines in order.invoices:
