@@ -17,7 +17,9 @@ not Invoiced or Closed: a Created PO was never sent, and from Ready for Billing 
 
 All or nothing: every PO is asked first, and only when every answer was good are they applied, in
 one transaction. A supplier that is down, slow or answers garbage leaves every PO, backorder and
-proposal as it was; the error and its time go on the supplier's page, and the next good sync clears it.
+proposal as it was; the kind of error and its time go on the supplier's page (projects/promostandards/
+failures.py: a short category, which every role may read), the detail goes to the log, and the next
+good sync clears it.
 """
 
 import logging
@@ -35,6 +37,7 @@ from core import locks
 from core.transactions import money_write
 from projects.encryption import SecretUnreadable, decrypt_secret
 from projects.models import Activity, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
+from projects.promostandards import failures
 from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
 from projects.promostandards.statuses import BACK_ORDER_HOLD, SHIPPED, status_label
 from projects.services import activity_record, supplier_order_status_checked
@@ -90,7 +93,10 @@ def supplier_order_status_sync(*, supplier: Supplier) -> SyncResult:
             decrypt_secret(supplier.order_status_password_encrypted) if supplier.order_status_password_encrypted else ""
         )
     except SecretUnreadable as error:
-        return _failed(result, f"{error} Enter the password again on the supplier's page.")
+        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_UNREADABLE, str(error)))
+    if not password:
+        # Dropped when the address or the user id changed: it is never sent to a new address unasked.
+        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_MISSING))
     client = OrderStatusClient(
         url=supplier.order_status_url,
         username=supplier.order_status_username,
@@ -105,16 +111,16 @@ def supplier_order_status_sync(*, supplier: Supplier) -> SyncResult:
             reports[order.pk] = client.purchase_order_status(number=order.number)
             result.asked.append(order.number)
     except OrderStatusServiceError as error:
-        return _failed(result, str(error))
+        return _failed(result, error)
     _apply(result=result, orders=orders, reports=reports)
     logger.info("Order status sync: %s", result)
     return result
 
 
-def _failed(result: SyncResult, message: str) -> SyncResult:
-    result.error = message
-    supplier_order_status_checked(supplier=result.supplier, error=message)
-    logger.warning("Order status sync of %s failed: %s", result.supplier, message)
+def _failed(result: SyncResult, error: OrderStatusServiceError) -> SyncResult:
+    result.error = error.category
+    supplier_order_status_checked(supplier=result.supplier, error=error.category)
+    logger.warning("Order status sync of %s failed: %s Detail: %s", result.supplier, error.category, error.detail)
     return result
 
 

@@ -283,6 +283,12 @@ HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS = float(os.environ.get("HEALTHZ_MAX_HEARTBEAT_
 # (to connect, and for each read) before the supplier counts as down for this round.
 SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS", "3600"))
 SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS", "10"))
+# Suppliers' services are called over https at public addresses only, except these hosts (names, or
+# name:port): plain http and local or private addresses are allowed for them. With DEBUG, the address
+# `manage.py run_supplier_simulator` serves on by default (projects/promostandards/addresses.py).
+SUPPLIER_SERVICE_ALLOWED_HOSTS = env_list(
+    "SUPPLIER_SERVICE_ALLOWED_HOSTS", ["127.0.0.1:8765", "localhost:8765"] if DEBUG else []
+)
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-notification-emails": {
         "task": "notifications.tasks.notification_requeue_pending_task",

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from projects.models import (
     Supplier,
 )
 from projects.roles import is_manager
+from projects.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
 
 
 class CompanySettingsForm(forms.ModelForm):
@@ -69,10 +71,70 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "billing_email"]
 
 
+def _https_url_formfield(field, **kwargs):
+    # A bare host name means https, as on the supplier's page.
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class SupplierAdminForm(forms.ModelForm):
+    # Never read back: a blank box keeps the stored password, for the same service only.
+    order_status_password = forms.CharField(
+        label="Order status password",
+        required=False,
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted; blank keeps the stored one. Changing the URL or the user id drops it: "
+        "type it again with them.",
+    )
+
+    class Meta:
+        model = Supplier
+        fields = ["name", "email", "phone", "order_status_url", "order_status_username"]
+        formfield_callback = _https_url_formfield
+        help_texts = {
+            "order_status_url": "https; plain http or a local address only for the hosts "
+            "SUPPLIER_SERVICE_ALLOWED_HOSTS names",
+        }
+
+
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
+    """Suppliers; their order status service (which is sent the stored password) is the Managers' alone."""
+
+    form = SupplierAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "email"]
     search_fields = ["name"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "email", "phone", *SUPPLIER_SERVICE_FIELDS]
+        return [*fields, "order_status_password"] if is_manager(request.user) else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # Read-only fields are left out of the form: whatever is posted for them changes nothing.
+        return [] if is_manager(request.user) else list(SUPPLIER_SERVICE_FIELDS)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not is_manager(request.user):
+            # A declared field stays in the form whatever `fields` says: take the password box out.
+            form.base_fields.pop("order_status_password", None)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # What is stored, not the form's initial: a read-only field has no initial in the form.
+        stored = Supplier.objects.filter(pk=obj.pk).values(*SUPPLIER_SERVICE_FIELDS).first() if change else None
+        previous = stored or dict(SUPPLIER_SERVICE_UNSET)
+        supplier_order_status_service_apply(
+            supplier=obj,
+            previous=previous,
+            password=form.cleaned_data.get("order_status_password", ""),
+            by=request.user,
+        )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Project)

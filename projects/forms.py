@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from projects.fields import MoneyField, QuantityField
 from projects.models import MAX_QUANTITY, Client, PurchaseOrder, SalesOrderItem, Supplier
+from projects.promostandards.addresses import validate_order_status_url
 from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
 
@@ -200,11 +201,14 @@ class SupplierForm(forms.Form):
         required=False,
         assume_scheme="https",
         max_length=_max_length(Supplier, "order_status_url"),
-        help_text="The supplier's PromoStandards Order Status Service (1.0.0) address; blank: the desk does not ask",
+        help_text=(
+            "The supplier's PromoStandards Order Status Service (1.0.0) address, https; blank: the desk does not ask"
+        ),
         error_messages={
             **_text_errors("Order status service URL"),
             "invalid": "Order status service URL must be a web address, such as https://supplier.example/orderStatus.",
         },
+        validators=[validate_order_status_url],
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     order_status_username = forms.CharField(
@@ -225,19 +229,50 @@ class SupplierForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, has_order_status_password: bool = False, **kwargs):
+    SERVICE_FIELDS = {
+        "order_status_url": "Only Managers may set or change the order status service URL.",
+        "order_status_username": "Only Managers may set or change the order status user id.",
+        "order_status_password": "Only Managers may set or change the order status password.",
+    }
+
+    def __init__(self, *args, has_order_status_password: bool = False, can_change_service: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_order_status_password = has_order_status_password
+        # The service is sent the stored password on every call: only Managers may say where it is.
+        # Others see the address and the user id, read-only.
+        self.can_change_service = can_change_service
         self.fields["order_status_password"].help_text = (
-            "A password is stored (encrypted); leave this blank to keep it, or type a new one"
+            "A password is stored (encrypted); leave this blank to keep it, or type a new one. "
+            "Changing the URL or the user id drops it: type it again with them"
             if has_order_status_password
             else "Stored encrypted; never shown again"
         )
+        if not can_change_service:
+            for name in self.SERVICE_FIELDS:
+                self.fields[name].disabled = True
 
     def clean(self):
         data = super().clean()
+        if not self.can_change_service:
+            # A disabled field keeps its stored value whatever is posted; posting another is refused, not ignored.
+            for name, message in self.SERVICE_FIELDS.items():
+                posted = self.data.get(name)
+                if posted is not None and posted.strip() != (self.get_initial_for_field(self.fields[name], name) or ""):
+                    self.add_error(name, message)
+            return data
         if data.get("order_status_url") and not (data.get("order_status_username") or "").strip():
             self.add_error("order_status_username", "Give the user id the supplier's order status service expects.")
+        service_changed = (
+            any(name in self.changed_data for name in ("order_status_url", "order_status_username"))
+            or not self.has_order_status_password
+        )
+        if data.get("order_status_url") and service_changed and not data.get("order_status_password"):
+            self.add_error(
+                "order_status_password",
+                "Type the password again: a changed URL or user id does not keep the stored one."
+                if self.has_order_status_password
+                else "Give the password the supplier's order status service expects.",
+            )
         return data
 
 

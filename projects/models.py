@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from projects.promostandards.addresses import validate_order_status_url
+
 MAX_QUANTITY = 10_000_000
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -87,7 +89,9 @@ class Supplier(models.Model):
     email = models.EmailField(blank=True, help_text="Purchase orders are emailed here")
     phone = models.CharField(max_length=40, blank=True)
     # PromoStandards Order Status Service: optional; the password is stored encrypted, never in clear.
-    order_status_url = models.URLField("order status service URL", max_length=300, blank=True)
+    order_status_url = models.URLField(
+        "order status service URL", max_length=300, blank=True, validators=[validate_order_status_url]
+    )
     order_status_username = models.CharField("order status user id", max_length=100, blank=True)
     order_status_password_encrypted = models.TextField(blank=True, editable=False)
     order_status_checked_at = models.DateTimeField(null=True, blank=True, editable=False)

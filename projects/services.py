@@ -136,25 +136,52 @@ def client_update(*, client: Client, by: User | None, **fields) -> Client:
 
 
 def supplier_create(*, by: User | None, order_status_password: str = "", **fields) -> Supplier:
-    """Create a supplier."""
+    """Create a supplier; only Managers give it an order status service."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="create suppliers")
     supplier = Supplier(**fields)
-    _supplier_order_status_password_set(supplier, order_status_password)
+    supplier_order_status_service_apply(
+        supplier=supplier, previous=SUPPLIER_SERVICE_UNSET, password=order_status_password, by=by
+    )
     _save_checked(supplier)
     return supplier
 
 
 def supplier_update(*, supplier: Supplier, by: User | None, order_status_password: str = "", **fields) -> Supplier:
-    """Change a supplier's details; a blank order status password keeps the stored one."""
+    """Change a supplier's details; a blank order status password keeps the stored one, for the same service."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
+    previous = {name: getattr(supplier, name) for name in SUPPLIER_SERVICE_FIELDS}
     for name, value in fields.items():
         setattr(supplier, name, value)
-    _supplier_order_status_password_set(supplier, order_status_password)
+    supplier_order_status_service_apply(supplier=supplier, previous=previous, password=order_status_password, by=by)
     _save_checked(supplier)
     return supplier
 
 
-def _supplier_order_status_password_set(supplier: Supplier, password: str) -> None:
+# A supplier's order status service: what identifies it, with the words a refusal names it by.
+SUPPLIER_SERVICE_FIELDS = {
+    "order_status_url": "order status service URL",
+    "order_status_username": "order status user id",
+}
+SUPPLIER_SERVICE_UNSET = dict.fromkeys(SUPPLIER_SERVICE_FIELDS, "")
+
+
+def supplier_order_status_service_apply(
+    *, supplier: Supplier, previous: dict[str, str], password: str, by: User | None
+) -> None:
+    """Apply a change of a supplier's order status service to the unsaved supplier: Managers only; a new
+    URL or user id drops the stored password, which is sent only where it was entered for."""
+    changed = [label for name, label in SUPPLIER_SERVICE_FIELDS.items() if getattr(supplier, name) != previous[name]]
+    if password:
+        changed.append("order status password")
+    # The service receives the stored password on every call: whoever points it elsewhere could read it.
+    if changed and by is not None and not is_manager(by):
+        raise RoleRequired(f"Only Managers may set or change the {changed[0]}.")
+    if any(getattr(supplier, name) != previous[name] for name in SUPPLIER_SERVICE_FIELDS):
+        supplier.order_status_password_encrypted = ""
+        # The last check was of the service as it was.
+        supplier.order_status_checked_at = None
+        supplier.order_status_error = ""
+        supplier.order_status_error_at = None
     # Only ever stored encrypted; the clear text lives no longer than this request.
     if password:
         supplier.order_status_password_encrypted = encrypt_secret(password)

@@ -57,9 +57,44 @@ class ClientSerializer(serializers.ModelSerializer):
 
 
 class SupplierSerializer(serializers.ModelSerializer):
+    # The service is sent the stored password on every call, so only Managers set or change it;
+    # anyone else who sends a different value is refused with 403 (the service says which field).
+    order_status_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Managers only. Stored encrypted and never returned; blank or left out keeps the stored one. "
+        "A changed order_status_url or order_status_username drops it: send it again with them.",
+    )
+    order_status_password_stored = serializers.SerializerMethodField(
+        help_text="Whether a password is stored for the order status service."
+    )
+
     class Meta:
         model = Supplier
-        fields = ["id", "name", "email", "phone"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "order_status_url",
+            "order_status_username",
+            "order_status_password",
+            "order_status_password_stored",
+        ]
+        extra_kwargs = {
+            "order_status_url": {
+                "help_text": "Managers only. The PromoStandards Order Status Service 1.0.0 address, https "
+                "(plain http or a local address only for the hosts the desk's settings allow); blank: not asked."
+            },
+            "order_status_username": {"help_text": "Managers only. The user id the supplier's service expects."},
+        }
+
+    def get_order_status_password_stored(self, supplier: Supplier) -> bool:
+        return bool(supplier.order_status_password_encrypted)
 
 
 class ProjectSerializer(serializers.ModelSerializer):

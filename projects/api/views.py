@@ -97,7 +97,8 @@ class ClientViewSet(ServiceWrittenViewSet):
 
 
 class SupplierViewSet(ServiceWrittenViewSet):
-    """Suppliers: everyone signed in reads them; Sales and Production create and change them."""
+    """Suppliers: everyone signed in reads them; Sales and Production create and change them; only Managers
+    set or change their order status service."""
 
     queryset = Supplier.objects.all()
     serializer_class = s.SupplierSerializer

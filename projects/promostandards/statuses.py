@@ -33,6 +33,9 @@ ALL_OPEN_SEARCH = 4
 
 # errorMessage codes the standard names; a message starts with its code, e.g. "105: ...".
 AUTHENTICATION_FAILED = "105"
+# The codes that mean "not with these credentials": id not found, not authorised for the service,
+# credentials wrong, credentials missing.
+CREDENTIALS_REFUSED = frozenset({"100", "104", AUTHENTICATION_FAILED, "110"})
 REFERENCE_NUMBER_NOT_FOUND = "301"
 
 

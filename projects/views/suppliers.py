@@ -11,7 +11,8 @@ from django.utils import timezone
 from projects.errors import DomainError
 from projects.forms import SupplierForm, SupplierSearchForm
 from projects.models import PurchaseOrder, SalesOrder, Supplier
-from projects.roles import Role, has_role
+from projects.promostandards.failures import failure_shown
+from projects.roles import Role, has_role, is_manager
 from projects.selectors import sales_orders_with_figures
 from projects.services import supplier_create, supplier_update
 from projects.supplier_performance import DEFAULT_DAYS, supplier_performance_of
@@ -77,6 +78,9 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "performance": performance,
         "performance_shown": performance.shown(),
         "can_write": has_role(request.user, *WRITERS),
+        "can_change_service": is_manager(request.user),
+        # The kind of failure only: its detail (what answered at the address, and how) is in the log.
+        "order_status_error": failure_shown(supplier.order_status_error),
         "nav_section": "suppliers",
     }
     return render(request, "projects/supplier_detail.html", context)
@@ -89,7 +93,7 @@ def _form_page(request: HttpRequest, form: SupplierForm, *, supplier: Supplier |
 
 @role_required(*WRITERS)
 def supplier_new(request: HttpRequest) -> HttpResponse:
-    form = SupplierForm(request.POST if request.method == "POST" else None)
+    form = SupplierForm(request.POST if request.method == "POST" else None, can_change_service=is_manager(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             supplier = supplier_create(by=request.user, **form.cleaned_data)
@@ -109,6 +113,7 @@ def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial=initial,
         has_order_status_password=bool(supplier.order_status_password_encrypted),
+        can_change_service=is_manager(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:

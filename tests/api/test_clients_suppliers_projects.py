@@ -81,7 +81,15 @@ def test_production_creates_and_changes_suppliers(as_production):
     )
     assert created.status_code == 201
     supplier = created.json()
-    assert supplier == {"id": supplier["id"], "name": "Mugs & Co", "email": "o@mugs.example", "phone": "+1 555 0100"}
+    assert supplier == {
+        "id": supplier["id"],
+        "name": "Mugs & Co",
+        "email": "o@mugs.example",
+        "phone": "+1 555 0100",
+        "order_status_url": "",
+        "order_status_username": "",
+        "order_status_password_stored": False,
+    }
     changed = as_production.patch(f"/api/suppliers/{supplier['id']}/", {"email": ""}, format="json")
     assert changed.json()["email"] == ""
     assert as_production.get(f"/api/suppliers/{supplier['id']}/").status_code == 200

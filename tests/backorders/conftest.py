@@ -26,8 +26,13 @@ def simulator():
 
 @pytest.fixture
 def order_status_supplier(mug_order, simulator, settings):
-    """The mug order's supplier, with the simulator's URL and account; a one-second timeout."""
+    """The mug order's supplier, with the simulator's URL and account; a one-second timeout.
+
+    The simulator serves plain http on 127.0.0.1, which the desk calls only because the settings
+    name that host and port, as they would for the simulator on a developer's machine.
+    """
     settings.SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = 1
+    settings.SUPPLIER_SERVICE_ALLOWED_HOSTS = [f"127.0.0.1:{simulator.port}"]
     simulator.app.slow_seconds = 3  # well past the timeout
     supplier = mug_order.po.supplier
     supplier_update(

@@ -5,6 +5,7 @@ activity when it changed and proposes, never decides. A supplier that is down, s
 garbage changes nothing, and says why on the supplier.
 """
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -263,19 +264,32 @@ def test_with_no_open_po_the_service_is_still_checked(order_status_supplier, sim
 # --- a supplier that fails changes nothing -------------------------------------------------------
 
 
+# What the supplier's page shows (a category every role may read), and what only the log says.
 FAULTS = {
-    "down": "The service could not be reached at {url} (connection refused or no such host).",
-    "slow": "The service did not answer within 1 seconds.",
-    "garbage": "The service answered something that is not XML (HTTP 200).",
-    "fault": "The service answered with a SOAP fault: Order status database is unavailable.",
-    "wrong_shape": "The service answered in a shape the Order Status Service does not have: "
-    "Unexpected element '{{http://www.promostandards.org/WSDL/OrderStatusService/1.0.0/}}Orders'.",
+    "down": (
+        "The service did not answer.",
+        "{url} could not be reached (connection refused or no such host)",
+    ),
+    "slow": ("The service did not answer.", "{url} did not answer within 1 seconds"),
+    "garbage": (
+        "The service answered something that is not the order status service.",
+        "{url} answered something that is not XML (HTTP 200)",
+    ),
+    "fault": (
+        "The service answered with an error.",
+        "{url} answered with a SOAP fault: Order status database is unavailable",
+    ),
+    "wrong_shape": (
+        "The service answered something that is not the order status service.",
+        "{url} answered in a shape the Order Status Service does not have: "
+        "Unexpected element '{{http://www.promostandards.org/WSDL/OrderStatusService/1.0.0/}}Orders'",
+    ),
 }
 
 
 @pytest.mark.parametrize("mode", list(FAULTS))
 def test_a_failing_supplier_changes_nothing_and_says_why_on_the_supplier(
-    order_status_supplier, simulator, mug_order, mode
+    order_status_supplier, simulator, mug_order, mode, caplog
 ):
     # given a good sync that left a pending proposal and a status row
     simulator.app.orders["PO-1001"] = SimulatedOrder(44, expected_ship_date=timezone.localdate() + timedelta(days=9))
@@ -291,13 +305,18 @@ def test_a_failing_supplier_changes_nothing_and_says_why_on_the_supplier(
     else:
         simulator.app.mode = mode
 
-    result = supplier_order_status_sync(supplier=order_status_supplier)
+    with caplog.at_level(logging.WARNING, logger="backorders.order_status_sync"):
+        result = supplier_order_status_sync(supplier=order_status_supplier)
 
-    expected = FAULTS[mode].format(url=url)
-    assert result.error == expected
+    category, detail = FAULTS[mode]
+    assert result.error == category
     assert snapshot(mug_order) == before
     order_status_supplier.refresh_from_db()
-    assert order_status_supplier.order_status_error == expected
+    assert order_status_supplier.order_status_error == category
+    # the detail is for the log alone
+    [logged] = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert logged.startswith(f"Order status sync of {order_status_supplier.name} failed: {category} Detail: ")
+    assert detail.format(url=url) in logged
     assert order_status_supplier.order_status_error_at is not None
     assert order_status_supplier.order_status_checked_at == checked_at  # the last good check stays
 
@@ -312,17 +331,22 @@ def test_a_failing_supplier_changes_nothing_and_says_why_on_the_supplier(
     assert SupplierProposal.objects.filter(kind=Kind.GOODS_READY).count() == 1
 
 
-def test_a_wrong_password_changes_nothing_and_names_the_suppliers_answer(order_status_supplier, simulator, mug_order):
+def test_a_wrong_password_changes_nothing_and_says_the_credentials_were_refused(
+    order_status_supplier, simulator, mug_order, caplog
+):
     simulator.app.orders["PO-1001"] = SimulatedOrder(44)
     simulator.app.password = "changed-at-the-supplier"
     before = snapshot(mug_order)
 
-    result = supplier_order_status_sync(supplier=order_status_supplier)
+    with caplog.at_level(logging.WARNING, logger="backorders.order_status_sync"):
+        result = supplier_order_status_sync(supplier=order_status_supplier)
 
-    assert result.error == "The service answered: 105: Authentication Credentials failed"
+    assert result.error == "The service refused the credentials: check the user id and the password."
     assert snapshot(mug_order) == before
     order_status_supplier.refresh_from_db()
     assert order_status_supplier.order_status_error == result.error
+    assert f"{simulator.url} answered: 105: Authentication Credentials failed" in caplog.text
+    assert SUPPLIER_PASSWORD not in caplog.text
 
 
 def test_one_bad_answer_among_several_pos_applies_none_of_them(order_status_supplier, simulator, mug_order):
@@ -344,7 +368,7 @@ def test_one_bad_answer_among_several_pos_applies_none_of_them(order_status_supp
 
     result = supplier_order_status_sync(supplier=order_status_supplier)
 
-    assert result.error == "The service answered with a SOAP fault: Order status database is unavailable."
+    assert result.error == "The service answered with an error."
     assert [request["referenceNumber"] for request in app.requests] == ["PO-1001", "PO-1002"]
     assert snapshot(mug_order) == before  # PO-1001's good answer was not applied either
     assert not SupplierProposal.objects.exists()

@@ -2,14 +2,17 @@
 
     python manage.py run_supplier_simulator --port 8765 --order PO-1001:44:2027-03-01 --order PO-1002:75
 
-Then give a supplier the URL it prints, the user id and the password (the defaults below) on its
-edit page. Each --order is PO number : status id [: expected ship date]. --mode makes it misbehave.
+Then, as a Manager, give a supplier the URL it prints, the user id and the password (the defaults
+below) on its edit page; the desk calls it because SUPPLIER_SERVICE_ALLOWED_HOSTS names its address
+(by default with DEBUG, for port 8765). Each --order is PO number : status id [: expected ship date].
+--mode makes it misbehave.
 """
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from projects.promostandards.addresses import host_allowed
 from projects.promostandards.simulator import MODES, SimulatedOrder, SimulatorServer, SupplierSimulator
 
 
@@ -50,6 +53,12 @@ class Command(BaseCommand):
             f"Supplier simulator at http://{options['host']}:{options['port']}/orderStatus/1.0.0 "
             f"(user id {options['username']}, mode {options['mode']}, {len(orders)} order(s)); Ctrl-C stops it."
         )
+        if not host_allowed(options["host"], options["port"]):
+            # Plain http on a local address: the desk calls it only where the settings say so.
+            self.stdout.write(
+                f"The desk calls it only if SUPPLIER_SERVICE_ALLOWED_HOSTS names {options['host']}:{options['port']} "
+                "(with DEBUG, 127.0.0.1:8765 and localhost:8765 are named by default)."
+            )
         try:
             server.serve_forever()
         except KeyboardInterrupt:
