@@ -236,3 +236,87 @@ def test_the_session_refuses_what_the_sync_would_refuse(network, settings):
         with pytest.raises((AddressNotAllowed, requests.exceptions.InvalidSchema)):
             session.get(url, timeout=1)
     assert network.connections == []
+
+
+# --- https: the certificate is checked against the URL's name, though the desk connects by address ---
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """Write a certificate for `name` (and its key); return both paths."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "supplier.pem", tmp_path / "supplier.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_simulator(simulator, tmp_path):
+    """The simulator behind TLS with a certificate for "localhost"; yields (server, CA file)."""
+    import ssl
+
+    cert, key = self_signed(tmp_path, "localhost")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    simulator.stop()
+    simulator.start()
+    simulator._server.socket = context.wrap_socket(simulator._server.socket, server_side=True)
+    return simulator, cert
+
+
+def test_https_checks_the_certificate_against_the_urls_name(
+    order_status_supplier, tls_simulator, mug_order, settings, monkeypatch, caplog
+):
+    import projects.promostandards.client as client_module
+    from projects.promostandards.transport import SupplierSession
+
+    server, ca_file = tls_simulator
+    server.app.orders["PO-1001"] = SimulatedOrder(20)
+    settings.SUPPLIER_SERVICE_ALLOWED_HOSTS = [f"localhost:{server.port}", f"127.0.0.1:{server.port}"]
+
+    # a certificate nobody vouches for is refused
+    point_at(order_status_supplier, f"https://localhost:{server.port}{PATH}")
+    error, logged = sync_logged(order_status_supplier, caplog)
+    assert error == "The service's https certificate could not be verified."
+    assert "CERTIFICATE_VERIFY_FAILED" in logged
+
+    # trusted, it answers over TLS though the desk connected to the address it resolved
+    class TrustingTheTestAuthority(SupplierSession):
+        def __init__(self):
+            super().__init__()
+            self.verify = ca_file
+
+    monkeypatch.setattr(client_module, "SupplierSession", TrustingTheTestAuthority)
+    result = supplier_order_status_sync(supplier=order_status_supplier)
+    assert (result.error, result.asked) == ("", ["PO-1001"])
+    assert server.app.requests[-1]["password"] == SUPPLIER_PASSWORD
+
+    # and the name checked is the URL's: the same server by its address has no certificate for it
+    caplog.clear()
+    point_at(order_status_supplier, f"https://127.0.0.1:{server.port}{PATH}")
+    error, logged = sync_logged(order_status_supplier, caplog)
+    assert error == "The service's https certificate could not be verified."
+    assert "127.0.0.1" in logged and len(server.app.requests) == 1
