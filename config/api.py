@@ -136,12 +136,18 @@ VALIDATION_ERRORS_SCHEMA = {
 }
 
 
+# One meaning per code: 400 when the request itself is wrong (even if a colleague's change just made it so,
+# such as a quantity now above what remains), 409 when no request could pass in the current state.
 ERROR_RESPONSES = {
-    "400": ("Invalid input: nothing was changed.", None),
+    "400": ("Invalid input, named by field: nothing was changed.", None),
     "401": ("Not signed in: send `Authorization: Token <key>` or a session cookie.", ErrorSerializer),
     "403": ("The caller's role does not allow this.", ErrorSerializer),
     "404": ("No such object (or an invalid page number).", ErrorSerializer),
-    "409": ("The current state does not allow this move; `detail` names the state.", ErrorSerializer),
+    "409": (
+        "The current state does not allow this, or a colleague changed it at the same moment; `detail` names "
+        "the state or what changed. Nothing was changed.",
+        ErrorSerializer,
+    ),
 }
 
 
