@@ -64,7 +64,7 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts projects backorders invoicing notifications config
+	$(VENV)/bin/mypy core accounts projects backorders invoicing notifications config
 
 format: install
 	$(VENV)/bin/ruff check --fix .
