@@ -129,9 +129,7 @@ def _supplier_named(*, result: SyncResult, **_) -> str:
 
 
 @money_write(_supplier_named)
-def _apply(
-    *, result: SyncResult, orders: list[PurchaseOrder], reports: dict[int, PurchaseOrderReport | None]
-) -> None:
+def _apply(*, result: SyncResult, orders: list[PurchaseOrder], reports: dict[int, PurchaseOrderReport | None]) -> None:
     # One sync of a supplier at a time applies; a second one waits here and then finds the first's rows.
     locks.lock_supplier(result.supplier)
     # Then every sales order and PO it may write to, by id, before any proposal (core.locks' order).
