@@ -17,6 +17,7 @@ REQUEST_FAILED = "request failed"
 SERVER_ERROR = "server error"
 KINDS = (CONSOLE, PAGE_ERROR, REQUEST_FAILED, SERVER_ERROR)
 
+ABORTED_BY_NAVIGATION = "net::ERR_ABORTED"
 # Chromium logs any response of 400 or more as a console error, the page's own address included.
 BAD_REQUEST = r"Failed to load resource: the server responded with a status of 400 \(Bad Request\)"
 
@@ -90,6 +91,10 @@ class ProblemWatch:
         self._record(Problem(PAGE_ERROR, str(web_error.error), where))
 
     def _request_failed(self, request) -> None:
+        # Chromium aborts what a page still loads when it leaves it (a click that navigates, a form
+        # submitted while its running total is asked for): that is the browser's doing, not a fault.
+        if request.failure == ABORTED_BY_NAVIGATION:
+            return
         page = request.frame.url if request.frame else ""
         self._record(Problem(REQUEST_FAILED, f"{request.method} {request.failure}", request.url, page))
 

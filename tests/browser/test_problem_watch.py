@@ -78,6 +78,18 @@ def test_a_failed_request_and_a_server_error_are_caught_with_their_addresses(wat
     assert f"{REQUEST_FAILED}: GET net::ERR_FAILED\n    at {SITE}/gone/ (page {SITE}/)" in problems
 
 
+def test_a_request_the_page_aborts_by_leaving_is_no_problem(watched):
+    # A form submitted while a running total is being asked for: Chromium aborts the asking.
+    page, watch = watched()
+    serve(page, "/", "<h1>Desk</h1>")
+    page.route(f"{SITE}/left-behind/", lambda route: route.abort("aborted"))
+    page.goto(f"{SITE}/")
+    page.evaluate("fetch('/left-behind/').catch(() => null)")
+    page.wait_for_timeout(200)
+
+    assert watch.verdict() == []
+
+
 def test_an_expected_problem_passes_only_where_it_was_expected_and_must_happen(watched):
     refused = Allowance(CONSOLE, BAD_REQUEST, r"/clients/new/")
     never = Allowance(SERVER_ERROR, r"POST 500", r"/invoices/\d+/payments/")
