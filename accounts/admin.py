@@ -3,7 +3,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 
 from accounts.services import sign_in_unlock
-from projects.errors import RoleRequired
+from core.errors import RoleRequired
 
 # axes registers its own admin for the attempts; this one adds an explicit Unlock.
 admin.site.unregister(AccessAttempt)

@@ -9,8 +9,8 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from config.authentication import token_expired
-from projects.errors import RoleRequired
-from projects.roles import Role, has_role
+from core.errors import RoleRequired
+from core.roles import Role, has_role
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from accounts.selectors import api_token_of, sign_in_locks
 from accounts.services import api_token_create, api_token_revoke, sign_in_unlock
 from config.authentication import token_expired, token_expires_at
 from config.sign_in import cool_off_phrase
-from projects.roles import Role, is_manager
-from projects.views.common import role_required
+from core.roles import Role, is_manager
+from core.views import role_required
 
 
 @role_required(Role.MANAGERS)

@@ -7,8 +7,8 @@ from django import forms
 
 from backorders.models import SupplierProposal
 from backorders.services import FLAG_STATUSES, BackorderRequest
-from projects.errors import DomainError, ValidationFailed
-from projects.fields import QuantityField
+from core.errors import DomainError, ValidationFailed
+from core.fields import QuantityField
 from projects.models import MAX_QUANTITY, PurchaseOrder, PurchaseOrderItem
 
 BACKORDERED_QUANTITY_REFUSAL = "Backordered quantity must be a whole number in plain digits, such as 200."

@@ -34,8 +34,8 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder, SupplierProposal
 from core import locks
+from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
-from projects.encryption import SecretUnreadable, decrypt_secret
 from projects.models import Activity, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
 from projects.promostandards import failures
 from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport

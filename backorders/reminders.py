@@ -24,9 +24,9 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder, BackorderReminder
 from config.site import request_base_url, site_url
+from core.roles import Role
 from notifications.models import Notification
 from notifications.services import Digest, notify_digests
-from projects.roles import Role
 
 # Rows per INSERT of reminder rows: a company with thousands overdue writes them in a few statements.
 REMINDER_BATCH = 1000

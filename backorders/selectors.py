@@ -11,9 +11,9 @@ from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q,
 from django.db.models.functions import Coalesce
 
 from backorders.models import Backorder
-from projects.downloads import XlsxColumn, spreadsheet_safe
+from core.downloads import XlsxColumn, spreadsheet_safe
+from core.money import cents
 from projects.models import Client, Supplier
-from projects.money import cents
 from projects.selectors import MONEY_FIELD
 
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)

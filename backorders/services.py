@@ -10,11 +10,11 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder, SupplierProposal
 from core import locks
+from core.errors import TransitionNotAllowed, ValidationFailed
+from core.roles import Role
 from core.transactions import money_write
 from notifications.models import Notification
-from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
-from projects.roles import Role
 from projects.services import (
     BEFORE_INVOICING,
     PRODUCTION_READIES_FROM,

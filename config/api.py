@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.authentication import ExpiringTokenAuthentication
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import has_role, roles_phrase
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.roles import has_role, roles_phrase
 
 # --- errors -------------------------------------------------------------------------------------
 

@@ -44,15 +44,15 @@ from django.utils import timezone
 
 from config.logging import touch as log_touch
 from core import locks
+from core.downloads import today_filename
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import cents
+from core.roles import Role, has_role
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.reports import InvoiceReportFilters, invoice_report_filtered
 from invoicing.services import INVOICE_STATUS_MOVES
-from projects.downloads import today_filename
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, CompanySettings
-from projects.money import cents
-from projects.roles import Role, has_role
 
 # --- what each column holds ---------------------------------------------------------------------
 

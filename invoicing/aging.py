@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.downloads import XlsxColumn, spreadsheet_safe
 from invoicing.models import CreditNote, Invoice, Payment
-from projects.downloads import XlsxColumn, spreadsheet_safe
 
 ZERO = Decimal("0.00")
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=2)

@@ -19,6 +19,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
 from config.pagination import PLAIN_COUNT, UpdatedSincePagination
+from core.downloads import bom_wanted, csv_response
+from core.errors import TransitionNotAllowed
+from core.roles import Role
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import REPORTED_STATUSES, Invoice, InvoiceLine
@@ -44,10 +47,7 @@ from invoicing.services import (
     invoice_void,
 )
 from projects.api.serializers import money, percent, quantity
-from projects.downloads import bom_wanted, csv_response
-from projects.errors import TransitionNotAllowed
 from projects.models import Client, SalesOrder
-from projects.roles import Role
 
 INVOICING = (Role.INVOICING,)
 MANAGERS = (Role.MANAGERS,)

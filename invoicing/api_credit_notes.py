@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from config.api import Access, ApiViewMixin, errors_in_json
 from config.pagination import UpdatedSincePagination
+from core.roles import Role
 from invoicing.api import PDFRenderer
 from invoicing.credit_note_pdf import credit_note_pdf_bytes
 from invoicing.credit_notes import (
@@ -24,7 +25,6 @@ from invoicing.credit_notes import (
 from invoicing.filters import UpdatedSinceFilter
 from invoicing.models import CreditNote, CreditNoteLine, Invoice
 from projects.api.serializers import money, percent, quantity
-from projects.roles import Role
 
 MANAGERS = (Role.MANAGERS,)
 

@@ -13,12 +13,12 @@ from rest_framework.response import Response
 
 from config.api import Access, ApiViewMixin, enum_field
 from config.pagination import UpdatedSincePagination
+from core.roles import Role
 from invoicing.api import InvoiceStatusField as _InvoiceStatusField
 from invoicing.filters import UpdatedSinceFilter
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import invoice_payments, payment_list, payment_record, payment_undo
 from projects.api.serializers import money
-from projects.roles import Role
 
 INVOICING = (Role.INVOICING,)
 MANAGERS = (Role.MANAGERS,)

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django import forms
 
+from core.fields import QuantityField
 from invoicing.credit_notes import REASON_MAX, CreditLineRequest
 from invoicing.models import Invoice, InvoiceLine
-from projects.fields import QuantityField
 
 NOTHING_CHOSEN = "Enter a quantity to credit on at least one line, or tick Credit the whole invoice."
 BOTH_CHOSEN = "Credit the whole invoice or enter quantities per line, not both."

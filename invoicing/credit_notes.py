@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core import locks
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import line_amount, line_tax
+from core.roles import is_manager
 from core.transactions import money_write
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
-from projects.money import line_amount, line_tax
-from projects.roles import is_manager
 from projects.services import activity_record, sales_order_after_credit
 
 SEQUENCE_NAME = "CN"

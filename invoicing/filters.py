@@ -9,8 +9,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from core.fields import EARLIEST_DAY, LATEST_DAY, QueryDateField, in_day_range
 from invoicing.models import REPORTED_STATUSES, Invoice
-from projects.fields import EARLIEST_DAY, LATEST_DAY, QueryDateField, in_day_range
 from projects.models import Client, Project, SalesOrder
 
 # --- updated_since: what an accounting integration polls with -------------------------------------
@@ -85,7 +85,7 @@ class UpdatedSinceFilter(filters.Filter):
 
 
 class QueryDateFilter(filters.DateFilter):
-    """A day within the days the desk counts with (projects.fields.QueryDateField)."""
+    """A day within the days the desk counts with (core.fields.QueryDateField)."""
 
     field_class = QueryDateField
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from django import forms
 
+from core.fields import QuantityField
+from core.money import line_amount, line_tax
 from invoicing.services import LineRequest, order_state  # noqa: F401 - order_state is the forms' to import too
-from projects.fields import QuantityField
 from projects.models import SalesOrderItem
-from projects.money import line_amount, line_tax
 
 NOTHING_TO_INVOICE = "Nothing to invoice: include at least one item with a quantity of 1 or more."
 STALE_FORM = (

@@ -6,9 +6,9 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
+from core.fields import MoneyField
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import REFERENCE_MAX_LENGTH
-from projects.fields import MoneyField
 
 
 class PaymentForm(forms.Form):

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core import locks
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import CENT
+from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from invoicing.models import Invoice, Payment, PaymentMethod
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.money import CENT
-from projects.roles import Role, has_role, is_manager
 from projects.services import activity_record
 
 # An invoice takes payments while it is issued and owed: never as a draft (no number yet), never once void.

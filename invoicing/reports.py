@@ -34,10 +34,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, TruncMonth
 from django.db.models.lookups import In
 
+from core.downloads import FORMULA_SIGNS, XlsxColumn
+from core.money import cents
 from invoicing.models import Invoice
-from projects.downloads import FORMULA_SIGNS, XlsxColumn
 from projects.models import MONEY, Client, SalesOrderItem
-from projects.money import cents
 from projects.selectors import MONEY_FIELD
 
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
@@ -479,7 +479,7 @@ def invoice_report_csv_queryset(filters=None, *, sort: str = DEFAULT_SORT, quote
     then the sales order's id, which invoice_report_csv swaps for the order's remaining amount.
 
     The CSV quotes text that would run as a formula; the XLSX (quote_formulas=False) gets the text as
-    it is and marks such cells as text itself (projects.downloads).
+    it is and marks such cells as text itself (core.downloads).
     """
     sort = parse_sort(sort)
     column, _parse = SORTS[sort.lstrip("-")]

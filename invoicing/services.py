@@ -13,15 +13,15 @@ from django.utils.formats import date_format
 
 from config.site import request_base_url
 from core import locks
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import line_amount, line_tax
+from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.payments import invoice_mark_paid_locked, invoice_paid_mark_undo_locked
 from notifications.models import Notification
 from notifications.services import notify
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
-from projects.money import line_amount, line_tax
-from projects.roles import Role, has_role, is_manager
 from projects.services import activity_record, sales_order_after_invoice, sales_order_after_void
 
 logger = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core.roles import is_manager
 from projects.models import (
     Activity,
     Client,
@@ -16,7 +17,6 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
-from projects.roles import is_manager
 from projects.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
 
 

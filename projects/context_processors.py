@@ -1,6 +1,6 @@
 """What every page's navigation needs: the user's roles and unread notification count."""
 
-from projects.roles import Role, has_role, is_manager, role_label
+from core.roles import Role, has_role, is_manager, role_label
 
 
 def navigation(request) -> dict:

@@ -6,10 +6,10 @@ from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
 
-from projects.fields import MoneyField, QuantityField
+from core.fields import MoneyField, QuantityField
+from core.roles import Role
 from projects.models import MAX_QUANTITY, Client, PurchaseOrder, SalesOrderItem, Supplier
 from projects.promostandards.addresses import validate_order_status_url
-from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
 
 
@@ -346,7 +346,7 @@ class SalesOrderItemForm(forms.Form):
         empty_label="Choose a supplier…",
         error_messages={"required": "Choose the supplier who makes or provides this item."},
     )
-    # Plain digits only (projects.fields): what the API takes, in the same words.
+    # Plain digits only (core.fields): what the API takes, in the same words.
     quantity = QuantityField(
         label="Quantity",
         min_value=1,

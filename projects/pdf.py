@@ -10,8 +10,8 @@ from django.utils.formats import date_format
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 
+from core.money import line_amount
 from projects.models import CompanySettings, PurchaseOrder
-from projects.money import line_amount
 from projects.selectors import purchase_order_ship_to
 
 # DejaVu Sans (regular and bold) is embedded in every document under this family name: it draws

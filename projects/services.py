@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from config.logging import touch as log_touch
 from core import locks
+from core.encryption import encrypt_secret
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import CENT, line_amount, line_tax
+from core.roles import Role, has_role, is_manager, roles_phrase
 from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
-from projects.encryption import encrypt_secret
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import (
     MAX_QUANTITY,
     SALES_ORDER_FLOW,
@@ -35,8 +37,6 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
-from projects.money import CENT, line_amount, line_tax
-from projects.roles import Role, has_role, is_manager, roles_phrase
 from projects.signals import purchase_order_stage_changed
 
 logger = logging.getLogger(__name__)

@@ -49,7 +49,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from backorders.models import Backorder
-from projects.downloads import XlsxColumn, spreadsheet_safe
+from core.downloads import XlsxColumn, spreadsheet_safe
 from projects.models import PurchaseOrderItem, Supplier
 
 DEFAULT_DAYS = 90

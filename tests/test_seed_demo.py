@@ -12,10 +12,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from backorders.models import Backorder
+from core.money import line_amount, line_tax
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
 from notifications.models import Notification
 from projects.models import Activity, Note, Project, PurchaseOrder, SalesOrder, SalesOrderItem
-from projects.money import line_amount, line_tax
 
 PASSWORD = "demo-password-for-tests"
 

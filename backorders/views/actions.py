@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from backorders.forms import BackorderCancelForm, BackorderExpectedDateForm, BackorderResolveForm
 from backorders.models import Backorder
 from backorders.services import backorder_cancel, backorder_expected_date_change, backorder_resolve
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.roles import Role
+from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import PurchaseOrder, SalesOrder
-from projects.roles import Role
-from projects.views.common import add_domain_error, report_domain_error, role_required
 from projects.views.purchase_orders import purchase_order_or_404, purchase_order_page
 
 

@@ -20,8 +20,8 @@ from backorders.selectors import (
     report_clients,
     report_suppliers,
 )
-from projects.downloads import bom_wanted, csv_response, xlsx_response
-from projects.fields import QueryDateField
+from core.downloads import bom_wanted, csv_response, xlsx_response
+from core.fields import QueryDateField
 
 
 class BackorderReportForm(forms.Form):

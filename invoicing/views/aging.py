@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.downloads import bom_wanted, csv_response, xlsx_response
+from core.fields import QueryDateField, day_range_message
+from core.roles import Role
+from core.views import role_required
 from invoicing.aging import AGING_XLSX_COLUMNS, BUCKETS, ar_aging, ar_aging_csv, ar_aging_xlsx_rows
-from projects.downloads import bom_wanted, csv_response, xlsx_response
-from projects.fields import QueryDateField, day_range_message
-from projects.roles import Role
-from projects.views.common import role_required
 
 TODAY_USED = "The aging below is as of today."
 

@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.roles import Role, is_manager
+from core.views import add_domain_error, role_required
 from invoicing.credit_note_forms import CreditNoteForm
 from invoicing.credit_note_pdf import credit_note_pdf_bytes
 from invoicing.credit_notes import credit_note_create, credit_note_detail, credit_notes_of, invoice_can_credit
 from invoicing.models import CreditNote, Invoice
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import Role, is_manager
-from projects.views.common import add_domain_error, role_required
 
 
 def credit_note_context(request: HttpRequest, invoice: Invoice) -> dict:

@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.roles import Role, has_role, is_manager
+from core.views import add_domain_error, report_domain_error, role_required
 from invoicing.client_links import client_link_token, invoice_for_token
 from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceMarkUndoForm, InvoiceVoidForm
 from invoicing.models import Invoice
@@ -34,11 +37,8 @@ from invoicing.services import (
 )
 from invoicing.views.credit_notes import credit_note_context
 from invoicing.views.payments import payment_context
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import CompanySettings, SalesOrder, SalesOrderItem
-from projects.roles import Role, has_role, is_manager
 from projects.selectors import sales_order_detail
-from projects.views.common import add_domain_error, report_domain_error, role_required
 
 logger = logging.getLogger(__name__)
 

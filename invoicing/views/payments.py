@@ -10,6 +10,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.roles import Role, has_role, is_manager
+from core.views import add_domain_error, role_required
 from invoicing.models import Invoice, Payment
 from invoicing.payment_forms import PaymentForm, PaymentUndoForm, payment_label
 from invoicing.payments import (
@@ -21,9 +24,6 @@ from invoicing.payments import (
     payment_record,
     payment_undo,
 )
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import Role, has_role, is_manager
-from projects.views.common import add_domain_error, role_required
 
 
 def payment_context(

@@ -14,6 +14,11 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from core.downloads import bom_wanted, csv_response, xlsx_response
+from core.errors import DomainError, ValidationFailed
+from core.fields import QueryDateField
+from core.roles import Role
+from core.views import add_domain_error, role_required
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.charts import month_chart_svg
 from invoicing.models import REPORTED_STATUSES, Invoice
@@ -31,11 +36,6 @@ from invoicing.reports import (
     report_clients,
     report_order_reps,
 )
-from projects.downloads import bom_wanted, csv_response, xlsx_response
-from projects.errors import DomainError, ValidationFailed
-from projects.fields import QueryDateField
-from projects.roles import Role
-from projects.views.common import add_domain_error, role_required
 
 PERIODS = {
     "this_month": "This month",

@@ -1,6 +1,6 @@
-"""The API's fields for what people type: money and whole quantities, read as projects.fields reads them.
+"""The API's fields for what people type: money and whole quantities, read as core.fields reads them.
 
-The words of each refusal are the pages' own (projects.fields); the schema documents the plain notation
+The words of each refusal are the pages' own (core.fields); the schema documents the plain notation
 with a pattern, so a client can check an amount before sending it.
 """
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from projects.fields import MAX_MONEY, Refused, amount_messages, read_amount, read_whole_number, whole_number_message
+from core.fields import MAX_MONEY, Refused, amount_messages, read_amount, read_whole_number, whole_number_message
 
 
 def _amount_schema(whole_digits: int, example: str) -> dict:

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from config.api import enum_field
+from core.roles import Role
 from projects.api.fields import AmountField, PercentField, QuantityField
 from projects.models import (
     MAX_QUANTITY,
@@ -18,7 +19,6 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
-from projects.roles import Role
 from projects.services import NOTE_MAX_LENGTH
 
 SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
@@ -29,7 +29,7 @@ PurchaseOrderStatusField = enum_field("PurchaseOrderStatus", PurchaseOrder.Statu
 
 
 def money(**kwargs) -> serializers.DecimalField:
-    """Money as a string with two places, e.g. "1240.00"; typed in plain decimal notation (projects.fields)."""
+    """Money as a string with two places, e.g. "1240.00"; typed in plain decimal notation (core.fields)."""
     if kwargs.get("read_only"):
         # Figures such as 10,000,000 × 999,999.99 are longer than a stored price; never refuse to show one.
         return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)

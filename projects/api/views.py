@@ -12,10 +12,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from config.api import Access, ApiViewMixin
+from core.roles import Role
 from projects.api import serializers as s
 from projects.filters import NoteFilter, ProjectFilter, PurchaseOrderFilter, SalesOrderFilter
 from projects.models import Client, Note, PurchaseOrder, SalesOrder, Supplier
-from projects.roles import Role
 from projects.selectors import project_list, purchase_order_list, sales_order_detail, sales_order_list
 from projects.services import (
     ItemRequest,

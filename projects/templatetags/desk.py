@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from projects.money import cents
+from core.money import cents
 from projects.services import MENTION
 
 register = template.Library()

@@ -11,13 +11,13 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from projects.errors import DomainError
+from core.errors import DomainError
+from core.roles import Role, has_role
+from core.views import add_domain_error, role_required
 from projects.forms import ClientForm, ClientSearchForm
 from projects.models import Client, SalesOrder
-from projects.roles import Role, has_role
 from projects.selectors import project_list, sales_orders_with_figures
 from projects.services import client_create, client_update
-from projects.views.common import add_domain_error, role_required
 
 PAGE_SIZE = 50
 # Who may create and change clients; the services say the same (Managers always may).

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backorders.models import Backorder
+from core.roles import Role, has_role, is_manager
 from invoicing.models import Invoice
 from notifications.models import Notification
 from projects.models import Note, SalesOrder, SalesOrderItem
-from projects.roles import Role, has_role, is_manager
 from projects.selectors import (
     MONEY_FIELD,
     ZERO_MONEY,

@@ -12,10 +12,10 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.roles import Role, is_manager
+from core.views import role_required
 from invoicing.charts import _money_label, _nice_ceiling
 from projects.money_waiting import InvoicedWeek, money_waiting
-from projects.roles import Role, is_manager
-from projects.views.common import role_required
 from projects.views.desk import desk
 
 WIDTH, HEIGHT = 960, 240

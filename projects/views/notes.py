@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from projects.errors import DomainError, TransitionNotAllowed
+from core.errors import DomainError, TransitionNotAllowed
+from core.views import add_domain_error
 from projects.forms import NoteForm
 from projects.models import Note
 from projects.services import note_create, note_pin
-from projects.views.common import add_domain_error
 from projects.views.projects import notes_context, project_or_404, project_page
 
 SUGGESTION_LIMIT = 8

@@ -10,11 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.money import line_amount, line_tax
+from core.roles import Role
+from core.views import add_domain_error, role_required
 from projects.forms import ProjectForm, SalesOrderForm, SalesOrderItemForm
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
-from projects.money import line_amount, line_tax
-from projects.roles import Role
 from projects.selectors import sales_order_detail
 from projects.services import (
     ItemRequest,
@@ -27,7 +28,6 @@ from projects.services import (
     sales_order_item_locks,
     sales_order_items_save,
 )
-from projects.views.common import add_domain_error, role_required
 
 ROW_PREFIX = re.compile(r"^items-(\d{1,4})-")
 HALF_TYPED = re.compile(r"[0-9]+\.")

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backorders.models import Backorder
+from core.roles import Role, has_role
 from invoicing.models import Invoice
 from projects.forms import NoteForm, ProjectFilterForm
 from projects.models import Project, SalesOrder
-from projects.roles import Role, has_role
 from projects.selectors import project_activity, project_notes, purchase_order_list, sales_order_list
 from projects.selectors import project_list as select_projects
 

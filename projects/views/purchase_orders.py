@@ -32,11 +32,12 @@ from backorders.services import (
     backorder_offers_ready_for_billing,
     supplier_proposal_description,
 )
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.roles import Role, has_role
+from core.views import add_domain_error, report_domain_error, role_required
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
 from projects.pdf import purchase_order_pdf_bytes
-from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list as select_purchase_orders
 from projects.selectors import purchase_order_ship_to, sales_order_items_with_figures
 from projects.services import (
@@ -46,7 +47,6 @@ from projects.services import (
     purchase_order_stage_change,
     purchase_order_status_change,
 )
-from projects.views.common import add_domain_error, report_domain_error, role_required
 
 PAGE_SIZE = 50
 

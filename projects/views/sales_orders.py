@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.roles import Role, has_role
 from invoicing.models import Invoice
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed
 from projects.models import SalesOrder
-from projects.roles import Role, has_role
 from projects.selectors import purchase_order_list
 from projects.selectors import sales_order_detail as select_sales_order
 from projects.services import (

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from projects.downloads import bom_wanted, csv_response, today_filename, xlsx_response
-from projects.fields import QueryDateField, day_range_message
+from core.downloads import bom_wanted, csv_response, today_filename, xlsx_response
+from core.fields import QueryDateField, day_range_message
 from projects.supplier_performance import (
     COLUMNS,
     CSV_COLUMNS,

@@ -8,15 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from projects.errors import DomainError
+from core.errors import DomainError
+from core.roles import Role, has_role, is_manager
+from core.views import add_domain_error, role_required
 from projects.forms import SupplierForm, SupplierSearchForm
 from projects.models import PurchaseOrder, SalesOrder, Supplier
 from projects.promostandards.failures import failure_shown
-from projects.roles import Role, has_role, is_manager
 from projects.selectors import sales_orders_with_figures
 from projects.services import supplier_create, supplier_update
 from projects.supplier_performance import DEFAULT_DAYS, supplier_performance_of
-from projects.views.common import add_domain_error, role_required
 
 PAGE_SIZE = 50
 # Who may create and change suppliers; the services say the same (Managers always may).

@@ -7,7 +7,7 @@ naming the field, and nothing changes), and a new URL or user id drops the store
 
 import pytest
 
-from projects.encryption import decrypt_secret, encrypt_secret
+from core.encryption import decrypt_secret, encrypt_secret
 from projects.models import Supplier
 from tests.factories import SupplierFactory
 

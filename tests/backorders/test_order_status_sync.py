@@ -16,7 +16,7 @@ from django.utils import timezone
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import PROPOSAL_VERB, STATUS_VERB, supplier_order_status_sync
 from backorders.services import BackorderRequest, backorder_flag
-from projects.encryption import decrypt_secret
+from core.encryption import decrypt_secret
 from projects.models import Activity, PurchaseOrder, SalesOrder
 from projects.promostandards.simulator import SimulatedOrder
 from tests.backorders.conftest import SUPPLIER_PASSWORD, SUPPLIER_USER

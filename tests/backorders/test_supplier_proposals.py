@@ -16,8 +16,8 @@ from django.utils import timezone
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_order_status_sync
 from backorders.services import BackorderRequest, backorder_expected_date_change, backorder_flag
+from core.errors import TransitionNotAllowed, ValidationFailed
 from notifications.models import Notification
-from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, Note, PurchaseOrder, SalesOrder
 from projects.promostandards.simulator import SimulatedOrder
 from tests.pages.helpers import error_next_to

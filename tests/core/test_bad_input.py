@@ -8,9 +8,9 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
+from core.errors import ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create
-from projects.errors import ValidationFailed
 from projects.models import Activity, Note, PurchaseOrder, SalesOrder, SalesOrderItem
 from projects.services import note_create
 from tests.factories import SalesOrderItemFactory

@@ -6,8 +6,8 @@ import psycopg.errors
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from core.errors import TransitionNotAllowed
 from core.transactions import is_write_conflict, money_write
-from projects.errors import TransitionNotAllowed
 from projects.models import NumberSequence
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from projects.errors import ValidationFailed
+from core.errors import ValidationFailed
 from projects.models import Client, NumberSequence, Project, PurchaseOrder, SalesOrder
 from projects.services import (
     ItemRequest,

@@ -9,10 +9,10 @@ from django.db.models import Sum
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag, backorder_resolve
+from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import LineRequest, invoice_create, invoice_void
 from notifications.models import Notification
-from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, Note, PurchaseOrder, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
 from projects.services import (

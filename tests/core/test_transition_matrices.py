@@ -6,9 +6,9 @@ either shows up as a failing pair.
 
 import pytest
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, PurchaseOrder, SalesOrder
 from projects.services import purchase_order_stage_change, sales_order_status_change
 

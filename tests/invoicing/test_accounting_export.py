@@ -20,11 +20,11 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.errors import RoleRequired, ValidationFailed
 from invoicing import accounting_export
 from invoicing.accounting_export import NothingToExport, invoices_export_to_accounting
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import LineRequest, invoice_create, invoice_draft_update, invoice_status_change, invoice_void
-from projects.errors import RoleRequired, ValidationFailed
 from projects.models import Activity, CompanySettings, SalesOrder
 from tests.conftest import need_service
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory

@@ -12,11 +12,11 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
+from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoicing.services import LineRequest, invoice_create
 from projects.books import items_drifted
-from projects.errors import TransitionNotAllowed, ValidationFailed
 from projects.models import SalesOrder, SalesOrderItem
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

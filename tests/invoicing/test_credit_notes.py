@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.credit_notes import CreditLineRequest, credit_note_create
 from invoicing.models import CreditNote, Invoice, InvoiceNumberSequence
 from invoicing.services import LineRequest, invoice_create, invoice_status_change, invoice_void
 from notifications.models import Notification
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, SalesOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceNumberSequence
 from invoicing.reports import invoice_report_rows, invoice_report_totals
 from invoicing.services import (
@@ -16,7 +17,6 @@ from invoicing.services import (
     invoice_draft_issue,
     invoice_draft_update,
 )
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, SalesOrder, SalesOrderItem
 
 pytestmark = pytest.mark.django_db

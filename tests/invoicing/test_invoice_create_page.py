@@ -8,9 +8,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from core.errors import ValidationFailed
 from invoicing import forms as invoice_forms
 from invoicing.models import Invoice
-from projects.errors import ValidationFailed
 from projects.models import PurchaseOrder, SalesOrder
 from projects.services import purchase_order_stage_change
 

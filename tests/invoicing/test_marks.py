@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import invoice_mark_undo, invoice_send, invoice_status_change, invoice_void
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, Payment
 from invoicing.payments import payment_record, payment_undo
 from invoicing.services import (
@@ -17,7 +18,6 @@ from invoicing.services import (
     invoice_status_change,
     invoice_void,
 )
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

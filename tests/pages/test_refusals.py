@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from projects.errors import RoleRequired
-from projects.roles import Role, roles_phrase
+from core.errors import RoleRequired
+from core.roles import Role, roles_phrase
 from projects.services import client_create
 from tests.factories import ClientFactory, UserFactory
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from backorders.order_status_sync import supplier_order_status_sync
-from projects.encryption import decrypt_secret, encrypt_secret
+from core.encryption import decrypt_secret, encrypt_secret
 from projects.models import Supplier
 from projects.promostandards.simulator import SimulatedOrder
 from projects.services import supplier_order_status_checked

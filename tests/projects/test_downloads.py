@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
-from projects.downloads import (
+from core.downloads import (
     BOM,
     XLSX_CONTENT_TYPE,
     XlsxColumn,

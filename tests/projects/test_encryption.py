@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from projects.encryption import SecretUnreadable, decrypt_secret, encrypt_secret, key_from_secret_key
+from core.encryption import SecretUnreadable, decrypt_secret, encrypt_secret, key_from_secret_key
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()

@@ -14,8 +14,8 @@ from django.utils.html import escape
 from kombu.exceptions import OperationalError as BrokerDown
 from pypdf import PdfReader
 
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.emails import purchase_order_email_message
-from projects.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, PurchaseOrder, SalesOrderItem
 from projects.pdf import purchase_order_pdf_bytes
 from projects.services import purchase_order_email_request

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from projects.encryption import decrypt_secret, encrypt_secret
+from core.encryption import decrypt_secret, encrypt_secret
 from projects.models import Supplier
 from tests.factories import SupplierFactory, UserFactory
 

@@ -36,8 +36,8 @@ from django.utils.safestring import mark_safe
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from core.errors import ValidationFailed
 from invoicing.models import InvoiceLine
-from projects.errors import ValidationFailed
 from projects.services import note_create
 from tests.hypothesis_profiles import examples
 

@@ -26,6 +26,8 @@ from django.utils import timezone
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from core import locks
+from core.money import line_amount, line_tax
+from core.roles import Role
 from invoicing.models import Invoice, InvoiceLine, Payment, PaymentMethod
 from invoicing.services import (
     SEQUENCE_NAME,
@@ -46,8 +48,6 @@ from projects.models import (
     SalesOrderItem,
     Supplier,
 )
-from projects.money import line_amount, line_tax
-from projects.roles import Role
 from projects.services import (
     ItemRequest,
     PurchaseItemRequest,

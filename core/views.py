@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from projects.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.roles import has_role, roles_phrase
+from core.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.roles import has_role, roles_phrase
 
 
 def role_required(*roles: str):
