@@ -20,9 +20,9 @@ from backorders.services import (
 from config.api import Access, ApiViewMixin, enum_field
 from core.roles import Role
 from projects.api.serializers import NoteSerializer, PurchaseOrderSerializer, SalesOrderSerializer, quantity
-from projects.models import PurchaseOrder, PurchaseOrderItem
 from projects.selectors import purchase_order_list, sales_order_detail
 from projects.services import PRODUCTION_READIES_FROM, mentioned_usernames
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 PRODUCTION = (Role.PRODUCTION,)
 

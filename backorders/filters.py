@@ -5,7 +5,8 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from backorders.models import Backorder
-from projects.models import Project, PurchaseOrder, Supplier
+from projects.models import Project
+from purchasing.models import PurchaseOrder, Supplier
 
 
 def overdue_q() -> Q:

@@ -9,7 +9,8 @@ from backorders.models import SupplierProposal
 from backorders.services import FLAG_STATUSES, BackorderRequest
 from core.errors import DomainError, ValidationFailed
 from core.fields import QuantityField
-from projects.models import MAX_QUANTITY, PurchaseOrder, PurchaseOrderItem
+from projects.models import MAX_QUANTITY
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 BACKORDERED_QUANTITY_REFUSAL = "Backordered quantity must be a whole number in plain digits, such as 200."
 

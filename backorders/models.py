@@ -17,9 +17,9 @@ class BackorderStatus(models.TextChoices):
 class Backorder(models.Model):
     Status = BackorderStatus
 
-    purchase_order = models.ForeignKey("projects.PurchaseOrder", on_delete=models.PROTECT, related_name="backorders")
+    purchase_order = models.ForeignKey("purchasing.PurchaseOrder", on_delete=models.PROTECT, related_name="backorders")
     purchase_order_item = models.ForeignKey(
-        "projects.PurchaseOrderItem", on_delete=models.PROTECT, related_name="backorders"
+        "purchasing.PurchaseOrderItem", on_delete=models.PROTECT, related_name="backorders"
     )
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     expected_date = models.DateField(null=True, blank=True)
@@ -93,10 +93,10 @@ class SupplierProposal(models.Model):
     Status = ProposalStatus
 
     purchase_order = models.ForeignKey(
-        "projects.PurchaseOrder", on_delete=models.CASCADE, related_name="supplier_proposals"
+        "purchasing.PurchaseOrder", on_delete=models.CASCADE, related_name="supplier_proposals"
     )
     purchase_order_item = models.ForeignKey(
-        "projects.PurchaseOrderItem", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "purchasing.PurchaseOrderItem", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     backorder = models.ForeignKey(
         Backorder, on_delete=models.CASCADE, null=True, blank=True, related_name="supplier_proposals"

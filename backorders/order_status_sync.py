@@ -36,11 +36,12 @@ from backorders.models import Backorder, SupplierProposal
 from core import locks
 from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
-from projects.models import Activity, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
-from projects.promostandards import failures
-from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
-from projects.promostandards.statuses import BACK_ORDER_HOLD, SHIPPED, status_label
+from projects.models import Activity, SalesOrder, SalesOrderItem
 from projects.services import activity_record, supplier_order_status_checked
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
+from purchasing.promostandards import failures
+from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
+from purchasing.promostandards.statuses import BACK_ORDER_HOLD, SHIPPED, status_label
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,9 @@ from django.db.models.functions import Coalesce
 from backorders.models import Backorder
 from core.downloads import XlsxColumn, spreadsheet_safe
 from core.money import cents
-from projects.models import Client, Supplier
+from projects.models import Client
 from projects.selectors import MONEY_FIELD
+from purchasing.models import Supplier
 
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 PAGE_SIZE = 100

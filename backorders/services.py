@@ -14,7 +14,7 @@ from core.errors import TransitionNotAllowed, ValidationFailed
 from core.roles import Role
 from core.transactions import money_write
 from notifications.models import Notification
-from projects.models import STAGE_ORDER, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import Note, SalesOrder, SalesOrderItem
 from projects.services import (
     BEFORE_INVOICING,
     PRODUCTION_READIES_FROM,
@@ -27,6 +27,7 @@ from projects.services import (
     purchase_order_status_change,
     sales_order_ready_automatically,
 )
+from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
 
 FLAG_STATUSES = (PurchaseOrder.Status.PROBLEM, PurchaseOrder.Status.FOLLOW_UP)
 READY_FOR_BILLING_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(PurchaseOrder.Stage.READY_FOR_BILLING) :]

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from backorders.order_status_sync import supplier_order_status_sync
-from projects.models import Supplier
+from purchasing.models import Supplier
 
 logger = logging.getLogger(__name__)
 

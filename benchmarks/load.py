@@ -246,15 +246,8 @@ def seed(*, teams: int, managers: int, orders_per_team: int) -> tuple[list[Team]
     from django.contrib.auth.models import Group, User
     from django.db import transaction
 
-    from projects.models import (
-        Client,
-        Project,
-        PurchaseOrder,
-        PurchaseOrderItem,
-        SalesOrder,
-        SalesOrderItem,
-        Supplier,
-    )
+    from projects.models import Client, Project, SalesOrder, SalesOrderItem
+    from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
     rng = random.Random(8)  # noqa: S311 - the same orders every run
     hashed = make_password(PASSWORD)
@@ -807,7 +800,8 @@ def check_database(sink: SmtpSink) -> list[tuple[str, bool, str]]:
     from backorders.models import Backorder
     from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence
     from notifications.models import Notification
-    from projects.models import Activity, Note, Project, PurchaseOrder, SalesOrder, SalesOrderItem
+    from projects.models import Activity, Note, Project, SalesOrder, SalesOrderItem
+    from purchasing.models import PurchaseOrder
 
     connections.close_all()
     checks: list[tuple[str, bool, str]] = []
@@ -1024,7 +1018,7 @@ def check_ledger(samples: list[Sample]) -> tuple[str, bool, str]:
     """What the client saw succeed is in the database, and nothing more than the requests of unknown outcome."""
     from backorders.models import Backorder
     from invoicing.models import Invoice
-    from projects.models import PurchaseOrder
+    from purchasing.models import PurchaseOrder
 
     seen: dict[str, Counter] = defaultdict(Counter)
     for sample in samples:

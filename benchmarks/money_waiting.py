@@ -113,7 +113,8 @@ def fill_backorders(target: int) -> None:
     from django.utils import timezone
 
     from backorders.models import Backorder
-    from projects.models import PurchaseOrder, PurchaseOrderItem, SalesOrderItem, Supplier
+    from projects.models import SalesOrderItem
+    from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
     have = Backorder.objects.count()
     if have >= target:

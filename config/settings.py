@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",  # before accounts, whose admin replaces axes' own
     "accounts",
     "projects",
+    "purchasing",
     "backorders",
     "invoicing",
     "notifications",

@@ -66,7 +66,7 @@ def _pk(instance_or_pk: Model | int) -> int:
 
 def lock_supplier(supplier: Model | int) -> Any:
     """Lock a supplier's row (the order-status sync), or None if it is gone."""
-    return for_update(_model("projects.Supplier").objects.filter(pk=_pk(supplier))).first()
+    return for_update(_model("purchasing.Supplier").objects.filter(pk=_pk(supplier))).first()
 
 
 # --- 2. sales orders ----------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def lock_sales_order_items(sales_order: Model | int) -> dict[int, Any]:
 
 
 def _purchase_orders_of(order: Model) -> list:
-    PurchaseOrder = _model("projects.PurchaseOrder")
+    PurchaseOrder = _model("purchasing.PurchaseOrder")
     rows = list(for_update(PurchaseOrder.objects.filter(sales_order_id=order.pk).select_related("project")))
     for po in rows:
         po.sales_order = order
@@ -128,7 +128,7 @@ class LockedPurchaseOrder:
 
 def lock_purchase_order(purchase_order: Model | int, *, items: bool = False) -> LockedPurchaseOrder:
     """Lock a purchase order's sales order, then the PO (project and supplier read along), then the order's items."""
-    PurchaseOrder = _model("projects.PurchaseOrder")
+    PurchaseOrder = _model("purchasing.PurchaseOrder")
     pk = _pk(purchase_order)
     sales_order_id = getattr(purchase_order, "sales_order_id", None) or (
         PurchaseOrder.objects.filter(pk=pk).values_list("sales_order_id", flat=True).get()

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from projects.models import MONEY, EmailState
+from projects.models import MONEY
+from purchasing.models import EmailState
 
 
 class InvoiceNumberSequence(models.Model):

@@ -5,19 +5,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from core.roles import is_manager
-from projects.models import (
-    Activity,
-    Client,
-    CompanySettings,
-    Note,
-    Project,
-    PurchaseOrder,
-    PurchaseOrderItem,
-    SalesOrder,
-    SalesOrderItem,
-    Supplier,
-)
+from projects.models import Activity, Client, CompanySettings, Note, Project, SalesOrder, SalesOrderItem
 from projects.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 
 class CompanySettingsForm(forms.ModelForm):

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
-from projects.models import CompanySettings, PurchaseOrder
+from projects.models import CompanySettings
 from projects.selectors import purchase_order_ship_to
+from purchasing.models import PurchaseOrder
 
 logger = logging.getLogger(__name__)
 

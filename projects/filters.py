@@ -6,7 +6,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from projects.models import Client, Note, Project, PurchaseOrder, SalesOrder, Supplier
+from projects.models import Client, Note, Project, SalesOrder
+from purchasing.models import PurchaseOrder, Supplier
 
 
 class ProjectFilter(filters.FilterSet):

@@ -8,9 +8,10 @@ from django.db.models import Q
 
 from core.fields import MoneyField, QuantityField
 from core.roles import Role
-from projects.models import MAX_QUANTITY, Client, PurchaseOrder, SalesOrderItem, Supplier
-from projects.promostandards.addresses import validate_order_status_url
+from projects.models import MAX_QUANTITY, Client, SalesOrderItem
 from projects.services import NOTE_MAX_LENGTH
+from purchasing.models import PurchaseOrder, Supplier
+from purchasing.promostandards.addresses import validate_order_status_url
 
 
 class PersonChoiceField(forms.ModelChoiceField):

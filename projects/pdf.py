@@ -11,8 +11,9 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 
 from core.money import line_amount
-from projects.models import CompanySettings, PurchaseOrder
+from projects.models import CompanySettings
 from projects.selectors import purchase_order_ship_to
+from purchasing.models import PurchaseOrder
 
 # DejaVu Sans (regular and bold) is embedded in every document under this family name: it draws
 # Latin, Greek and Cyrillic; Droid Sans Fallback draws the Chinese, Japanese and Korean it lacks.

@@ -21,16 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Round
 
 from invoicing.models import Invoice, InvoiceLine
-from projects.models import (
-    MONEY,
-    Activity,
-    Note,
-    Project,
-    PurchaseOrder,
-    PurchaseOrderItem,
-    SalesOrder,
-    SalesOrderItem,
-)
+from projects.models import MONEY, Activity, Note, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 MONEY_FIELD = DecimalField(**MONEY)
 ZERO_MONEY = Value(0, output_field=MONEY_FIELD)

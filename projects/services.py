@@ -23,21 +23,9 @@ from core.roles import Role, has_role, is_manager, roles_phrase
 from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
-from projects.models import (
-    MAX_QUANTITY,
-    SALES_ORDER_FLOW,
-    STAGE_ORDER,
-    Activity,
-    Client,
-    Note,
-    Project,
-    PurchaseOrder,
-    PurchaseOrderItem,
-    SalesOrder,
-    SalesOrderItem,
-    Supplier,
-)
+from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Activity, Client, Note, Project, SalesOrder, SalesOrderItem
 from projects.signals import purchase_order_stage_changed
+from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Supplier
 
 logger = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from core.downloads import XlsxColumn, spreadsheet_safe
-from projects.models import PurchaseOrderItem, Supplier
+from purchasing.models import PurchaseOrderItem, Supplier
 
 DEFAULT_DAYS = 90
 PERCENTILE = 0.9

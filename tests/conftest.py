@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from projects.models import PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

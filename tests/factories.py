@@ -5,7 +5,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
-from projects.models import Client, Project, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem, Supplier
+from projects.models import Client, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 PASSWORD = "desk-test-password-1"
 

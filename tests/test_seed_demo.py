@@ -15,7 +15,8 @@ from backorders.models import Backorder
 from core.money import line_amount, line_tax
 from invoicing.models import Invoice, InvoiceLine, InvoiceNumberSequence, Payment
 from notifications.models import Notification
-from projects.models import Activity, Note, Project, PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.models import Activity, Note, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder
 
 PASSWORD = "demo-password-for-tests"
 

@@ -14,8 +14,9 @@ from backorders.services import backorder_cancel, backorder_expected_date_change
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role
 from core.views import add_domain_error, report_domain_error, role_required
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.views.purchase_orders import purchase_order_or_404, purchase_order_page
+from purchasing.models import PurchaseOrder
 
 
 def _backorder_or_404(pk: int) -> Backorder:

@@ -17,9 +17,10 @@ from backorders.services import supplier_proposal_confirm, supplier_proposal_des
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role
 from core.views import add_domain_error, report_domain_error, role_required
-from projects.models import PurchaseOrder, SalesOrderItem
+from projects.models import SalesOrderItem
 from projects.selectors import sales_order_items_with_figures
 from projects.views.purchase_orders import flag_defaults, purchase_order_or_404, purchase_order_page
+from purchasing.models import PurchaseOrder
 
 # The flag service names the one requested item's fields so; here they are the confirm form's.
 FIELD_MAP = {"items[0].expected_date": "expected_date"}

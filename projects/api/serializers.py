@@ -8,18 +8,9 @@ from rest_framework import serializers
 from config.api import enum_field
 from core.roles import Role
 from projects.api.fields import AmountField, PercentField, QuantityField
-from projects.models import (
-    MAX_QUANTITY,
-    Client,
-    Note,
-    Project,
-    PurchaseOrder,
-    PurchaseOrderItem,
-    SalesOrder,
-    SalesOrderItem,
-    Supplier,
-)
+from projects.models import MAX_QUANTITY, Client, Note, Project, SalesOrder, SalesOrderItem
 from projects.services import NOTE_MAX_LENGTH
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
 BillingStatusField = enum_field("BillingStatus", SalesOrder.BillingStatus.choices)

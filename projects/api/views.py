@@ -15,7 +15,7 @@ from config.api import Access, ApiViewMixin
 from core.roles import Role
 from projects.api import serializers as s
 from projects.filters import NoteFilter, ProjectFilter, PurchaseOrderFilter, SalesOrderFilter
-from projects.models import Client, Note, PurchaseOrder, SalesOrder, Supplier
+from projects.models import Client, Note, SalesOrder
 from projects.selectors import project_list, purchase_order_list, sales_order_detail, sales_order_list
 from projects.services import (
     ItemRequest,
@@ -37,6 +37,7 @@ from projects.services import (
     supplier_create,
     supplier_update,
 )
+from purchasing.models import PurchaseOrder, Supplier
 
 SALES = (Role.SALES,)
 PRODUCTION = (Role.PRODUCTION,)

@@ -36,7 +36,7 @@ from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
-from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.models import SalesOrder, SalesOrderItem
 from projects.pdf import purchase_order_pdf_bytes
 from projects.selectors import purchase_order_list as select_purchase_orders
 from projects.selectors import purchase_order_ship_to, sales_order_items_with_figures
@@ -47,6 +47,7 @@ from projects.services import (
     purchase_order_stage_change,
     purchase_order_status_change,
 )
+from purchasing.models import PurchaseOrder
 
 PAGE_SIZE = 50
 

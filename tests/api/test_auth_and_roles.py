@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from config.sign_in import locked_message
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
-from projects.models import Client, PurchaseOrder, SalesOrder
+from projects.models import Client, SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import PASSWORD
 
 

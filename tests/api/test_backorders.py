@@ -10,7 +10,8 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import LineRequest, invoice_create
 from notifications.models import Notification
-from projects.models import Note, PurchaseOrder, SalesOrder
+from projects.models import Note, SalesOrder
+from purchasing.models import PurchaseOrder
 
 
 def flag_body(mug_order, quantity=200, expected=None, **extra) -> dict:

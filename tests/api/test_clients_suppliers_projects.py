@@ -1,6 +1,7 @@
 """Clients, suppliers and projects: read by everyone, written by Sales (and Production for suppliers)."""
 
-from projects.models import Client, Project, Supplier
+from projects.models import Client, Project
+from purchasing.models import Supplier
 from tests.factories import ClientFactory, ProjectFactory, SupplierFactory, UserFactory
 
 

@@ -1,6 +1,6 @@
 """Purchase orders: created for an order's items, stages moved forward (back by managers), status flags."""
 
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderItemFactory, SupplierFactory
 
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from backorders.models import Backorder
 from invoicing.models import Invoice, InvoiceLine
 from notifications.models import Notification
-from projects.models import Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import Note, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.api.conftest import token_client
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SupplierFactory
 

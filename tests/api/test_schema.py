@@ -18,8 +18,8 @@ from schemathesis.config import SchemathesisConfig
 
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
-from projects.models import PurchaseOrder
 from projects.services import note_create
+from purchasing.models import PurchaseOrder
 from tests.hypothesis_profiles import PROFILE, examples
 
 ROOT = Path(__file__).resolve().parents[2]

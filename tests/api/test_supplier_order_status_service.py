@@ -8,7 +8,7 @@ naming the field, and nothing changes), and a new URL or user id drops the store
 import pytest
 
 from core.encryption import decrypt_secret, encrypt_secret
-from projects.models import Supplier
+from purchasing.models import Supplier
 from tests.factories import SupplierFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from projects.promostandards.simulator import SimulatorServer, SupplierSimulator
 from projects.services import supplier_update
+from purchasing.promostandards.simulator import SimulatorServer, SupplierSimulator
 
 SUPPLIER_USER = "northwind-desk"
 SUPPLIER_PASSWORD = "Pa55-word!9"  # noqa: S105 - the simulated supplier's test account

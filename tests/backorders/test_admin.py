@@ -11,7 +11,8 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import invoice_create
-from projects.models import PurchaseOrder, PurchaseOrderItem, SalesOrderItem
+from projects.models import SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory, UserFactory
 
 
@@ -80,8 +81,8 @@ def test_an_invoice_and_its_lines_cannot_be_deleted(admin_client, invoice):
 
 
 def test_a_po_with_a_backorder_cannot_be_deleted_nor_its_items(admin_client, flagged, mug_order):
-    assert refuses_delete(admin_client, "projects_purchaseorder", mug_order.po.pk)
-    page = admin_client.get(reverse("admin:projects_purchaseorder_change", args=[mug_order.po.pk])).content.decode()
+    assert refuses_delete(admin_client, "purchasing_purchaseorder", mug_order.po.pk)
+    page = admin_client.get(reverse("admin:purchasing_purchaseorder_change", args=[mug_order.po.pk])).content.decode()
     assert "items-0-DELETE" not in page
     assert PurchaseOrder.objects.filter(pk=mug_order.po.pk).exists()
 
@@ -91,14 +92,14 @@ def test_a_po_whose_order_is_invoiced_cannot_be_deleted(admin_client, mug_order,
     extra = SalesOrderItemFactory(sales_order=mug_order.order, description="Gift box", quantity=10, position=2)
     other = PurchaseOrderFactory(number="PO-1002", sales_order=mug_order.order)
     PurchaseOrderItemFactory(purchase_order=other, sales_order_item=extra, quantity=10)
-    assert refuses_delete(admin_client, "projects_purchaseorder", other.pk)
+    assert refuses_delete(admin_client, "purchasing_purchaseorder", other.pk)
     assert PurchaseOrderItem.objects.filter(purchase_order=other).exists()
 
 
 def test_a_po_nothing_stands_on_may_still_be_deleted_one_at_a_time(admin_client, mug_order):
-    assert not offers_bulk_delete(admin_client, "admin:projects_purchaseorder_changelist")
-    delete = reverse("admin:projects_purchaseorder_delete", args=[mug_order.po.pk])
-    change = admin_client.get(reverse("admin:projects_purchaseorder_change", args=[mug_order.po.pk]))
+    assert not offers_bulk_delete(admin_client, "admin:purchasing_purchaseorder_changelist")
+    delete = reverse("admin:purchasing_purchaseorder_delete", args=[mug_order.po.pk])
+    change = admin_client.get(reverse("admin:purchasing_purchaseorder_change", args=[mug_order.po.pk]))
     assert delete in change.content.decode()
     assert admin_client.post(delete, {"post": "yes"}).status_code == 302
     assert not PurchaseOrder.objects.filter(pk=mug_order.po.pk).exists()

@@ -17,8 +17,8 @@ import requests
 import urllib3.util.connection
 
 from backorders.order_status_sync import supplier_order_status_sync
-from projects.models import Supplier
-from projects.promostandards.simulator import PATH, SimulatedOrder, SimulatorServer, SupplierSimulator
+from purchasing.models import Supplier
+from purchasing.promostandards.simulator import PATH, SimulatedOrder, SimulatorServer, SupplierSimulator
 from tests.backorders.conftest import SUPPLIER_PASSWORD, SUPPLIER_USER
 
 pytestmark = pytest.mark.django_db
@@ -226,8 +226,8 @@ def test_a_service_without_a_stored_password_is_not_asked(order_status_supplier,
 
 
 def test_the_session_refuses_what_the_sync_would_refuse(network, settings):
-    from projects.promostandards.addresses import AddressNotAllowed
-    from projects.promostandards.transport import SupplierSession
+    from purchasing.promostandards.addresses import AddressNotAllowed
+    from purchasing.promostandards.transport import SupplierSession
 
     settings.SUPPLIER_SERVICE_ALLOWED_HOSTS = []
     session = SupplierSession()
@@ -290,8 +290,8 @@ def tls_simulator(simulator, tmp_path):
 def test_https_checks_the_certificate_against_the_urls_name(
     order_status_supplier, tls_simulator, mug_order, settings, monkeypatch, caplog
 ):
-    import projects.promostandards.client as client_module
-    from projects.promostandards.transport import SupplierSession
+    import purchasing.promostandards.client as client_module
+    from purchasing.promostandards.transport import SupplierSession
 
     server, ca_file = tls_simulator
     server.app.orders["PO-1001"] = SimulatedOrder(20)

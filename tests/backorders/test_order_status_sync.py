@@ -17,8 +17,9 @@ from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import PROPOSAL_VERB, STATUS_VERB, supplier_order_status_sync
 from backorders.services import BackorderRequest, backorder_flag
 from core.encryption import decrypt_secret
-from projects.models import Activity, PurchaseOrder, SalesOrder
-from projects.promostandards.simulator import SimulatedOrder
+from projects.models import Activity, SalesOrder
+from purchasing.models import PurchaseOrder
+from purchasing.promostandards.simulator import SimulatedOrder
 from tests.backorders.conftest import SUPPLIER_PASSWORD, SUPPLIER_USER
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from backorders.models import SupplierProposal
 from backorders.order_status_sync import STATUS_VERB
-from projects.models import Activity, Supplier
-from projects.promostandards.simulator import SimulatedOrder
+from projects.models import Activity
+from purchasing.models import Supplier
+from purchasing.promostandards.simulator import SimulatedOrder
 
 # The delivery fixtures: our own redis-server, SMTP sink and Celery worker, always cleaned up.
 from tests.notifications.conftest import (  # noqa: F401

@@ -18,8 +18,9 @@ from backorders.order_status_sync import supplier_order_status_sync
 from backorders.services import BackorderRequest, backorder_expected_date_change, backorder_flag
 from core.errors import TransitionNotAllowed, ValidationFailed
 from notifications.models import Notification
-from projects.models import Activity, Note, PurchaseOrder, SalesOrder
-from projects.promostandards.simulator import SimulatedOrder
+from projects.models import Activity, Note, SalesOrder
+from purchasing.models import PurchaseOrder
+from purchasing.promostandards.simulator import SimulatedOrder
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,9 @@ from invoicing.models import CreditNote, Invoice
 from invoicing.payments import payment_record
 from invoicing.services import invoice_create
 from notifications.models import Notification
-from projects.models import Client, Note, Project, PurchaseOrder, SalesOrder, Supplier
+from projects.models import Client, Note, Project, SalesOrder
 from projects.services import note_create
+from purchasing.models import PurchaseOrder, Supplier
 from tests.conftest import MugOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory
 

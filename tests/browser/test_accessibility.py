@@ -16,7 +16,8 @@ from backorders.models import Backorder
 from invoicing.client_links import client_link_token
 from invoicing.models import Invoice
 from notifications.models import Notification
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.browser.pages import addresses, unmapped
 from tests.conftest import need_service
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from projects.models import Client, Supplier
+from projects.models import Client
+from purchasing.models import Supplier
 from tests.browser.problems import refused_form
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

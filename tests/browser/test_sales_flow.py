@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from projects.models import Client, Project, PurchaseOrder, SalesOrder, Supplier
+from projects.models import Client, Project, SalesOrder
+from purchasing.models import PurchaseOrder, Supplier
 from tests.browser.problems import refused_form
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backorders.models import Backorder
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SupplierFactory
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_order_status_sync
-from projects.models import PurchaseOrder
-from projects.promostandards.simulator import SimulatedOrder
+from purchasing.models import PurchaseOrder
+from purchasing.promostandards.simulator import SimulatedOrder
 from tests.backorders.conftest import order_status_supplier, simulator  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,8 +11,9 @@ from backorders.services import BackorderRequest, backorder_flag
 from core.errors import ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create
-from projects.models import Activity, Note, PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.services import note_create
+from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderItemFactory
 
 

@@ -25,7 +25,8 @@ from backorders.models import Backorder
 from invoicing.models import CreditNote, Invoice, InvoiceLine, Payment
 from invoicing.services import LineRequest, invoice_create
 from projects.books import drifts_of, items_drifted
-from projects.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import SalesOrder, SalesOrderItem
+from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
 from tests.api.conftest import token_client
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

@@ -7,7 +7,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from core.errors import ValidationFailed
-from projects.models import Client, NumberSequence, Project, PurchaseOrder, SalesOrder
+from projects.models import Client, NumberSequence, Project, SalesOrder
 from projects.services import (
     ItemRequest,
     PurchaseItemRequest,
@@ -16,6 +16,7 @@ from projects.services import (
     purchase_order_create,
     sales_order_create,
 )
+from purchasing.models import PurchaseOrder
 from tests.core.test_concurrency import run_at_once
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderItemFactory, SupplierFactory, UserFactory
 

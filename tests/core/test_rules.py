@@ -13,7 +13,7 @@ from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services import LineRequest, invoice_create, invoice_void
 from notifications.models import Notification
-from projects.models import Activity, Note, PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
 from projects.services import (
     ItemRequest,
@@ -22,6 +22,7 @@ from projects.services import (
     purchase_order_stage_change,
     sales_order_update,
 )
+from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
 
 S = SalesOrder.Status

@@ -9,8 +9,9 @@ import pytest
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
-from projects.models import Activity, PurchaseOrder, SalesOrder
+from projects.models import Activity, SalesOrder
 from projects.services import purchase_order_stage_change, sales_order_status_change
+from purchasing.models import PurchaseOrder
 
 S = SalesOrder.Status
 ALL_SO = list(S)

@@ -6,7 +6,8 @@ import pytest
 
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import LineRequest, invoice_create
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 
 

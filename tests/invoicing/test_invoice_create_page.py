@@ -11,8 +11,9 @@ from django.urls import reverse
 from core.errors import ValidationFailed
 from invoicing import forms as invoice_forms
 from invoicing.models import Invoice
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.services import purchase_order_stage_change
+from purchasing.models import PurchaseOrder
 
 pytestmark = pytest.mark.django_db
 

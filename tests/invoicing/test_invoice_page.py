@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from invoicing.models import Invoice
 from invoicing.services import invoice_status_change
-from projects.models import Activity, PurchaseOrder, SalesOrder
+from projects.models import Activity, SalesOrder
 from projects.selectors import sales_order_detail
 from projects.services import purchase_order_stage_change
+from purchasing.models import PurchaseOrder
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.services import purchase_order_stage_change
+from purchasing.models import PurchaseOrder
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,9 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create, invoice_send, invoice_void
 from notifications.models import Notification
 from notifications.tasks import notification_email_task
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.services import note_create, sales_order_status_change
+from purchasing.models import PurchaseOrder
 from tests.factories import ProjectFactory
 
 INBOX = "/notifications/"

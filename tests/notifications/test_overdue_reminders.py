@@ -17,7 +17,7 @@ from backorders.models import Backorder, BackorderReminder
 from backorders.reminders import backorder_overdue_reminders_send
 from notifications.models import Notification
 from notifications.services import notification_preference_set
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

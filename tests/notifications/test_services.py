@@ -14,8 +14,9 @@ from notifications import services
 from notifications.models import Notification
 from notifications.services import notification_claim_email, notification_enqueue_email, notification_preference_set
 from notifications.tasks import notification_email_task, notification_requeue_pending_task, notifications_to_requeue
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.services import sales_order_status_change
+from purchasing.models import PurchaseOrder
 from tests.factories import UserFactory
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from backorders.models import Backorder
 from invoicing.models import Invoice
 from notifications.models import Notification
-from projects.models import Note, PurchaseOrder, SalesOrder
+from projects.models import Note, SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db

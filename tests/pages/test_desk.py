@@ -11,7 +11,7 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
 from notifications.models import Notification
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory
 
 pytestmark = pytest.mark.django_db

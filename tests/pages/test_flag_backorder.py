@@ -9,7 +9,8 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from notifications.models import Notification
-from projects.models import Activity, Note, PurchaseOrder, SalesOrder
+from projects.models import Activity, Note, SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,9 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
 from projects.money_waiting import week_start
+from purchasing.models import PurchaseOrder
 from tests.factories import (
     PASSWORD,
     PurchaseOrderFactory,

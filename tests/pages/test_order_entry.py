@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from projects.admin import SalesOrderItemInline
-from projects.models import Activity, Project, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import Activity, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import (
     ClientFactory,
     ProjectFactory,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import ClientFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from django.urls import reverse
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services import invoice_create
-from projects.models import PurchaseOrder, SalesOrder
+from projects.models import SalesOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, SupplierFactory
 from tests.pages.helpers import error_next_to
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
-from projects.models import Client, PurchaseOrder
+from projects.models import Client
 from projects.selectors import SEARCH_LIMIT
+from purchasing.models import PurchaseOrder
 from tests.factories import (
     ClientFactory,
     ProjectFactory,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects.models import PurchaseOrder, Supplier
+from purchasing.models import PurchaseOrder, Supplier
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

@@ -14,7 +14,8 @@ from backorders.services import BackorderRequest, backorder_cancel, backorder_fl
 from invoicing.models import Invoice
 from invoicing.services import invoice_create, invoice_draft_issue, invoice_void
 from projects.management.commands.check_books import Command
-from projects.models import PurchaseOrder, SalesOrder, SalesOrderItem
+from projects.models import SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderItemFactory
 
 

@@ -16,10 +16,11 @@ from pypdf import PdfReader
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.emails import purchase_order_email_message
-from projects.models import Activity, PurchaseOrder, SalesOrderItem
+from projects.models import Activity, SalesOrderItem
 from projects.pdf import purchase_order_pdf_bytes
 from projects.services import purchase_order_email_request
 from projects.tasks import purchase_order_email_requeue_task, purchase_order_email_task
+from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from projects.promostandards.addresses import allowed_hosts, host_allowed, public_address, url_problem
+from purchasing.promostandards.addresses import allowed_hosts, host_allowed, public_address, url_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from core.encryption import decrypt_secret, encrypt_secret
-from projects.models import Supplier
+from purchasing.models import Supplier
 from tests.factories import SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def staff(client, *, roles: list[str]):
 
 
 def change_url(supplier: Supplier) -> str:
-    return reverse("admin:projects_supplier_change", args=[supplier.pk])
+    return reverse("admin:purchasing_supplier_change", args=[supplier.pk])
 
 
 def form(supplier: Supplier, **changes) -> dict[str, str]:
@@ -156,7 +156,7 @@ def test_the_admin_refuses_plain_http_and_local_addresses(client, supplier, sett
 
 def test_a_manager_adds_a_supplier_with_its_service_in_the_admin(client):
     admin = staff(client, roles=["Managers"])
-    add = reverse("admin:projects_supplier_add")
+    add = reverse("admin:purchasing_supplier_add")
 
     response = admin.post(
         add,

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from projects.management.commands.run_supplier_simulator import _order
-from projects.promostandards.client import OrderStatusClient, OrderStatusServiceError
-from projects.promostandards.simulator import SimulatedOrder, SimulatorServer, SupplierSimulator
-from projects.promostandards.statuses import STATUSES
+from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError
+from purchasing.promostandards.simulator import SimulatedOrder, SimulatorServer, SupplierSimulator
+from purchasing.promostandards.statuses import STATUSES
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag, backorder_resolve
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import (
     ClientFactory,
     ProjectFactory,

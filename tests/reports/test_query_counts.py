@@ -5,7 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backorders.services import BackorderRequest, backorder_flag
-from projects.models import PurchaseOrder
+from purchasing.models import PurchaseOrder
 from tests.factories import ClientFactory, PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
 
 # The Invoices Report page: session, user, the user's groups (role check), the client and order-rep

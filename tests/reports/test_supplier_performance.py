@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 
 from backorders.models import Backorder
 from backorders.services import backorder_expected_date_change
-from projects.models import PurchaseOrder, PurchaseOrderItem
 from projects.supplier_performance import (
     CSV_COLUMNS,
     Period,
@@ -29,6 +28,7 @@ from projects.supplier_performance import (
     sorted_rows,
     supplier_performance,
 )
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SupplierFactory
 from tests.pages.helpers import error_next_to
 from tests.reports.conftest import signed_in

@@ -15,7 +15,8 @@ from invoicing.client_links import client_link_token
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
 from notifications.models import Notification
-from projects.models import Client, Note, Project, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import Client, Note, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

@@ -33,7 +33,8 @@ from rest_framework.authtoken.models import Token
 from backorders.models import Backorder
 from backorders.services import READY_FOR_BILLING_OR_LATER
 from notifications.models import Notification
-from projects.models import Activity, Note, PurchaseOrder, PurchaseOrderItem, SalesOrder, SalesOrderItem
+from projects.models import Activity, Note, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import (
     ProjectFactory,
     PurchaseOrderFactory,

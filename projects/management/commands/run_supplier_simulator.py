@@ -12,8 +12,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.promostandards.addresses import host_allowed
-from projects.promostandards.simulator import MODES, SimulatedOrder, SimulatorServer, SupplierSimulator
+from purchasing.promostandards.addresses import host_allowed
+from purchasing.promostandards.simulator import MODES, SimulatedOrder, SimulatorServer, SupplierSimulator
 
 
 def _order(value: str) -> tuple[str, SimulatedOrder]:

@@ -38,16 +38,7 @@ from invoicing.services import (
     invoice_status_change,
     invoice_void,
 )
-from projects.models import (
-    Client,
-    CompanySettings,
-    Project,
-    PurchaseOrder,
-    PurchaseOrderItem,
-    SalesOrder,
-    SalesOrderItem,
-    Supplier,
-)
+from projects.models import Client, CompanySettings, Project, SalesOrder, SalesOrderItem
 from projects.services import (
     ItemRequest,
     PurchaseItemRequest,
@@ -59,6 +50,7 @@ from projects.services import (
     sales_order_status_change,
     supplier_create,
 )
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 SIGN_INS_FILE = Path(settings.BASE_DIR) / ".demo-sign-ins"
 

@@ -26,7 +26,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lxml import etree
 
-from projects.promostandards.statuses import (
+from purchasing.promostandards.statuses import (
     ALL_OPEN_SEARCH,
     COMPLETE,
     LAST_UPDATE_SEARCH,

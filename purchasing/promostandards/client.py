@@ -20,10 +20,10 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
-from projects.promostandards import failures
-from projects.promostandards.addresses import AddressNotAllowed, url_problem
-from projects.promostandards.statuses import CREDENTIALS_REFUSED, PO_SEARCH, REFERENCE_NUMBER_NOT_FOUND
-from projects.promostandards.transport import RedirectRefused, SupplierSession
+from purchasing.promostandards import failures
+from purchasing.promostandards.addresses import AddressNotAllowed, url_problem
+from purchasing.promostandards.statuses import CREDENTIALS_REFUSED, PO_SEARCH, REFERENCE_NUMBER_NOT_FOUND
+from purchasing.promostandards.transport import RedirectRefused, SupplierSession
 
 WSDL_PATH = Path(__file__).with_name("order_status.wsdl")
 WS_VERSION = "1.0.0"

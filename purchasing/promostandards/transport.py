@@ -21,7 +21,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection
 
-from projects.promostandards.addresses import (
+from purchasing.promostandards.addresses import (
     DEFAULT_PORTS,
     AddressNotAllowed,
     host_allowed,

@@ -1,0 +1,121 @@
+"""Suppliers, the purchase orders the desk sends them, and each PO's lines.
+
+The tables keep the names they had when these models lived in `projects` (projects_supplier, ...).
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from projects.models import MAX_QUANTITY, Project, SalesOrder, SalesOrderItem
+from purchasing.promostandards.addresses import validate_order_status_url
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True, help_text="Purchase orders are emailed here")
+    phone = models.CharField(max_length=40, blank=True)
+    # PromoStandards Order Status Service: optional; the password is stored encrypted, never in clear.
+    order_status_url = models.URLField(
+        "order status service URL", max_length=300, blank=True, validators=[validate_order_status_url]
+    )
+    order_status_username = models.CharField("order status user id", max_length=100, blank=True)
+    order_status_password_encrypted = models.TextField(blank=True, editable=False)
+    order_status_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    order_status_error = models.CharField(max_length=500, blank=True, editable=False)
+    order_status_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "projects_supplier"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseOrderStage(models.TextChoices):
+    CREATED = "created", "Created"  # written, not yet sent
+    SUBMITTED = "submitted", "Submitted"  # sent to the supplier
+    CONFIRMED = "confirmed", "Confirmed"  # the supplier accepted it
+    SHIPPED = "shipped", "Shipped"
+    READY_FOR_BILLING = "ready_for_billing", "Ready for Billing"
+    BILLED = "billed", "Billed"
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    NONE = "none", "None"
+    PROBLEM = "problem", "Problem"
+    FOLLOW_UP = "follow_up", "Follow Up"
+
+
+class EmailState(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+
+
+class PurchaseOrder(models.Model):
+    Stage = PurchaseOrderStage
+    Status = PurchaseOrderStatus
+    EmailState = EmailState
+
+    number = models.CharField(max_length=20, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="purchase_orders")
+    sales_order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="purchase_orders")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    production_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchase_orders", null=True, blank=True
+    )
+    stage = models.CharField(max_length=32, choices=Stage.choices, default=Stage.CREATED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NONE)
+    expected_date = models.DateField(null=True, blank=True, help_text="When the supplier should ship")
+    ship_to = models.TextField(max_length=1000, blank=True)
+    # Delivery of the PO to the supplier, claimed like an invoice email's so it leaves once.
+    email_state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.NOT_REQUESTED)
+    email_requested_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_to = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "projects_purchaseorder"
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=PurchaseOrderStage.values), name="po_stage_valid"),
+            models.CheckConstraint(condition=Q(status__in=PurchaseOrderStatus.values), name="po_status_valid"),
+            models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="po_email_state_valid"),
+        ]
+        indexes = [models.Index(fields=["status"], name="po_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchase-order-detail", args=[self.pk])
+
+
+STAGE_ORDER = list(PurchaseOrder.Stage)
+
+
+class PurchaseOrderItem(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="items")
+    sales_order_item = models.ForeignKey(SalesOrderItem, on_delete=models.PROTECT, related_name="purchase_order_items")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+
+    class Meta:
+        db_table = "projects_purchaseorderitem"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="po_item_quantity_positive"
+            ),
+            models.UniqueConstraint(fields=["purchase_order", "sales_order_item"], name="po_item_once_per_so_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sales_order_item.description} × {self.quantity}"
