@@ -7,7 +7,7 @@ class BackordersConfig(AppConfig):
 
     def ready(self) -> None:
         from backorders.receivers import on_purchase_order_stage_changed
-        from projects.signals import purchase_order_stage_changed
+        from purchasing.signals import purchase_order_stage_changed
 
         purchase_order_stage_changed.connect(
             on_purchase_order_stage_changed, dispatch_uid="backorders.on_purchase_order_stage_changed"

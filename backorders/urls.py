@@ -1,9 +1,8 @@
 from django.urls import path
 
-from backorders.views import actions, proposals, report
+from backorders.views import actions, proposals
 
 urlpatterns = [
-    path("", report.backorder_report, name="backorder-report"),
     path("<int:pk>/resolve/", actions.backorder_resolve_view, name="backorder-resolve"),
     path("<int:pk>/cancel/", actions.backorder_cancel_view, name="backorder-cancel"),
     path("<int:pk>/expected-date/", actions.backorder_expected_date_view, name="backorder-expected-date"),

@@ -201,7 +201,7 @@ def measure(args) -> str:
 
     from backorders.models import Backorder
     from invoicing.models import Invoice
-    from projects.money_waiting import money_waiting
+    from reports.money_waiting import money_waiting
 
     client = Client()
     client.force_login(User.objects.get(username="max.manager"))

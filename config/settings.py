@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "projects",
     "purchasing",
+    "reports",
     "backorders",
     "invoicing",
     "notifications",
@@ -309,7 +310,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": HEARTBEAT_INTERVAL_SECONDS},
     },
     "requeue-pending-purchase-order-emails": {
-        "task": "projects.tasks.purchase_order_email_requeue_task",
+        "task": "purchasing.tasks.purchase_order_email_requeue_task",
         "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },

@@ -19,8 +19,11 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("", include("reports.urls")),
     path("backorders/", include("backorders.urls")),
     path("invoices/", include("invoicing.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("projects.urls")),
+    path("", include("purchasing.urls")),
+    path("", include("backorders.purchase_order_urls")),
 ]

@@ -26,17 +26,6 @@ from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoice
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
 from invoicing.models import REPORTED_STATUSES, Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.reports import (
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_SORT,
-    PAGE_SIZES,
-    Cursor,
-    InvoiceReportFilters,
-    invoice_report_csv,
-    invoice_report_filtered,
-    invoice_report_page,
-    invoice_report_totals,
-)
 from invoicing.services import (
     LineRequest,
     invoice_create,
@@ -48,6 +37,17 @@ from invoicing.services import (
 )
 from projects.api.serializers import money, percent, quantity
 from projects.models import Client, SalesOrder
+from reports.invoice_report import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT,
+    PAGE_SIZES,
+    Cursor,
+    InvoiceReportFilters,
+    invoice_report_csv,
+    invoice_report_filtered,
+    invoice_report_page,
+    invoice_report_totals,
+)
 
 INVOICING = (Role.INVOICING,)
 MANAGERS = (Role.MANAGERS,)
@@ -304,7 +304,7 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 
 class InvoiceReportRowSerializer(serializers.Serializer):
-    """One row of the report, read from the keyset page's values (invoicing.reports.invoice_report_page)."""
+    """One row of the report, read from the keyset page's values (reports.invoice_report.invoice_report_page)."""
 
     id = serializers.IntegerField(read_only=True)
     number = serializers.CharField(read_only=True)

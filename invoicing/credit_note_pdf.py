@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
+from core.pdf import DeskDocument, display_date, money
 from invoicing.models import CreditNote
-from projects.pdf import DeskDocument, display_date, money
 
 
 def _rate(value: Decimal) -> str:

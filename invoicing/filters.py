@@ -105,7 +105,7 @@ class InvoiceFilter(filters.FilterSet):
 
 
 class InvoiceReportFilter(filters.FilterSet):
-    """Validates the report's filters; `invoicing.reports.invoice_report_rows` applies the cleaned values."""
+    """Validates the report's filters; `reports.invoice_report.invoice_report_rows` applies the cleaned values."""
 
     date_from = QueryDateFilter(label="From", name="date_from", help_text="Invoice date on or after (YYYY-MM-DD).")
     date_to = QueryDateFilter(label="To", name="date_to", help_text="Invoice date on or before (YYYY-MM-DD).")

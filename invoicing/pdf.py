@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
+from core.pdf import FONT, HEADING_FILL, INK, MUTED, DeskDocument, display_date, money, plain
 from invoicing.models import Invoice
-from projects.pdf import FONT, HEADING_FILL, INK, MUTED, DeskDocument, display_date, money, plain
 from projects.selectors import sales_order_remaining_amount_after
 
 VOID_INK = (180, 35, 24)

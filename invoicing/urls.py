@@ -1,10 +1,8 @@
 from django.urls import path
 
-from invoicing.views import aging, credit_notes, invoices, payments, reports
+from invoicing.views import aging, credit_notes, invoices, payments
 
 urlpatterns = [
-    path("report/", reports.invoice_report, name="invoice-report"),
-    path("report/export/", reports.invoice_accounting_export, name="invoice-accounting-export"),
     path("aging/", aging.invoice_aging, name="invoice-aging"),
     path("new/<int:sales_order_pk>/", invoices.invoice_create_view, name="invoice-create"),
     path("<int:pk>/", invoices.invoice_detail, name="invoice-detail"),

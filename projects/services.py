@@ -24,8 +24,8 @@ from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
 from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Activity, Client, Note, Project, SalesOrder, SalesOrderItem
-from projects.signals import purchase_order_stage_changed
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Supplier
+from purchasing.signals import purchase_order_stage_changed
 
 logger = logging.getLogger(__name__)
 
@@ -1039,7 +1039,7 @@ def purchase_order_email_request(*, purchase_order: PurchaseOrder, by: User) -> 
 
 def _enqueue_purchase_order_email(*, purchase_order_id: int) -> None:
     """Queue the email of a PO; if the broker is unreachable it stays pending for the requeue task."""
-    from projects.tasks import purchase_order_email_task
+    from purchasing.tasks import purchase_order_email_task
 
     try:
         purchase_order_email_task.apply_async(args=(purchase_order_id,), retry=False)

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from backorders.forms import SupplierProposalConfirmForm
 from backorders.models import SupplierProposal
 from backorders.services import supplier_proposal_confirm, supplier_proposal_description, supplier_proposal_dismiss
+from backorders.views.purchase_orders import flag_defaults, purchase_order_or_404, purchase_order_page
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import SalesOrderItem
 from projects.selectors import sales_order_items_with_figures
-from projects.views.purchase_orders import flag_defaults, purchase_order_or_404, purchase_order_page
 from purchasing.models import PurchaseOrder
 
 # The flag service names the one requested item's fields so; here they are the confirm form's.

@@ -24,9 +24,9 @@ from django.utils import timezone
 from backorders.models import Backorder
 from invoicing.models import CreditNote, Invoice, InvoiceLine, Payment
 from invoicing.services import LineRequest, invoice_create
-from projects.books import drifts_of, items_drifted
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
+from reports.books import drifts_of, items_drifted
 from tests.api.conftest import token_client
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

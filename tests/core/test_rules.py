@@ -160,7 +160,7 @@ def test_rule_2_ready_for_billing_resolves_backorders_and_readies_the_order(
 
 
 def test_rule_2_is_a_signal_received_by_the_backorder_workflow():
-    from projects.signals import purchase_order_stage_changed
+    from purchasing.signals import purchase_order_stage_changed
 
     receivers = [str(r) for r in purchase_order_stage_changed._live_receivers(PurchaseOrder)[0]]
     assert any("on_purchase_order_stage_changed" in r for r in receivers)

@@ -16,8 +16,8 @@ from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from invoicing.services import LineRequest, invoice_create
-from projects.books import items_drifted
 from projects.models import SalesOrder, SalesOrderItem
+from reports.books import items_drifted
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceNumberSequence
-from invoicing.reports import invoice_report_rows, invoice_report_totals
 from invoicing.services import (
     LineRequest,
     invoice_create,
@@ -18,6 +17,7 @@ from invoicing.services import (
     invoice_draft_update,
 )
 from projects.models import Activity, SalesOrder, SalesOrderItem
+from reports.invoice_report import invoice_report_rows, invoice_report_totals
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from core.pdf import display_date
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services import LineRequest, invoice_create, invoice_void
 from projects.models import CompanySettings, SalesOrder, SalesOrderItem
-from projects.pdf import display_date
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory
 
 pytestmark = pytest.mark.django_db

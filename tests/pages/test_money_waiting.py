@@ -14,8 +14,8 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
 from projects.models import SalesOrder
-from projects.money_waiting import week_start
 from purchasing.models import PurchaseOrder
+from reports.money_waiting import week_start
 from tests.factories import (
     PASSWORD,
     PurchaseOrderFactory,

@@ -13,9 +13,9 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag
 from invoicing.models import Invoice
 from invoicing.services import invoice_create, invoice_draft_issue, invoice_void
-from projects.management.commands.check_books import Command
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import PurchaseOrder
+from reports.management.commands.check_books import Command
 from tests.factories import SalesOrderItemFactory
 
 

@@ -17,9 +17,9 @@ from core.roles import Role
 from invoicing.client_links import client_link_token
 from invoicing.emails import invoice_email_message
 from invoicing.services import LineRequest, invoice_create
-from projects.emails import purchase_order_email_message
 from projects.models import Activity, CompanySettings, SalesOrder
-from projects.pdf import purchase_order_pdf_bytes
+from purchasing.emails import purchase_order_email_message
+from purchasing.pdf import purchase_order_pdf_bytes
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

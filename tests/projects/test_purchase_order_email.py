@@ -15,12 +15,12 @@ from kombu.exceptions import OperationalError as BrokerDown
 from pypdf import PdfReader
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from projects.emails import purchase_order_email_message
 from projects.models import Activity, SalesOrderItem
-from projects.pdf import purchase_order_pdf_bytes
 from projects.services import purchase_order_email_request
-from projects.tasks import purchase_order_email_requeue_task, purchase_order_email_task
+from purchasing.emails import purchase_order_email_message
 from purchasing.models import PurchaseOrder
+from purchasing.pdf import purchase_order_pdf_bytes
+from purchasing.tasks import purchase_order_email_requeue_task, purchase_order_email_task
 from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Activity
-from projects.tasks import purchase_order_email_task
 from purchasing.models import PurchaseOrder
+from purchasing.tasks import purchase_order_email_task
 
 # The delivery fixtures: our own redis-server, SMTP sink and Celery worker, always cleaned up.
 from tests.notifications.conftest import (  # noqa: F401

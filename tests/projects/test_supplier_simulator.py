@@ -8,7 +8,7 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from projects.management.commands.run_supplier_simulator import _order
+from purchasing.management.commands.run_supplier_simulator import _order
 from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError
 from purchasing.promostandards.simulator import SimulatedOrder, SimulatorServer, SupplierSimulator
 from purchasing.promostandards.statuses import STATUSES

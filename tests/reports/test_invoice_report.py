@@ -9,7 +9,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from invoicing.reports import (
+from reports.invoice_report import (
     InvoiceReportFilters,
     invoice_report_csv,
     invoice_report_page,
@@ -17,7 +17,7 @@ from invoicing.reports import (
     invoice_report_summary,
     invoice_report_totals,
 )
-from invoicing.views.reports import period_dates
+from reports.views.invoice_report import period_dates
 from tests.factories import ClientFactory, UserFactory
 from tests.reports.conftest import month_start, signed_in
 
@@ -334,7 +334,7 @@ def test_csv_quotes_text_a_spreadsheet_would_run(as_manager, desk):
 
 
 def test_csv_of_many_invoices_comes_in_chunks(report_data, monkeypatch):
-    import invoicing.reports as reports
+    import reports.invoice_report as reports
 
     monkeypatch.setattr(reports, "CSV_CHUNK_ROWS", 2)
     chunks = list(invoice_report_csv(InvoiceReportFilters()))

@@ -18,10 +18,10 @@ from backorders.models import Backorder
 from backorders.selectors import BackorderReportFilters, backorder_report_totals
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag, backorder_resolve
 from invoicing.models import Invoice
-from invoicing.reports import InvoiceReportFilters, invoice_report_summary
 from projects.models import SalesOrder, SalesOrderItem
-from projects.money_waiting import TREND_WEEKS, week_start
 from purchasing.models import PurchaseOrder
+from reports.invoice_report import InvoiceReportFilters, invoice_report_summary
+from reports.money_waiting import TREND_WEEKS, week_start
 from tests.factories import ClientFactory, PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
 
 PRICES = ["0.00", "0.01", "0.99", "1.25", "3.33", "4.10", "12.49", "65.00", "199.99"]

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import SalesOrder
-from projects.sales_order_report import PAGE_SIZE
+from reports.sales_order_report import PAGE_SIZE
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory
 from tests.reports.conftest import signed_in
 

@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 
 from backorders.models import Backorder
 from backorders.services import backorder_expected_date_change
-from projects.supplier_performance import (
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
+from reports.supplier_performance import (
     CSV_COLUMNS,
     Period,
     SupplierPerformance,
@@ -28,7 +29,6 @@ from projects.supplier_performance import (
     sorted_rows,
     supplier_performance,
 )
-from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SupplierFactory
 from tests.pages.helpers import error_next_to
 from tests.reports.conftest import signed_in

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def purchase_order_email_message(*, purchase_order: PurchaseOrder) -> EmailMessage:
     """Build the email of one PO: plain text listing the lines and the expected date, the PDF attached."""
-    from projects.pdf import purchase_order_pdf_bytes
+    from purchasing.pdf import purchase_order_pdf_bytes
 
     po = purchase_order
     rep = po.production_rep or po.project.production_rep

@@ -20,9 +20,9 @@ from core.fields import QueryDateField
 from core.roles import Role
 from core.views import add_domain_error, role_required
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
-from invoicing.charts import month_chart_svg
 from invoicing.models import REPORTED_STATUSES, Invoice
-from invoicing.reports import (
+from reports.charts import month_chart_svg
+from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
     PAGE_SIZES,

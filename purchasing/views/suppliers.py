@@ -15,9 +15,9 @@ from projects.forms import SupplierForm, SupplierSearchForm
 from projects.models import SalesOrder
 from projects.selectors import sales_orders_with_figures
 from projects.services import supplier_create, supplier_update
-from projects.supplier_performance import DEFAULT_DAYS, supplier_performance_of
 from purchasing.models import PurchaseOrder, Supplier
 from purchasing.promostandards.failures import failure_shown
+from reports.supplier_performance import DEFAULT_DAYS, supplier_performance_of
 
 PAGE_SIZE = 50
 # Who may create and change suppliers; the services say the same (Managers always may).

@@ -14,9 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.roles import Role, is_manager
 from core.views import role_required
-from invoicing.charts import _money_label, _nice_ceiling
-from projects.money_waiting import InvoicedWeek, money_waiting
-from projects.views.desk import desk
+from reports.charts import _money_label, _nice_ceiling
+from reports.money_waiting import InvoicedWeek, money_waiting
+from reports.views.desk import desk
 
 WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 44

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from projects.models import Client, SalesOrder
-from projects.sales_order_report import (
+from reports.sales_order_report import (
     PAGE_SIZE,
     SalesOrderReportFilters,
     sales_order_report_page,

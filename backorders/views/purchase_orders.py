@@ -37,7 +37,6 @@ from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import SalesOrder, SalesOrderItem
-from projects.pdf import purchase_order_pdf_bytes
 from projects.selectors import purchase_order_list as select_purchase_orders
 from projects.selectors import purchase_order_ship_to, sales_order_items_with_figures
 from projects.services import (
@@ -48,6 +47,7 @@ from projects.services import (
     purchase_order_status_change,
 )
 from purchasing.models import PurchaseOrder
+from purchasing.pdf import purchase_order_pdf_bytes
 
 PAGE_SIZE = 50
 

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from core.downloads import bom_wanted, csv_response, today_filename, xlsx_response
 from core.fields import QueryDateField, day_range_message
-from projects.supplier_performance import (
+from reports.supplier_performance import (
     COLUMNS,
     CSV_COLUMNS,
     DEFAULT_DAYS,

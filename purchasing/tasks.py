@@ -8,12 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.services import write_surviving_reconnects
-from projects.emails import purchase_order_email_send
 from projects.services import (
     _enqueue_purchase_order_email,
     purchase_order_email_claim,
     purchase_order_email_release,
 )
+from purchasing.emails import purchase_order_email_send
 from purchasing.models import PurchaseOrder
 
 logger = logging.getLogger(__name__)

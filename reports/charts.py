@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from invoicing.reports import MonthAmounts
+from reports.invoice_report import MonthAmounts
 
 WIDTH, HEIGHT = 960, 260
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 44

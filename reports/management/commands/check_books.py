@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.books import drifts_of, items_drifted
 from projects.models import SalesOrderItem
+from reports.books import drifts_of, items_drifted
 
 
 class Command(BaseCommand):

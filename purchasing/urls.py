@@ -1,0 +1,12 @@
+"""Suppliers' pages."""
+
+from django.urls import path
+
+from purchasing.views.suppliers import supplier_detail, supplier_edit, supplier_list, supplier_new
+
+urlpatterns = [
+    path("suppliers/", supplier_list, name="supplier-list"),
+    path("suppliers/new/", supplier_new, name="supplier-create"),
+    path("suppliers/<int:pk>/", supplier_detail, name="supplier-detail"),
+    path("suppliers/<int:pk>/edit/", supplier_edit, name="supplier-edit"),
+]

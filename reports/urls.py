@@ -1,0 +1,20 @@
+"""The pages that read across apps: the desks, Money waiting, search and the reports."""
+
+from django.urls import path
+
+from reports.views import backorder_report, desk, invoice_report, money_waiting
+from reports.views.sales_order_report import sales_order_report
+from reports.views.search import search_view
+from reports.views.supplier_performance import supplier_performance_page
+
+urlpatterns = [
+    path("", money_waiting.home, name="home"),
+    path("desk/", desk.desk, name="desk"),
+    path("money-waiting/", money_waiting.money_waiting_page, name="money-waiting"),
+    path("search/", search_view, name="search"),
+    path("sales-orders/", sales_order_report, name="sales-order-list"),
+    path("backorders/", backorder_report.backorder_report, name="backorder-report"),
+    path("invoices/report/", invoice_report.invoice_report, name="invoice-report"),
+    path("invoices/report/export/", invoice_report.invoice_accounting_export, name="invoice-accounting-export"),
+    path("suppliers/performance/", supplier_performance_page, name="supplier-performance"),
+]
