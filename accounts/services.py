@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from config.authentication import token_expired
+from core.authentication import token_expired
 from core.errors import RoleRequired
 from core.roles import Role, has_role
 

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import api_token_of, sign_in_locks
 from accounts.services import api_token_create, api_token_revoke, sign_in_unlock
-from config.authentication import token_expired, token_expires_at
-from config.sign_in import cool_off_phrase
+from accounts.sign_in import cool_off_phrase
+from core.authentication import token_expired, token_expires_at
 from core.roles import Role, is_manager
 from core.views import role_required
 

@@ -17,12 +17,14 @@ from backorders.services import (
     backorder_flag,
     backorder_resolve,
 )
-from config.api import Access, ApiViewMixin, enum_field
+from core.api import Access, ApiViewMixin, enum_field
 from core.roles import Role
-from projects.api.serializers import NoteSerializer, PurchaseOrderSerializer, SalesOrderSerializer, quantity
-from projects.selectors import purchase_order_list, sales_order_detail
+from projects.api.serializers import NoteSerializer, SalesOrderSerializer, quantity
+from projects.selectors import sales_order_detail
 from projects.services import PRODUCTION_READIES_FROM, mentioned_usernames
+from purchasing.api.serializers import PurchaseOrderSerializer
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
+from purchasing.selectors import purchase_order_list
 
 PRODUCTION = (Role.PRODUCTION,)
 

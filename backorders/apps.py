@@ -6,6 +6,8 @@ class BackordersConfig(AppConfig):
     name = "backorders"
 
     def ready(self) -> None:
+        # What this app adds to the project page (projects.pages).
+        from backorders import pages  # noqa: F401
         from backorders.receivers import on_purchase_order_stage_changed
         from purchasing.signals import purchase_order_stage_changed
 

@@ -37,11 +37,12 @@ from core import locks
 from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
 from projects.models import Activity, SalesOrder, SalesOrderItem
-from projects.services import activity_record, supplier_order_status_checked
+from projects.services import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.promostandards import failures
 from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
 from purchasing.promostandards.statuses import BACK_ORDER_HOLD, SHIPPED, status_label
+from purchasing.services import supplier_order_status_checked
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from backorders.models import Backorder, BackorderReminder
-from config.site import request_base_url, site_url
 from core.roles import Role
+from core.site import request_base_url, site_url
 from notifications.models import Notification
 from notifications.services import Digest, notify_digests
 

@@ -22,12 +22,10 @@ from projects.services import (
     _sales_order_set_status,
     activity_record,
     note_create,
-    purchase_order_flag_clear,
-    purchase_order_stage_change,
-    purchase_order_status_change,
     sales_order_ready_automatically,
 )
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
+from purchasing.services import purchase_order_flag_clear, purchase_order_stage_change, purchase_order_status_change
 
 FLAG_STATUSES = (PurchaseOrder.Status.PROBLEM, PurchaseOrder.Status.FOLLOW_UP)
 READY_FOR_BILLING_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(PurchaseOrder.Stage.READY_FOR_BILLING) :]

@@ -13,23 +13,16 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.services import api_token_for_sign_in
+from accounts.sign_in import locked_message
 from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
-from config.api import ApiAutoSchema, ErrorSerializer
-from config.authentication import token_expires_at
-from config.sign_in import locked_message
+from core.api import ApiAutoSchema, ErrorSerializer
+from core.authentication import token_expires_at
 from invoicing.api import InvoiceAccountingExportView, InvoiceReportView, InvoiceViewSet
 from invoicing.api_credit_notes import CreditNoteViewSet, InvoiceCreditNotesView
 from invoicing.api_payments import InvoicePaymentsView, PaymentViewSet
 from notifications.api import NotificationViewSet
-from projects.api.views import (
-    ClientViewSet,
-    NoteViewSet,
-    ProjectViewSet,
-    PurchaseOrderViewSet,
-    SalesOrderViewSet,
-    SupplierViewSet,
-    UserViewSet,
-)
+from projects.api.views import ClientViewSet, NoteViewSet, ProjectViewSet, SalesOrderViewSet, UserViewSet
+from purchasing.api.views import PurchaseOrderViewSet, SupplierViewSet
 
 
 class TokenView(ObtainAuthToken):

@@ -43,14 +43,14 @@ _task_log_contexts: dict[str, list] = {}
 
 @task_prerun.connect(dispatch_uid="config.celery.log_context_start")
 def _log_context_start(task_id=None, **kwargs) -> None:
-    from config.logging import start_context
+    from core.logging import start_context
 
     _task_log_contexts[task_id] = start_context(request_id=task_id or "")
 
 
 @task_postrun.connect(dispatch_uid="config.celery.log_context_end")
 def _log_context_end(task_id=None, **kwargs) -> None:
-    from config.logging import end_context
+    from core.logging import end_context
 
     tokens = _task_log_contexts.pop(task_id, None)
     if tokens is not None:

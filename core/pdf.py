@@ -4,12 +4,11 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.utils.formats import date_format
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
-
-from projects.models import CompanySettings
 
 # DejaVu Sans (regular and bold) is embedded in every document under this family name: it draws
 # Latin, Greek and Cyrillic; Droid Sans Fallback draws the Chinese, Japanese and Korean it lacks.
@@ -46,15 +45,14 @@ def plain(text: object) -> str:
 class DeskDocument(FPDF):
     """Letter pages naming the document on every page after the first, with 'Page n of m' below.
 
-    The company's name, address, tax id and contact head the first page (CompanySettings). A
+    The company's name, address, tax id and contact head the first page (`company`: the caller passes
+    projects' CompanySettings, which the kernel does not import). A
     watermark, if given, is drawn large and light diagonally across every page, under the text.
     """
 
-    def __init__(
-        self, *, label: str, subject: str, company: CompanySettings | None = None, watermark: str = ""
-    ) -> None:
+    def __init__(self, *, label: str, subject: str, company: Any, watermark: str = "") -> None:
         super().__init__(format="Letter", unit="mm")
-        self.company = company if company is not None else CompanySettings.load()
+        self.company = company
         self.label = label
         self.watermark = watermark
         self.add_font(FONT, "", FONTS_DIR / "DejaVuSans.ttf")

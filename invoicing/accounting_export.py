@@ -42,10 +42,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
-from config.logging import touch as log_touch
 from core import locks
 from core.downloads import today_filename
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
+from core.logging import touch as log_touch
 from core.money import cents
 from core.roles import Role, has_role
 from core.transactions import money_write

@@ -17,10 +17,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from config.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
-from config.pagination import PLAIN_COUNT, UpdatedSincePagination
+from core.api import Access, ApiViewMixin, JSONErrorsMixin, enum_field, errors_in_json
 from core.downloads import bom_wanted, csv_response
 from core.errors import TransitionNotAllowed
+from core.pagination import PLAIN_COUNT, UpdatedSincePagination
 from core.roles import Role
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.filters import InvoiceFilter, InvoiceReportFilter
@@ -372,7 +372,7 @@ class InvoiceReportCursorPagination(BasePagination):
         return self.page.rows
 
     def get_page_size(self, request) -> int:
-        # Plain digits from 1 as on every list (config.pagination), above the largest page served at it.
+        # Plain digits from 1 as on every list (core.pagination), above the largest page served at it.
         size = request.query_params.get(self.page_size_query_param, "")
         if not size:
             return self.page_size

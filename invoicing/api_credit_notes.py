@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from config.api import Access, ApiViewMixin, errors_in_json
-from config.pagination import UpdatedSincePagination
+from core.api import Access, ApiViewMixin, errors_in_json
+from core.pagination import UpdatedSincePagination
 from core.roles import Role
 from invoicing.api import PDFRenderer
 from invoicing.credit_note_pdf import credit_note_pdf_bytes

@@ -11,8 +11,8 @@ from rest_framework import status as http
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import Access, ApiViewMixin, enum_field
-from config.pagination import UpdatedSincePagination
+from core.api import Access, ApiViewMixin, enum_field
+from core.pagination import UpdatedSincePagination
 from core.roles import Role
 from invoicing.api import InvoiceStatusField as _InvoiceStatusField
 from invoicing.filters import UpdatedSinceFilter

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from config.site import site_url
+from core.site import site_url
 from invoicing.models import Invoice
 
 SALT = "invoicing.client-link"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from core.pdf import DeskDocument, display_date, money
 from invoicing.models import CreditNote
+from projects.models import CompanySettings
 
 
 def _rate(value: Decimal) -> str:
@@ -19,7 +20,11 @@ def credit_note_pdf_bytes(credit_note: CreditNote) -> bytes:
     client = invoice.bill_to  # as it was when the invoice was issued
     lines = list(note.lines.all())
 
-    pdf = DeskDocument(label=f"Credit note {note.number}", subject=f"Credit note {note.number} for {client.name}")
+    pdf = DeskDocument(
+        label=f"Credit note {note.number}",
+        subject=f"Credit note {note.number} for {client.name}",
+        company=CompanySettings.load(),
+    )
     pdf.add_page()
     width = pdf.epw
     pdf.letterhead(

@@ -65,7 +65,7 @@ class UpdatedSinceField(forms.Field):
 class UpdatedSinceFilter(filters.Filter):
     """?updated_since=: rows whose updated_at is at or after the moment, ordered by (updated_at, id).
 
-    The order is what lets a poller page without missing a row: config.pagination pages such a list
+    The order is what lets a poller page without missing a row: core.pagination pages such a list
     by a (updated_at, id) cursor rather than by page number, so a row changed while the poller walks
     the pages moves behind the cursor instead of shifting the rows after it.
     """

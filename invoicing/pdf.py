@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from core.pdf import FONT, HEADING_FILL, INK, MUTED, DeskDocument, display_date, money, plain
 from invoicing.models import Invoice
-from projects.selectors import sales_order_remaining_amount_after
+from invoicing.selectors import sales_order_remaining_amount_after
+from projects.models import CompanySettings
 
 VOID_INK = (180, 35, 24)
 
@@ -25,6 +26,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     pdf = DeskDocument(
         label=f"Invoice {invoice.number}",
         subject=f"Invoice {invoice.number} for {client.name}",
+        company=CompanySettings.load(),
         watermark="VOID" if is_void else "",
     )
     currency = pdf.company.currency

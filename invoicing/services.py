@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from config.site import request_base_url
 from core import locks
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.money import line_amount, line_tax
 from core.roles import Role, has_role, is_manager
+from core.site import request_base_url
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.payments import invoice_mark_paid_locked, invoice_paid_mark_undo_locked
@@ -23,6 +23,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from projects.models import SalesOrder, SalesOrderItem
 from projects.services import activity_record, sales_order_after_invoice, sales_order_after_void
+from purchasing.services import purchase_orders_clear_when_invoiced
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def _issue(
         detail=f"{order}: {len(invoice_lines)} line(s)" + (" from a draft" if draft is not None else ""),
     )
     sales_order_after_invoice(sales_order=order, by=by)
+    purchase_orders_clear_when_invoiced(sales_order=order)
     return invoice
 
 

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import ApiViewMixin, enum_field
+from core.api import ApiViewMixin, enum_field
 from notifications.models import Notification
 from notifications.services import notification_mark_all_read, notification_mark_read
 

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from config.site import request_base_url
+from core.site import request_base_url
 from notifications.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ _broker_down_until = 0.0
 def notification_enqueue_email(*, notification_id: int, base_url: str = "") -> bool:
     """Queue the email of one notification; a broker outage leaves it pending for the requeue task.
 
-    `base_url` is the address the causing request came in on, for the email's link (config.site).
+    `base_url` is the address the causing request came in on, for the email's link (core.site).
     """
     global _broker_down_until
     from notifications.tasks import notification_email_task

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backorders.reminders import backorder_overdue_reminders_send
-from config.site import site_url
+from core.site import site_url
 from notifications.models import Notification
 from notifications.services import (
     email_enabled_for,

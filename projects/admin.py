@@ -1,13 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from core.roles import is_manager
 from projects.models import Activity, Client, CompanySettings, Note, Project, SalesOrder, SalesOrderItem
-from projects.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
-from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 
 class CompanySettingsForm(forms.ModelForm):
@@ -61,72 +58,6 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "billing_email"]
 
 
-def _https_url_formfield(field, **kwargs):
-    # A bare host name means https, as on the supplier's page.
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return field.formfield(**kwargs)
-
-
-class SupplierAdminForm(forms.ModelForm):
-    # Never read back: a blank box keeps the stored password, for the same service only.
-    order_status_password = forms.CharField(
-        label="Order status password",
-        required=False,
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted; blank keeps the stored one. Changing the URL or the user id drops it: "
-        "type it again with them.",
-    )
-
-    class Meta:
-        model = Supplier
-        fields = ["name", "email", "phone", "order_status_url", "order_status_username"]
-        formfield_callback = _https_url_formfield
-        help_texts = {
-            "order_status_url": "https; plain http or a local address only for the hosts "
-            "SUPPLIER_SERVICE_ALLOWED_HOSTS names",
-        }
-
-
-@admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
-    """Suppliers; their order status service (which is sent the stored password) is the Managers' alone."""
-
-    form = SupplierAdminForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "email"]
-    search_fields = ["name"]
-
-    def get_fields(self, request, obj=None):
-        fields = ["name", "email", "phone", *SUPPLIER_SERVICE_FIELDS]
-        return [*fields, "order_status_password"] if is_manager(request.user) else fields
-
-    def get_readonly_fields(self, request, obj=None):
-        # Read-only fields are left out of the form: whatever is posted for them changes nothing.
-        return [] if is_manager(request.user) else list(SUPPLIER_SERVICE_FIELDS)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if not is_manager(request.user):
-            # A declared field stays in the form whatever `fields` says: take the password box out.
-            form.base_fields.pop("order_status_password", None)
-        return form
-
-    def save_model(self, request, obj, form, change):
-        # What is stored, not the form's initial: a read-only field has no initial in the form.
-        stored = Supplier.objects.filter(pk=obj.pk).values(*SUPPLIER_SERVICE_FIELDS).first() if change else None
-        previous = stored or dict(SUPPLIER_SERVICE_UNSET)
-        supplier_order_status_service_apply(
-            supplier=obj,
-            previous=previous,
-            password=form.cleaned_data.get("order_status_password", ""),
-            by=request.user,
-        )
-        super().save_model(request, obj, form, change)
-
-
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["number", "name", "client", "order_rep", "production_rep", "invoicing_rep"]
@@ -143,7 +74,7 @@ class SalesOrderItemInline(admin.TabularInline):
         # Rule 6: items of an order with an invoice are fixed; so are items a purchase order covers,
         # which the sales-order page locks too (the inline cannot lock row by row, so it locks all).
         return obj is None or not (
-            obj.invoices.exists() or PurchaseOrderItem.objects.filter(sales_order_item__sales_order=obj).exists()
+            obj.invoices.exists() or obj.items.filter(purchase_order_items__isnull=False).exists()
         )
 
     has_delete_permission = has_change_permission
@@ -158,34 +89,6 @@ class SalesOrderAdmin(admin.ModelAdmin):
     # Status moves go through the workflow services so that the rules and the log apply.
     readonly_fields = ["status"]
     inlines = [SalesOrderItemInline]
-
-
-def purchase_order_is_on_the_books(purchase_order: PurchaseOrder) -> bool:
-    """Tell whether the PO has backorders or its sales order invoices, whose counts its rows back."""
-    return purchase_order.backorders.exists() or purchase_order.sales_order.invoices.exists()
-
-
-class PurchaseOrderItemInline(admin.TabularInline):
-    model = PurchaseOrderItem
-    extra = 0
-    raw_id_fields = ["sales_order_item"]
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or not purchase_order_is_on_the_books(obj)
-
-
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "project", "supplier", "stage", "status"]
-    list_filter = ["stage", "status"]
-    search_fields = ["number", "project__number", "supplier__name"]
-    readonly_fields = ["stage", "status"]
-    inlines = [PurchaseOrderItemInline]
-
-    def has_delete_permission(self, request, obj=None):
-        # One PO at a time, and only one no backorder or invoice stands on; without an object (the
-        # list's bulk "Delete selected") the answer is no, so that action is not offered at all.
-        return obj is not None and not purchase_order_is_on_the_books(obj)
 
 
 @admin.register(Note)

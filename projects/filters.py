@@ -7,7 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from projects.models import Client, Note, Project, SalesOrder
-from purchasing.models import PurchaseOrder, Supplier
 
 
 class ProjectFilter(filters.FilterSet):
@@ -41,18 +40,6 @@ class SalesOrderFilter(filters.FilterSet):
     class Meta:
         model = SalesOrder
         fields = ["project", "status", "billing_status"]
-
-
-class PurchaseOrderFilter(filters.FilterSet):
-    project = filters.ModelChoiceFilter(queryset=Project.objects.all(), help_text="Project id.")
-    sales_order = filters.ModelChoiceFilter(queryset=SalesOrder.objects.all(), help_text="Sales order id.")
-    supplier = filters.ModelChoiceFilter(queryset=Supplier.objects.all(), help_text="Supplier id.")
-    stage = filters.ChoiceFilter(choices=PurchaseOrder.Stage.choices)
-    status = filters.ChoiceFilter(choices=PurchaseOrder.Status.choices)
-
-    class Meta:
-        model = PurchaseOrder
-        fields = ["project", "sales_order", "supplier", "stage", "status"]
 
 
 class NoteFilter(filters.FilterSet):

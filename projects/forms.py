@@ -8,10 +8,8 @@ from django.db.models import Q
 
 from core.fields import MoneyField, QuantityField
 from core.roles import Role
-from projects.models import MAX_QUANTITY, Client, SalesOrderItem
+from projects.models import MAX_QUANTITY, Client, SalesOrderItem, suppliers
 from projects.services import NOTE_MAX_LENGTH
-from purchasing.models import PurchaseOrder, Supplier
-from purchasing.promostandards.addresses import validate_order_status_url
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -36,21 +34,6 @@ class ProjectFilterForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False, empty_label="Any client")
 
 
-class PurchaseOrderFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=100,
-        label="Search purchase orders",
-        help_text="PO number, project or client",
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    stage = forms.ChoiceField(choices=[("", "Any stage"), *PurchaseOrder.Stage.choices], required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), *PurchaseOrder.Status.choices], required=False)
-    supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.order_by("name"), required=False, empty_label="Any supplier"
-    )
-
-
 class NoteForm(forms.Form):
     body = forms.CharField(
         label="Note",
@@ -61,36 +44,6 @@ class NoteForm(forms.Form):
         required=False,
     )
     pinned = forms.BooleanField(required=False, label="Pin this note to the top of the overview")
-
-
-class PurchaseOrderStageForm(forms.Form):
-    # Any stage passes the form; the service says why a move is refused, naming the current stage.
-    stage = forms.ChoiceField(
-        label="Move the stage to",
-        choices=[("", "Choose a stage…"), *PurchaseOrder.Stage.choices],
-        error_messages={"required": "Choose the stage to move the purchase order to."},
-    )
-
-    def __init__(self, *args, allowed: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        # No stage is preselected, so a stray click on the button moves nothing.
-        self.fields["stage"].widget.choices = [("", "Choose a stage…")] + [
-            (stage, PurchaseOrder.Stage(stage).label) for stage in allowed
-        ]
-
-
-class PurchaseOrderStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Set the status to",
-        choices=[("", "Choose a status…"), *PurchaseOrder.Status.choices],
-        error_messages={"required": "Choose the status to set."},
-    )
-
-    def __init__(self, *args, current: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].widget.choices = [("", "Choose a status…")] + [
-            (value, label) for value, label in PurchaseOrder.Status.choices if value != current
-        ]
 
 
 # --- clients and suppliers ----------------------------------------------------------------------
@@ -169,114 +122,6 @@ class ClientForm(forms.Form):
         terms.help_text = f"Days the client has to pay an invoice, 0 for due on receipt. Amounts are in {currency}."
 
 
-class SupplierSearchForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=100,
-        label="Search suppliers",
-        help_text="Name, email or phone",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}),
-    )
-
-
-class SupplierForm(forms.Form):
-    name = forms.CharField(
-        max_length=_max_length(Supplier, "name"),
-        error_messages=_text_errors("Name"),
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
-    )
-    email = forms.EmailField(
-        required=False,
-        max_length=_max_length(Supplier, "email"),
-        help_text="Purchase orders are emailed here",
-        error_messages=_email_errors("Email", "orders@supplier.example"),
-    )
-    phone = forms.CharField(
-        required=False,
-        max_length=_max_length(Supplier, "phone"),
-        error_messages=_text_errors("Phone"),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-    order_status_url = forms.URLField(
-        label="Order status service URL",
-        required=False,
-        assume_scheme="https",
-        max_length=_max_length(Supplier, "order_status_url"),
-        help_text=(
-            "The supplier's PromoStandards Order Status Service (1.0.0) address, https; blank: the desk does not ask"
-        ),
-        error_messages={
-            **_text_errors("Order status service URL"),
-            "invalid": "Order status service URL must be a web address, such as https://supplier.example/orderStatus.",
-        },
-        validators=[validate_order_status_url],
-        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    order_status_username = forms.CharField(
-        label="Order status user id",
-        required=False,
-        max_length=_max_length(Supplier, "order_status_username"),
-        help_text="The account id the supplier gave you for its web services",
-        error_messages=_text_errors("Order status user id"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    order_status_password = forms.CharField(
-        label="Order status password",
-        required=False,
-        max_length=200,
-        strip=False,
-        error_messages=_text_errors("Order status password"),
-        # Never sent back to the browser: the stored password is encrypted and stays where it is.
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-
-    SERVICE_FIELDS = {
-        "order_status_url": "Only Managers may set or change the order status service URL.",
-        "order_status_username": "Only Managers may set or change the order status user id.",
-        "order_status_password": "Only Managers may set or change the order status password.",
-    }
-
-    def __init__(self, *args, has_order_status_password: bool = False, can_change_service: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.has_order_status_password = has_order_status_password
-        # The service is sent the stored password on every call: only Managers may say where it is.
-        # Others see the address and the user id, read-only.
-        self.can_change_service = can_change_service
-        self.fields["order_status_password"].help_text = (
-            "A password is stored (encrypted); leave this blank to keep it, or type a new one. "
-            "Changing the URL or the user id drops it: type it again with them"
-            if has_order_status_password
-            else "Stored encrypted; never shown again"
-        )
-        if not can_change_service:
-            for name in self.SERVICE_FIELDS:
-                self.fields[name].disabled = True
-
-    def clean(self):
-        data = super().clean()
-        if not self.can_change_service:
-            # A disabled field keeps its stored value whatever is posted; posting another is refused, not ignored.
-            for name, message in self.SERVICE_FIELDS.items():
-                posted = self.data.get(name)
-                if posted is not None and posted.strip() != (self.get_initial_for_field(self.fields[name], name) or ""):
-                    self.add_error(name, message)
-            return data
-        if data.get("order_status_url") and not (data.get("order_status_username") or "").strip():
-            self.add_error("order_status_username", "Give the user id the supplier's order status service expects.")
-        service_changed = (
-            any(name in self.changed_data for name in ("order_status_url", "order_status_username"))
-            or not self.has_order_status_password
-        )
-        if data.get("order_status_url") and service_changed and not data.get("order_status_password"):
-            self.add_error(
-                "order_status_password",
-                "Type the password again: a changed URL or user id does not keep the stored one."
-                if self.has_order_status_password
-                else "Give the password the supplier's order status service expects.",
-            )
-        return data
-
-
 # --- the sales rep's project and sales-order pages ----------------------------------------------
 
 
@@ -343,7 +188,7 @@ class SalesOrderItemForm(forms.Form):
     )
     supplier = forms.ModelChoiceField(
         label="Supplier",
-        queryset=Supplier.objects.order_by("name"),
+        queryset=suppliers().order_by("name"),
         empty_label="Choose a supplier…",
         error_messages={"required": "Choose the supplier who makes or provides this item."},
     )

@@ -225,6 +225,11 @@ class SalesOrderItem(models.Model):
         return self.quantity - self.cancelled_quantity - self.invoiced_quantity
 
 
+def suppliers() -> models.Manager:
+    """The suppliers an item may name, reached through the item's relation (they live in purchasing/, above)."""
+    return SalesOrderItem._meta.get_field("supplier").related_model._default_manager
+
+
 class Note(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes")

@@ -17,11 +17,6 @@ urlpatterns = [
     path("sales-orders/<int:pk>/", sales_orders.sales_order_detail, name="sales-order-detail"),
     path("sales-orders/<int:pk>/status/", sales_orders.sales_order_status, name="sales-order-status"),
     path("sales-orders/<int:pk>/edit/", order_entry.sales_order_edit_view, name="sales-order-edit"),
-    path(
-        "sales-orders/<int:pk>/purchase-orders/new/",
-        order_entry.purchase_orders_create_view,
-        name="sales-order-purchase-orders",
-    ),
     path("clients/", client_list, name="client-list"),
     path("clients/new/", client_new, name="client-create"),
     path("clients/<int:pk>/", client_detail, name="client-detail"),

@@ -7,8 +7,8 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from projects.models import CompanySettings
-from projects.selectors import purchase_order_ship_to
 from purchasing.models import PurchaseOrder
+from purchasing.selectors import purchase_order_ship_to
 
 logger = logging.getLogger(__name__)
 

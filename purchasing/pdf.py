@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from core.money import line_amount
 from core.pdf import FONT, HEADING_FILL, DeskDocument, display_date, money
-from projects.selectors import purchase_order_ship_to
+from projects.models import CompanySettings
 from purchasing.models import PurchaseOrder
+from purchasing.selectors import purchase_order_ship_to
 
 
 def purchase_order_pdf_bytes(purchase_order: PurchaseOrder) -> bytes:
@@ -18,7 +19,11 @@ def purchase_order_pdf_bytes(purchase_order: PurchaseOrder) -> bytes:
     rep = po.production_rep or project.production_rep
     items = list(po.items.select_related("sales_order_item"))
 
-    pdf = DeskDocument(label=f"Purchase order {po.number}", subject=f"Purchase order {po.number} to {supplier.name}")
+    pdf = DeskDocument(
+        label=f"Purchase order {po.number}",
+        subject=f"Purchase order {po.number} to {supplier.name}",
+        company=CompanySettings.load(),
+    )
     pdf.add_page()
     width = pdf.epw
 

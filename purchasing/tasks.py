@@ -8,13 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.services import write_surviving_reconnects
-from projects.services import (
-    _enqueue_purchase_order_email,
-    purchase_order_email_claim,
-    purchase_order_email_release,
-)
 from purchasing.emails import purchase_order_email_send
 from purchasing.models import PurchaseOrder
+from purchasing.services import _enqueue_purchase_order_email, purchase_order_email_claim, purchase_order_email_release
 
 logger = logging.getLogger(__name__)
 

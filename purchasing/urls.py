@@ -2,9 +2,15 @@
 
 from django.urls import path
 
+from purchasing.views.sales_order_purchase_orders import purchase_orders_create_view
 from purchasing.views.suppliers import supplier_detail, supplier_edit, supplier_list, supplier_new
 
 urlpatterns = [
+    path(
+        "sales-orders/<int:pk>/purchase-orders/new/",
+        purchase_orders_create_view,
+        name="sales-order-purchase-orders",
+    ),
     path("suppliers/", supplier_list, name="supplier-list"),
     path("suppliers/new/", supplier_new, name="supplier-create"),
     path("suppliers/<int:pk>/", supplier_detail, name="supplier-detail"),

@@ -9,8 +9,8 @@ from invoicing.services import LineRequest, invoice_create
 from notifications.models import Notification
 from projects.models import Activity, SalesOrder
 from projects.selectors import sales_order_detail
-from projects.services import purchase_order_stage_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 
 
 def test_partial_then_final_invoice_leaves_nothing_to_invoice(mug_order, production_rep, invoicing_rep, next_week):

@@ -35,19 +35,20 @@ from backorders.services import (
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
-from projects.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from projects.models import SalesOrder, SalesOrderItem
-from projects.selectors import purchase_order_list as select_purchase_orders
-from projects.selectors import purchase_order_ship_to, sales_order_items_with_figures
-from projects.services import (
-    PRODUCTION_READIES_FROM,
+from projects.selectors import sales_order_items_with_figures
+from projects.services import PRODUCTION_READIES_FROM
+from purchasing.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
+from purchasing.models import PurchaseOrder
+from purchasing.pdf import purchase_order_pdf_bytes
+from purchasing.selectors import purchase_order_list as select_purchase_orders
+from purchasing.selectors import purchase_order_ship_to
+from purchasing.services import (
     purchase_order_allowed_stages,
     purchase_order_email_request,
     purchase_order_stage_change,
     purchase_order_status_change,
 )
-from purchasing.models import PurchaseOrder
-from purchasing.pdf import purchase_order_pdf_bytes
 
 PAGE_SIZE = 50
 

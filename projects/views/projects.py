@@ -5,14 +5,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from backorders.models import Backorder
 from core.roles import Role, has_role
-from invoicing.models import Invoice
 from projects.forms import NoteForm, ProjectFilterForm
 from projects.models import Project, SalesOrder
-from projects.selectors import project_activity, project_notes, purchase_order_list, sales_order_list
+from projects.pages import project_overview
+from projects.selectors import project_activity, project_notes, sales_order_list
 from projects.selectors import project_list as select_projects
 
 PAGE_SIZE = 50
@@ -65,14 +63,6 @@ def notes_context(project: Project) -> dict:
 
 def project_page(request: HttpRequest, project: Project, *, note_form: NoteForm | None = None, http_status=200):
     """Render the overview, with the note form the user just submitted if it was refused."""
-    today = timezone.localdate()
-    open_backorders = list(
-        Backorder.objects.filter(purchase_order__project=project, status=Backorder.Status.OPEN)
-        .select_related("purchase_order__supplier", "purchase_order_item__sales_order_item")
-        .order_by("expected_date", "id")
-    )
-    for backorder in open_backorders:
-        backorder.is_overdue = backorder.expected_date is not None and backorder.expected_date < today
     sales_orders = list(sales_order_list(filters={"project": project}))
     for order in sales_orders:
         order.billing_status_label = SalesOrder.BillingStatus(order.billing_status).label
@@ -81,13 +71,8 @@ def project_page(request: HttpRequest, project: Project, *, note_form: NoteForm 
         **notes_context(project),
         "note_form": note_form or NoteForm(),
         "sales_orders": sales_orders,
-        "purchase_orders": list(purchase_order_list().filter(project=project).order_by("number")),
-        "invoices": list(
-            Invoice.objects.filter(sales_order__project=project)
-            .select_related("sales_order")
-            .order_by("sequence_number")
-        ),
-        "open_backorders": open_backorders,
+        # The purchase orders, invoices and open backorders, from the apps that own them.
+        **project_overview.context(request, project),
         "activities": project_activity(project=project),
         "can_sell": has_role(request.user, Role.SALES),
         "nav_section": "projects",

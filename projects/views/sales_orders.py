@@ -9,12 +9,10 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role, has_role
-from invoicing.models import Invoice
 from projects.models import SalesOrder
-from projects.selectors import purchase_order_list
+from projects.pages import sales_order_page
 from projects.selectors import sales_order_detail as select_sales_order
 from projects.services import (
-    purchase_orders_plan,
     sales_order_allowed_statuses,
     sales_order_item_locks,
     sales_order_items_fixed_reason,
@@ -27,17 +25,6 @@ def _order_or_404(pk: int) -> SalesOrder:
         return select_sales_order(pk=pk)
     except SalesOrder.DoesNotExist as error:
         raise Http404("No such sales order.") from error
-
-
-def sales_order_invoices(order: SalesOrder) -> list[Invoice]:
-    """The order's invoices by number, each with its place ('2 of 2') among those not void; drafts last."""
-    invoices = list(order.invoices.order_by("sequence_number", "pk"))
-    uncounted = (Invoice.Status.VOID, Invoice.Status.DRAFT)
-    counted = [invoice for invoice in invoices if invoice.status not in uncounted]
-    for invoice in invoices:
-        invoice.position = counted.index(invoice) + 1 if invoice in counted else None
-        invoice.position_of = len(counted)
-    return invoices
 
 
 def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", http_status: int = 200) -> HttpResponse:
@@ -55,15 +42,12 @@ def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", ht
         "billing_status_label": SalesOrder.BillingStatus(order.billing_status).label,
         "status_choices": [(status, SalesOrder.Status(status).label) for status in allowed],
         "status_error": status_error,
-        "purchase_orders": list(purchase_order_list().filter(sales_order=order).order_by("number")),
-        "invoices": sales_order_invoices(order),
         "is_ready": order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
         "can_invoice": has_role(request.user, Role.INVOICING),
         "can_edit_items": can_sell and not fixed_reason,
         "items_fixed_reason": fixed_reason,
-        "can_order": can_sell
-        and order.status not in (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
-        and bool(purchase_orders_plan(sales_order=order).drafts),
+        # The purchase orders (and whether more can be made) and the invoices, from the apps that own them.
+        **sales_order_page.context(request, order),
         "nav_section": "projects",
     }
     return render(request, "projects/sales_order_detail.html", context, status=http_status)

@@ -11,12 +11,12 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.roles import Role, has_role, is_manager
 from core.views import add_domain_error, role_required
-from projects.forms import SupplierForm, SupplierSearchForm
 from projects.models import SalesOrder
 from projects.selectors import sales_orders_with_figures
-from projects.services import supplier_create, supplier_update
+from purchasing.forms import SupplierForm, SupplierSearchForm
 from purchasing.models import PurchaseOrder, Supplier
 from purchasing.promostandards.failures import failure_shown
+from purchasing.services import supplier_create, supplier_update
 from reports.supplier_performance import DEFAULT_DAYS, supplier_performance_of
 
 PAGE_SIZE = 50

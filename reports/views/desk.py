@@ -12,13 +12,8 @@ from core.roles import Role, has_role, is_manager
 from invoicing.models import Invoice
 from notifications.models import Notification
 from projects.models import Note, SalesOrder, SalesOrderItem
-from projects.selectors import (
-    MONEY_FIELD,
-    ZERO_MONEY,
-    purchase_orders_flagged,
-    sales_order_items_with_figures,
-    sales_order_list,
-)
+from projects.selectors import MONEY_FIELD, ZERO_MONEY, sales_order_items_with_figures, sales_order_list
+from purchasing.selectors import purchase_orders_flagged
 
 # Each list shows this many rows at most and links to the full list; the desk is for what is urgent.
 DESK_ROWS = 50

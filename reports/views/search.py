@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from projects.models import SalesOrder
-from projects.selectors import SEARCH_LIMIT, search, search_exact_number
+from reports.search import SEARCH_LIMIT, search, search_exact_number
 
 
 class SearchForm(forms.Form):

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_for_sign_in
-from config.authentication import token_expires_at
+from core.authentication import token_expires_at
 from projects.models import Client
 from tests.factories import PASSWORD, UserFactory
 

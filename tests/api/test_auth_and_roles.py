@@ -5,7 +5,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from config.sign_in import locked_message
+from accounts.sign_in import locked_message
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
 from projects.models import Client, SalesOrder

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from projects.services import supplier_update
 from purchasing.promostandards.simulator import SimulatorServer, SupplierSimulator
+from purchasing.services import supplier_update
 
 SUPPLIER_USER = "northwind-desk"
 SUPPLIER_PASSWORD = "Pa55-word!9"  # noqa: S105 - the simulated supplier's test account

@@ -10,8 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from backorders.services import BackorderRequest, backorder_flag, backorder_resolve
 from invoicing.services import invoice_create
 from projects.models import Activity, Note, SalesOrder
-from projects.services import note_create, purchase_order_stage_change, sales_order_status_change
+from projects.services import note_create, sales_order_status_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
 from projects.models import SalesOrder
-from projects.services import purchase_order_stage_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.problems import refused_form
 

@@ -8,15 +8,9 @@ from django.urls import reverse
 
 from core.errors import ValidationFailed
 from projects.models import Client, NumberSequence, Project, SalesOrder
-from projects.services import (
-    ItemRequest,
-    PurchaseItemRequest,
-    client_create,
-    project_create,
-    purchase_order_create,
-    sales_order_create,
-)
+from projects.services import ItemRequest, client_create, project_create, sales_order_create
 from purchasing.models import PurchaseOrder
+from purchasing.services import PurchaseItemRequest, purchase_order_create
 from tests.core.test_concurrency import run_at_once
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderItemFactory, SupplierFactory, UserFactory
 

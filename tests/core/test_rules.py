@@ -15,14 +15,9 @@ from invoicing.services import LineRequest, invoice_create, invoice_void
 from notifications.models import Notification
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
-from projects.services import (
-    ItemRequest,
-    note_create,
-    note_pin,
-    purchase_order_stage_change,
-    sales_order_update,
-)
+from projects.services import ItemRequest, note_create, note_pin, sales_order_update
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
 
 S = SalesOrder.Status

@@ -10,8 +10,9 @@ from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
 from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
 from projects.models import Activity, SalesOrder
-from projects.services import purchase_order_stage_change, sales_order_status_change
+from projects.services import sales_order_status_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 
 S = SalesOrder.Status
 ALL_SO = list(S)

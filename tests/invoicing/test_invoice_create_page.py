@@ -12,8 +12,8 @@ from core.errors import ValidationFailed
 from invoicing import forms as invoice_forms
 from invoicing.models import Invoice
 from projects.models import SalesOrder
-from projects.services import purchase_order_stage_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from invoicing.models import Invoice
 from invoicing.services import invoice_status_change
 from projects.models import Activity, SalesOrder
 from projects.selectors import sales_order_detail
-from projects.services import purchase_order_stage_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import SalesOrder
-from projects.services import purchase_order_stage_change
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 
 pytestmark = pytest.mark.django_db
 

@@ -94,7 +94,7 @@ def make_links(target: str, tmp_path: Path, *variables: str) -> list[str]:
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
         "import django\n"
         "django.setup()\n"
-        "from config.site import site_url\n"
+        "from core.site import site_url\n"
         "print('links to', site_url())\n"
     )
     celery = tmp_path / "venv" / "bin" / "celery"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from config.logging import ContextFilter, JsonFormatter
+from core.logging import ContextFilter, JsonFormatter
 from projects.models import SalesOrder
 from tests.factories import ProjectFactory, SupplierFactory, UserFactory
 

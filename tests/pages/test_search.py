@@ -12,8 +12,8 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
 from invoicing.services import invoice_create
 from projects.models import Client
-from projects.selectors import SEARCH_LIMIT
 from purchasing.models import PurchaseOrder
+from reports.search import SEARCH_LIMIT
 from tests.factories import (
     ClientFactory,
     ProjectFactory,

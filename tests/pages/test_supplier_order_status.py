@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from backorders.order_status_sync import supplier_order_status_sync
 from core.encryption import decrypt_secret, encrypt_secret
-from projects.services import supplier_order_status_checked
 from purchasing.models import Supplier
 from purchasing.promostandards.simulator import SimulatedOrder
+from purchasing.services import supplier_order_status_checked
 from tests.backorders.conftest import SUPPLIER_PASSWORD, SUPPLIER_USER, order_status_supplier, simulator  # noqa: F401
 from tests.factories import SupplierFactory
 from tests.pages.helpers import error_next_to

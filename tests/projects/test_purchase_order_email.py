@@ -16,10 +16,10 @@ from pypdf import PdfReader
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from projects.models import Activity, SalesOrderItem
-from projects.services import purchase_order_email_request
 from purchasing.emails import purchase_order_email_message
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes
+from purchasing.services import purchase_order_email_request
 from purchasing.tasks import purchase_order_email_requeue_task, purchase_order_email_task
 from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory, UserFactory
 

@@ -68,7 +68,7 @@ def test_a_site_address_that_is_no_address_is_refused_naming_it(site_url):
 
 
 def test_development_needs_no_site_address_and_links_where_it_serves():
-    show = "from config.site import site_url; print(site_url())"
+    show = "from core.site import site_url; print(site_url())"
     result = manage("shell", "-c", show, DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8000"

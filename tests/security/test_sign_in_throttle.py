@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.sign_in import locked_message
 from config.settings import client_ip_settings
-from config.sign_in import locked_message
 from tests.factories import PASSWORD, UserFactory
 
 HOME = "198.51.100.7"

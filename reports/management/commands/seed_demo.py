@@ -39,18 +39,9 @@ from invoicing.services import (
     invoice_void,
 )
 from projects.models import Client, CompanySettings, Project, SalesOrder, SalesOrderItem
-from projects.services import (
-    ItemRequest,
-    PurchaseItemRequest,
-    client_create,
-    project_create,
-    purchase_order_create,
-    purchase_order_stage_change,
-    sales_order_create,
-    sales_order_status_change,
-    supplier_create,
-)
+from projects.services import ItemRequest, client_create, project_create, sales_order_create, sales_order_status_change
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
+from purchasing.services import PurchaseItemRequest, purchase_order_create, purchase_order_stage_change, supplier_create
 
 SIGN_INS_FILE = Path(settings.BASE_DIR) / ".demo-sign-ins"
 

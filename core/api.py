@@ -17,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.authentication import ExpiringTokenAuthentication
+from core.authentication import ExpiringTokenAuthentication
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.roles import has_role, roles_phrase
 

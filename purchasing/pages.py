@@ -1,0 +1,28 @@
+"""What purchasing/ adds to the project and sales order pages (projects.pages)."""
+
+from django.http import HttpRequest
+
+from core.roles import Role, has_role
+from projects.models import Project, SalesOrder
+from projects.pages import project_overview, sales_order_page
+from purchasing.selectors import purchase_order_list
+from purchasing.services import purchase_orders_plan
+
+
+@project_overview.provide
+def project_purchase_orders(request: HttpRequest, project: Project) -> dict:
+    return {"purchase_orders": list(purchase_order_list().filter(project=project).order_by("number"))}
+
+
+@sales_order_page.provide
+def sales_order_purchase_orders(request: HttpRequest, order: SalesOrder) -> dict:
+    """The order's POs, and whether "Create purchase orders" is offered: to Sales, while items have none."""
+    can_order = (
+        has_role(request.user, Role.SALES)
+        and order.status not in (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
+        and bool(purchase_orders_plan(sales_order=order).drafts)
+    )
+    return {
+        "purchase_orders": list(purchase_order_list().filter(sales_order=order).order_by("number")),
+        "can_order": can_order,
+    }
