@@ -1,4 +1,4 @@
-"""Periodic work of the backorder desk: asking suppliers for their order status."""
+"""Periodic work of the backorder desk: asking suppliers for their order status, and the daily overdue digest."""
 
 import logging
 
@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from backorders.order_status_sync import supplier_order_status_sync
+from backorders.reminders import backorder_overdue_reminders_send
 from purchasing.models import Supplier
 
 logger = logging.getLogger(__name__)
@@ -29,3 +30,12 @@ def supplier_order_status_sync_due_task() -> int:
         # One that waited a whole round in the queue is worthless once the next round is queued.
         supplier_order_status_sync_task.apply_async(args=(supplier_id,), expires=interval)
     return len(supplier_ids)
+
+
+@shared_task(acks_late=True)
+def backorder_overdue_reminders_task() -> str:
+    """Send today's overdue backorder digests; a second run the same day sends nothing more."""
+    run = backorder_overdue_reminders_send()
+    if run.digests:
+        logger.info("Reminded %s people of %s overdue backorders on %s.", run.digests, run.overdue, run.day)
+    return f"{run.digests} digests, {run.reminders} reminders, {run.overdue} overdue on {run.day.isoformat()}"

@@ -17,12 +17,13 @@ from accounts.sign_in import locked_message
 from backorders.api import BackorderViewSet, PurchaseOrderBackorderFlagView
 from core.api import ApiAutoSchema, ErrorSerializer
 from core.authentication import token_expires_at
-from invoicing.api import InvoiceAccountingExportView, InvoiceReportView, InvoiceViewSet
+from invoicing.api import InvoiceAccountingExportView, InvoiceViewSet
 from invoicing.api_credit_notes import CreditNoteViewSet, InvoiceCreditNotesView
 from invoicing.api_payments import InvoicePaymentsView, PaymentViewSet
 from notifications.api import NotificationViewSet
 from projects.api.views import ClientViewSet, NoteViewSet, ProjectViewSet, SalesOrderViewSet, UserViewSet
 from purchasing.api.views import PurchaseOrderViewSet, SupplierViewSet
+from reports.api import InvoiceReportView
 
 
 class TokenView(ObtainAuthToken):

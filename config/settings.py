@@ -333,7 +333,7 @@ OVERDUE_ESCALATE_AFTER_DAYS = int(os.environ.get("OVERDUE_ESCALATE_AFTER_DAYS", 
 OVERDUE_REMINDER_EVERY_SECONDS = float(os.environ.get("OVERDUE_REMINDER_EVERY_SECONDS") or 0)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE["remind-overdue-backorders"] = {
-    "task": "notifications.tasks.backorder_overdue_reminders_task",
+    "task": "backorders.tasks.backorder_overdue_reminders_task",
     "schedule": OVERDUE_REMINDER_EVERY_SECONDS or crontab(minute=0, hour=OVERDUE_REMINDER_HOUR),
 }
 

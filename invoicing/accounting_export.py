@@ -50,9 +50,9 @@ from core.money import cents
 from core.roles import Role, has_role
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
+from invoicing.selectors import InvoiceReportFilters, invoice_report_filtered
 from invoicing.services import INVOICE_STATUS_MOVES
 from projects.models import Activity, CompanySettings
-from reports.invoice_report import InvoiceReportFilters, invoice_report_filtered
 
 # --- what each column holds ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.money import line_amount, line_tax
 from core.roles import Role, has_role, is_manager
 from core.site import request_base_url
+from core.tasks import enqueue
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.payments import invoice_mark_paid_locked, invoice_paid_mark_undo_locked
@@ -564,10 +565,8 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
 
 def _enqueue_invoice_email(*, invoice_id: int) -> None:
     """Queue the email of a sent invoice; if the broker is unreachable it stays pending for the requeue task."""
-    from invoicing.tasks import invoice_email_task
-
     try:
-        invoice_email_task.apply_async(args=(invoice_id,), retry=False)
+        enqueue("invoicing.tasks.invoice_email_task", args=(invoice_id,), retry=False)
     except Exception:  # noqa: BLE001 - the invoice is committed as sent; its email must wait, not fail the request
         logger.warning("Could not queue the email of invoice %s; it stays pending.", invoice_id, exc_info=True)
 

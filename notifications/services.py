@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core.site import request_base_url
+from core.tasks import enqueue
 from notifications.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -30,13 +31,16 @@ def notification_enqueue_email(*, notification_id: int, base_url: str = "") -> b
     `base_url` is the address the causing request came in on, for the email's link (core.site).
     """
     global _broker_down_until
-    from notifications.tasks import notification_email_task
-
     if time.monotonic() < _broker_down_until:
         logger.info("The broker failed a moment ago; notification %s stays pending.", notification_id)
         return False
     try:
-        notification_email_task.apply_async(args=(notification_id,), kwargs={"base_url": base_url}, retry=False)
+        enqueue(
+            "notifications.tasks.notification_email_task",
+            args=(notification_id,),
+            kwargs={"base_url": base_url},
+            retry=False,
+        )
     except (KombuOperationalError, OSError) as error:
         # The socket timeouts of CELERY_BROKER_TRANSPORT_OPTIONS bound how long this took.
         _broker_down_until = time.monotonic() + settings.NOTIFICATION_BROKER_BACKOFF_SECONDS

@@ -1,7 +1,4 @@
-"""Emailing notifications: each task claims its row first, so a repeated run sends nothing more.
-
-And the daily digest of overdue backorders that beat starts (backorders/reminders.py writes it).
-"""
+"""Emailing notifications: each task claims its row first, so a repeated run sends nothing more."""
 
 import logging
 
@@ -12,7 +9,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from backorders.reminders import backorder_overdue_reminders_send
 from core.site import site_url
 from notifications.models import Notification
 from notifications.services import (
@@ -136,12 +132,3 @@ def notification_requeue_pending_task() -> int:
     if count:
         logger.info("Queued the email of %s pending notifications again.", count)
     return count
-
-
-@shared_task(acks_late=True)
-def backorder_overdue_reminders_task() -> str:
-    """Send today's overdue backorder digests; a second run the same day sends nothing more."""
-    run = backorder_overdue_reminders_send()
-    if run.digests:
-        logger.info("Reminded %s people of %s overdue backorders on %s.", run.digests, run.overdue, run.day)
-    return f"{run.digests} digests, {run.reminders} reminders, {run.overdue} overdue on {run.day.isoformat()}"

@@ -1,12 +1,16 @@
-"""What purchasing/ adds to the project and sales order pages (projects.pages)."""
+"""What purchasing/ adds to the project and sales order pages (projects.pages), and the supplier page's hook."""
 
 from django.http import HttpRequest
 
+from core.pages import PageHook
 from core.roles import Role, has_role
 from projects.models import Project, SalesOrder
 from projects.pages import project_overview, sales_order_page
 from purchasing.selectors import purchase_order_list
 from purchasing.services import purchase_orders_plan
+
+# Called with (request, supplier); reports/ adds the supplier's performance.
+supplier_page = PageHook("supplier page")
 
 
 @project_overview.provide

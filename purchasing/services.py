@@ -14,6 +14,7 @@ from core import locks
 from core.encryption import encrypt_secret
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.roles import Role, has_role, is_manager
+from core.tasks import enqueue
 from core.transactions import money_write
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.services import (
@@ -382,10 +383,8 @@ def purchase_order_email_request(*, purchase_order: PurchaseOrder, by: User) -> 
 
 def _enqueue_purchase_order_email(*, purchase_order_id: int) -> None:
     """Queue the email of a PO; if the broker is unreachable it stays pending for the requeue task."""
-    from purchasing.tasks import purchase_order_email_task
-
     try:
-        purchase_order_email_task.apply_async(args=(purchase_order_id,), retry=False)
+        enqueue("purchasing.tasks.purchase_order_email_task", args=(purchase_order_id,), retry=False)
     except Exception:  # noqa: BLE001 - the request stands; its email must wait, not fail it
         logger.warning(
             "Could not queue the email of purchase order %s; it stays pending.", purchase_order_id, exc_info=True

@@ -7,7 +7,7 @@ the totals and the chart come from one grouped query, and the CSV streams from a
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +21,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -37,6 +36,7 @@ from django.db.models.lookups import In
 from core.downloads import FORMULA_SIGNS, XlsxColumn
 from core.money import cents
 from invoicing.models import Invoice
+from invoicing.selectors import _as_filters, _item_remaining_amount, invoice_balance_due, invoice_report_filtered
 from projects.models import MONEY, Client, SalesOrderItem
 from projects.selectors import MONEY_FIELD
 
@@ -45,97 +45,6 @@ PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 
 # --- filters ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InvoiceReportFilters:
-    """The report's cleaned filters; None means "any"."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    client_id: int | None = None
-    rep_id: int | None = None
-    status: str | None = None
-    kind: str | None = None
-    has_remaining: bool | None = None
-    # True: invoices the client still owes something on (issued, not void); False: the others.
-    balance_due: bool | None = None
-
-    @classmethod
-    def from_mapping(cls, values: Mapping | None) -> "InvoiceReportFilters":
-        """Build from cleaned form or filter-set data, whose client and rep may be objects or ids."""
-        values = values or {}
-
-        def pk(value) -> int | None:
-            return getattr(value, "pk", value) or None
-
-        return cls(
-            date_from=values.get("date_from") or None,
-            date_to=values.get("date_to") or None,
-            client_id=pk(values.get("client")),
-            rep_id=pk(values.get("rep")),
-            status=values.get("status") or None,
-            kind=values.get("kind") or None,
-            has_remaining=values.get("has_remaining"),
-            balance_due=values.get("balance_due"),
-        )
-
-
-def _as_filters(filters) -> InvoiceReportFilters:
-    return filters if isinstance(filters, InvoiceReportFilters) else InvoiceReportFilters.from_mapping(filters)
-
-
-def _item_remaining_amount():
-    return (F("quantity") - F("cancelled_quantity") - F("invoiced_quantity")) * F("unit_price")
-
-
-def _order_has_remaining_balance():
-    """True when an item of the row's sales order still has something to invoice at a price above zero."""
-    return Exists(
-        SalesOrderItem.objects.filter(
-            sales_order_id=OuterRef("sales_order_id"),
-            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
-            unit_price__gt=0,
-        )
-    )
-
-
-def invoice_balance_due():
-    """What the client still owes on an invoice: its total less credit notes and payments (Invoice.balance_due)."""
-    return ExpressionWrapper(F("total") - F("credited_amount") - F("paid_amount"), output_field=MONEY_FIELD)
-
-
-def invoice_owing() -> Q:
-    """Invoices the client still owes something on: not void, and the total above credits and payments."""
-    return ~Q(status=Invoice.Status.VOID) & Q(total__gt=F("credited_amount") + F("paid_amount"))
-
-
-def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
-    """Invoices matching the filters, bare: no joins beyond what the filters need, no order."""
-    f = _as_filters(filters)
-    # A draft is not an invoice yet: it has no number and invoices nothing.
-    rows = Invoice.objects.exclude(status=Invoice.Status.DRAFT)
-    if f.date_from:
-        rows = rows.filter(date__gte=f.date_from)
-    if f.date_to:
-        rows = rows.filter(date__lte=f.date_to)
-    if f.client_id:
-        rows = rows.filter(sales_order__project__client_id=f.client_id)
-    if f.rep_id:
-        rows = rows.filter(sales_order__project__order_rep_id=f.rep_id)
-    if f.status:
-        rows = rows.filter(status=f.status)
-    if f.kind:
-        rows = rows.filter(kind=f.kind)
-    if f.has_remaining is True:
-        rows = rows.filter(_order_has_remaining_balance())
-    elif f.has_remaining is False:
-        rows = rows.exclude(_order_has_remaining_balance())
-    if f.balance_due is True:
-        rows = rows.filter(invoice_owing())
-    elif f.balance_due is False:
-        rows = rows.exclude(invoice_owing())
-    return rows.order_by()
 
 
 # --- rows ---------------------------------------------------------------------------------------

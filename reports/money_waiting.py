@@ -26,8 +26,8 @@ from django.db.models.functions import Cast, TruncWeek
 from backorders.models import Backorder
 from backorders.selectors import _value as backorder_value
 from invoicing.models import Invoice
+from invoicing.selectors import invoice_balance_due, invoice_owing
 from projects.models import SalesOrder
-from reports.invoice_report import invoice_balance_due, invoice_owing
 from reports.sales_order_report import sales_order_report_totals
 
 ZERO_AMOUNT = Decimal("0.00")

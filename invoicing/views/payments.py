@@ -11,59 +11,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from core.roles import Role, has_role, is_manager
+from core.roles import Role
 from core.views import add_domain_error, role_required
 from invoicing.models import Invoice, Payment
 from invoicing.payment_forms import PaymentForm, PaymentUndoForm, payment_label
 from invoicing.payments import (
-    MARKED_PAID_REFERENCE,
-    PAYABLE_STATUSES,
     invoice_payments,
     money_text,
     payment_can_undo,
     payment_record,
     payment_undo,
 )
-
-
-def payment_context(
-    request: HttpRequest,
-    invoice: Invoice,
-    *,
-    payment_form: PaymentForm | None = None,
-    payment_undo_form: PaymentUndoForm | None = None,
-) -> dict:
-    """What the invoice page's payments section shows: the payments, the balance due and the forms this user may use."""
-    if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
-        return {"show_payments": False}  # nothing is owed on either
-    payments = list(invoice_payments(invoice=invoice))
-    can_record = has_role(request.user, Role.INVOICING) and invoice.status in PAYABLE_STATUSES
-    undoable = [payment for payment in payments if payment_can_undo(payment)] if is_manager(request.user) else []
-    return {
-        "show_payments": True,
-        "payments": payments,
-        "marked_paid_reference": MARKED_PAID_REFERENCE,
-        "can_record_payment": can_record and invoice.balance_due > 0,
-        "payment_form": payment_form or PaymentForm(invoice=invoice),
-        "undoable_payments": undoable,
-        "payment_undo_form": payment_undo_form or PaymentUndoForm(payments=undoable),
-    }
-
-
-def _invoice_views():
-    # The invoice page lives there and includes this section; imported when needed, since it imports this module.
-    from invoicing.views import invoices
-
-    return invoices
+from invoicing.views import invoice_page
 
 
 def _invoice_or_404(pk: int) -> Invoice:
-    return _invoice_views()._invoice_or_404(pk)
+    return invoice_page._invoice_or_404(pk)
 
 
 def _page(request: HttpRequest, pk: int, *, status: int, **forms) -> HttpResponse:
     """The invoice page again, with the refused form and its errors next to the fields."""
-    return _invoice_views()._invoice_page(request, _invoice_or_404(pk), status=status, **forms)
+    return invoice_page._invoice_page(request, _invoice_or_404(pk), status=status, **forms)
 
 
 @role_required(Role.INVOICING)

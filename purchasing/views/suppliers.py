@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from core.errors import DomainError
 from core.roles import Role, has_role, is_manager
@@ -15,9 +14,9 @@ from projects.models import SalesOrder
 from projects.selectors import sales_orders_with_figures
 from purchasing.forms import SupplierForm, SupplierSearchForm
 from purchasing.models import PurchaseOrder, Supplier
+from purchasing.pages import supplier_page
 from purchasing.promostandards.failures import failure_shown
 from purchasing.services import supplier_create, supplier_update
-from reports.supplier_performance import DEFAULT_DAYS, supplier_performance_of
 
 PAGE_SIZE = 50
 # Who may create and change suppliers; the services say the same (Managers always may).
@@ -70,14 +69,11 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for po in purchase_orders:
         po.order_remaining_amount = remaining.get(po.sales_order_id)
-    period, performance = supplier_performance_of(supplier_id=supplier.pk, today=timezone.localdate())
     context = {
         "supplier": supplier,
         "purchase_orders": purchase_orders,
-        "performance_period": period,
-        "performance_days": DEFAULT_DAYS,
-        "performance": performance,
-        "performance_shown": performance.shown(),
+        # Its performance (reports/, which reads the backorders too).
+        **supplier_page.context(request, supplier),
         "can_write": has_role(request.user, *WRITERS),
         "can_change_service": is_manager(request.user),
         # The kind of failure only: its detail (what answered at the address, and how) is in the log.

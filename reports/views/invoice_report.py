@@ -21,13 +21,13 @@ from core.roles import Role
 from core.views import add_domain_error, role_required
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.models import REPORTED_STATUSES, Invoice
+from invoicing.selectors import InvoiceReportFilters
 from reports.charts import month_chart_svg
 from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
     PAGE_SIZES,
     XLSX_COLUMNS,
-    InvoiceReportFilters,
     invoice_report_csv,
     invoice_report_page,
     invoice_report_summary,

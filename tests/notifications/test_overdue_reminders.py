@@ -276,9 +276,9 @@ def po_item(*, number: str, rep, description: str):
 def test_beat_runs_the_task_daily_at_the_configured_hour_of_the_companys_zone():
     from django.conf import settings
 
+    from backorders.tasks import backorder_overdue_reminders_task
     from config import settings as config_settings
     from config.celery import app
-    from notifications.tasks import backorder_overdue_reminders_task
 
     entry = settings.CELERY_BEAT_SCHEDULE["remind-overdue-backorders"]
     assert entry["task"] == backorder_overdue_reminders_task.name

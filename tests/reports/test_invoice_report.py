@@ -9,8 +9,8 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from invoicing.selectors import InvoiceReportFilters
 from reports.invoice_report import (
-    InvoiceReportFilters,
     invoice_report_csv,
     invoice_report_page,
     invoice_report_rows,

@@ -18,9 +18,10 @@ from backorders.models import Backorder
 from backorders.selectors import BackorderReportFilters, backorder_report_totals
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag, backorder_resolve
 from invoicing.models import Invoice
+from invoicing.selectors import InvoiceReportFilters
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import PurchaseOrder
-from reports.invoice_report import InvoiceReportFilters, invoice_report_summary
+from reports.invoice_report import invoice_report_summary
 from reports.money_waiting import TREND_WEEKS, week_start
 from tests.factories import ClientFactory, PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
 
