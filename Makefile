@@ -64,7 +64,8 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy core accounts projects backorders invoicing notifications config
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy core accounts projects purchasing backorders invoicing reports notifications config
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -18,5 +18,5 @@ def project_open_backorders(request: HttpRequest, project: Project) -> dict:
         .order_by("expected_date", "id")
     )
     for backorder in open_backorders:
-        backorder.is_overdue = backorder.expected_date is not None and backorder.expected_date < today
+        backorder.is_overdue = backorder.expected_date is not None and backorder.expected_date < today  # type: ignore[attr-defined]
     return {"open_backorders": open_backorders}

@@ -13,8 +13,8 @@ def sales_order_invoices(order: SalesOrder) -> list[Invoice]:
     uncounted = (Invoice.Status.VOID, Invoice.Status.DRAFT)
     counted = [invoice for invoice in invoices if invoice.status not in uncounted]
     for invoice in invoices:
-        invoice.position = counted.index(invoice) + 1 if invoice in counted else None
-        invoice.position_of = len(counted)
+        invoice.position = counted.index(invoice) + 1 if invoice in counted else None  # type: ignore[attr-defined]
+        invoice.position_of = len(counted)  # type: ignore[attr-defined]
     return invoices
 
 

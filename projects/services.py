@@ -5,10 +5,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
 
@@ -200,7 +201,7 @@ class ItemRequest:
     kind: str = SalesOrderItem.Kind.PRODUCT
     unit_cost: Decimal = Decimal("0.00")
     tax_rate: Decimal = Decimal("0.00")
-    supplier: models.Model | None = None  # a purchasing.Supplier
+    supplier: Any = None  # a purchasing.Supplier (an app above this one) or None
     # The item it changes, on the sales-order page; None for a new item.
     id: int | None = None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "projects", "backorders", "invoicing", "notifications")
+APPS = ("config", "core", "accounts", "projects", "purchasing", "backorders", "invoicing", "reports", "notifications")
 
 
 def test_bandit_finds_nothing(tmp_path):
