@@ -21,7 +21,8 @@ from core.api import Access, ApiViewMixin, enum_field
 from core.roles import Role
 from projects.api.serializers import NoteSerializer, SalesOrderSerializer, quantity
 from projects.selectors import sales_order_detail
-from projects.services import PRODUCTION_READIES_FROM, mentioned_usernames
+from projects.services.notes import mentioned_usernames
+from projects.services.sales_orders import PRODUCTION_READIES_FROM
 from purchasing.api.serializers import PurchaseOrderSerializer
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from purchasing.selectors import purchase_order_list

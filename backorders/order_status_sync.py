@@ -37,7 +37,7 @@ from core import locks
 from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
 from projects.models import Activity, SalesOrder, SalesOrderItem
-from projects.services import activity_record
+from projects.services.common import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.promostandards import failures
 from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport

@@ -15,13 +15,12 @@ from core.roles import Role
 from core.transactions import money_write
 from notifications.models import Notification
 from projects.models import Note, SalesOrder, SalesOrderItem
-from projects.services import (
+from projects.services.common import _require_role, activity_record
+from projects.services.notes import note_create
+from projects.services.sales_orders import (
     BEFORE_INVOICING,
     PRODUCTION_READIES_FROM,
-    _require_role,
     _sales_order_set_status,
-    activity_record,
-    note_create,
     sales_order_ready_automatically,
 )
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem

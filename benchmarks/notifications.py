@@ -69,7 +69,7 @@ def main() -> int:
     from django.db import connection, transaction
 
     from notifications.models import Notification
-    from projects.services import note_create
+    from projects.services.notes import note_create
     from tests.factories import ProjectFactory, UserFactory
 
     original_name = connection.settings_dict["NAME"]

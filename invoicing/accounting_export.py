@@ -51,7 +51,7 @@ from core.roles import Role, has_role
 from core.transactions import money_write
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.selectors import InvoiceReportFilters, invoice_report_filtered
-from invoicing.services import INVOICE_STATUS_MOVES
+from invoicing.services.marks import INVOICE_STATUS_MOVES
 from projects.models import Activity, CompanySettings
 
 # --- what each column holds ---------------------------------------------------------------------

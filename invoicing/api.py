@@ -21,15 +21,11 @@ from invoicing.filters import InvoiceFilter
 from invoicing.models import REPORTED_STATUSES, Invoice, InvoiceLine
 from invoicing.pdf import invoice_pdf_bytes
 from invoicing.selectors import InvoiceReportFilters
-from invoicing.services import (
-    LineRequest,
-    invoice_create,
-    invoice_draft_issue,
-    invoice_mark_undo,
-    invoice_send,
-    invoice_status_change,
-    invoice_void,
-)
+from invoicing.services.drafts import invoice_draft_issue
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_mark_undo, invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from projects.api.serializers import money, percent, quantity
 from projects.models import Client, SalesOrder
 

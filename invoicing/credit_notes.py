@@ -22,7 +22,8 @@ from core.roles import is_manager
 from core.transactions import money_write
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from projects.models import SalesOrder, SalesOrderItem
-from projects.services import activity_record, sales_order_after_credit
+from projects.services.common import activity_record
+from projects.services.sales_orders import sales_order_after_credit
 
 SEQUENCE_NAME = "CN"
 REASON_MAX = 500

@@ -7,7 +7,7 @@ from django import forms
 
 from core.fields import QuantityField
 from core.money import line_amount, line_tax
-from invoicing.services import LineRequest, order_state  # noqa: F401 - order_state is the forms' to import too
+from invoicing.services.issue import LineRequest
 from projects.models import SalesOrderItem
 
 NOTHING_TO_INVOICE = "Nothing to invoice: include at least one item with a quantity of 1 or more."

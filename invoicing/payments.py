@@ -19,7 +19,7 @@ from core.money import CENT
 from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from invoicing.models import Invoice, Payment, PaymentMethod
-from projects.services import activity_record
+from projects.services.common import activity_record
 
 # An invoice takes payments while it is issued and owed: never as a draft (no number yet), never once void.
 PAYABLE_STATUSES = (Invoice.Status.OPEN, Invoice.Status.SENT_TO_CLIENT, Invoice.Status.EXPORTED)

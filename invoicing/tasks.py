@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from invoicing.emails import invoice_email_send
 from invoicing.models import Invoice
-from invoicing.services import _enqueue_invoice_email, invoice_email_claim, invoice_email_release
+from invoicing.services.sending import _enqueue_invoice_email, invoice_email_claim, invoice_email_release
 from notifications.services import write_surviving_reconnects
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from core.fields import MoneyField, QuantityField
 from core.roles import Role
 from projects.models import MAX_QUANTITY, Client, SalesOrderItem, suppliers
-from projects.services import NOTE_MAX_LENGTH
+from projects.services.notes import NOTE_MAX_LENGTH
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -17,16 +17,9 @@ from core.roles import Role, has_role, is_manager
 from core.tasks import enqueue
 from core.transactions import money_write
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
-from projects.services import (
-    BEFORE_SHIPPED,
-    _next_number,
-    _require_role,
-    _sales_order_named,
-    _sales_order_set_status,
-    _save_checked,
-    activity_record,
-    note_pin,
-)
+from projects.services.common import _next_number, _require_role, _save_checked, activity_record
+from projects.services.notes import note_pin
+from projects.services.sales_orders import BEFORE_SHIPPED, _sales_order_named, _sales_order_set_status
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.signals import purchase_order_stage_changed
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from notifications.models import Notification
 from projects.models import Activity, SalesOrder
 from projects.selectors import sales_order_detail

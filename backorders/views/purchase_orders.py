@@ -37,7 +37,7 @@ from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_items_with_figures
-from projects.services import PRODUCTION_READIES_FROM
+from projects.services.sales_orders import PRODUCTION_READIES_FROM
 from purchasing.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes

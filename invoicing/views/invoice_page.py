@@ -15,9 +15,7 @@ from core.roles import Role, has_role, is_manager
 from invoicing.client_links import client_link_token
 from invoicing.forms import InvoiceMarkUndoForm, InvoiceVoidForm
 from invoicing.models import Invoice
-from invoicing.services import (
-    INVOICE_STATUS_MOVES,
-)
+from invoicing.services.marks import INVOICE_STATUS_MOVES
 from invoicing.views.credit_notes import credit_note_context
 from invoicing.views.payment_section import payment_context
 from projects.models import SalesOrder

@@ -19,19 +19,11 @@ from invoicing.client_links import invoice_for_token
 from invoicing.forms import STALE_FORM, InvoiceCreateForm, InvoiceMarkUndoForm, InvoiceVoidForm
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.services import (
-    INVOICE_STATUS_MOVES,
-    InvoiceFiguresChanged,
-    invoice_create,
-    invoice_draft_delete,
-    invoice_draft_issue,
-    invoice_draft_update,
-    invoice_mark_undo,
-    invoice_send,
-    invoice_status_change,
-    invoice_void,
-    order_state,
-)
+from invoicing.services.drafts import invoice_draft_delete, invoice_draft_issue, invoice_draft_update
+from invoicing.services.issue import InvoiceFiguresChanged, invoice_create, order_state
+from invoicing.services.marks import INVOICE_STATUS_MOVES, invoice_mark_undo, invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from invoicing.views.invoice_page import (
     _draft_issue_question,
     _invoice_or_404,

@@ -9,7 +9,7 @@ from core.api import enum_field
 from core.roles import Role
 from projects.api.fields import AmountField, PercentField, QuantityField
 from projects.models import MAX_QUANTITY, Client, Note, Project, SalesOrder, SalesOrderItem, suppliers
-from projects.services import NOTE_MAX_LENGTH
+from projects.services.notes import NOTE_MAX_LENGTH
 
 SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
 BillingStatusField = enum_field("BillingStatus", SalesOrder.BillingStatus.choices)

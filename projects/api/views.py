@@ -17,14 +17,11 @@ from projects.api import serializers as s
 from projects.filters import NoteFilter, ProjectFilter, SalesOrderFilter
 from projects.models import Client, Note, SalesOrder
 from projects.selectors import project_list, sales_order_detail, sales_order_list
-from projects.services import (
+from projects.services.clients import client_create, client_update
+from projects.services.notes import note_create, note_pin
+from projects.services.projects import project_create, project_update
+from projects.services.sales_orders import (
     ItemRequest,
-    client_create,
-    client_update,
-    note_create,
-    note_pin,
-    project_create,
-    project_update,
     sales_order_allowed_statuses,
     sales_order_create,
     sales_order_status_change,

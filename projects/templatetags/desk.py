@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.money import cents
-from projects.services import MENTION
+from projects.services.notes import MENTION
 
 register = template.Library()
 

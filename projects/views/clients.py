@@ -17,7 +17,7 @@ from core.views import add_domain_error, role_required
 from projects.forms import ClientForm, ClientSearchForm
 from projects.models import Client, SalesOrder
 from projects.selectors import project_list, sales_orders_with_figures
-from projects.services import client_create, client_update
+from projects.services.clients import client_create, client_update
 
 PAGE_SIZE = 50
 # Who may create and change clients; the services say the same (Managers always may).

@@ -13,7 +13,7 @@ from core.errors import DomainError, TransitionNotAllowed
 from core.views import add_domain_error
 from projects.forms import NoteForm
 from projects.models import Note
-from projects.services import note_create, note_pin
+from projects.services.notes import note_create, note_pin
 from projects.views.projects import notes_context, project_or_404, project_page
 
 SUGGESTION_LIMIT = 8

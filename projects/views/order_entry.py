@@ -17,11 +17,10 @@ from core.views import add_domain_error, role_required
 from projects.forms import ProjectForm, SalesOrderForm, SalesOrderItemForm
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
-from projects.services import (
+from projects.services.projects import project_create, project_update
+from projects.services.sales_orders import (
     ItemRequest,
     order_total_refusal,
-    project_create,
-    project_update,
     sales_order_create,
     sales_order_item_locks,
     sales_order_items_save,

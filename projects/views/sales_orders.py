@@ -12,7 +12,7 @@ from core.roles import Role, has_role
 from projects.models import SalesOrder
 from projects.pages import sales_order_page
 from projects.selectors import sales_order_detail as select_sales_order
-from projects.services import (
+from projects.services.sales_orders import (
     sales_order_allowed_statuses,
     sales_order_item_locks,
     sales_order_items_fixed_reason,

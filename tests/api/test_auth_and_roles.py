@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.sign_in import locked_message
 from invoicing.models import Invoice
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import Client, SalesOrder
 from purchasing.models import PurchaseOrder
 from tests.factories import PASSWORD
@@ -93,7 +93,7 @@ def test_the_docs_page_serves_its_assets_locally(client):
 
 @pytest.fixture
 def invoice(mug_order, production_rep, invoicing_rep) -> Invoice:
-    from projects.services import sales_order_status_change
+    from projects.services.sales_orders import sales_order_status_change
 
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from notifications.models import Notification
 from projects.models import Note, SalesOrder
 from purchasing.models import PurchaseOrder

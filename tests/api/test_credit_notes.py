@@ -9,7 +9,8 @@ from drf_spectacular.generators import SchemaGenerator
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
 from invoicing.payments import payment_record
-from invoicing.services import LineRequest, invoice_create, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
 from tests.api.conftest import token_client
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory

@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from tests.factories import ClientFactory
 
 

@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 
 from invoicing.models import Invoice
-from invoicing.services import invoice_create, invoice_status_change
+from invoicing.services.issue import invoice_create
+from invoicing.services.marks import invoice_status_change
 from projects.models import SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_send_emails_the_client_once_it_commits(as_invoicing, invoice, django_ca
 
 
 def test_a_void_invoice_cannot_be_sent(as_invoicing, invoice, manager):
-    from invoicing.services import invoice_void
+    from invoicing.services.void import invoice_void
 
     invoice_void(invoice=invoice, reason="Wrong client", by=manager)
     response = as_invoicing.post(f"/api/invoices/{invoice.pk}/send/")

@@ -7,20 +7,13 @@ import pytest
 from django.utils import timezone
 
 from invoicing.models import Invoice
-from invoicing.services import (
-    LineRequest,
-    invoice_create,
-    invoice_draft_issue,
-    invoice_draft_update,
-    invoice_email_claim,
-    invoice_email_release,
-    invoice_mark_undo,
-    invoice_send,
-    invoice_status_change,
-    invoice_void,
-)
+from invoicing.services.drafts import invoice_draft_issue, invoice_draft_update
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_mark_undo, invoice_status_change
+from invoicing.services.sending import invoice_email_claim, invoice_email_release, invoice_send
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from tests.api.conftest import token_client
 
 URL = "/api/invoices/"

@@ -4,7 +4,7 @@ import pytest
 
 from notifications.models import Notification
 from projects.models import Note
-from projects.services import note_create
+from projects.services.notes import note_create
 from tests.factories import ProjectFactory
 
 

@@ -9,9 +9,10 @@ from drf_spectacular.generators import SchemaGenerator
 
 from invoicing.models import Invoice, Payment
 from invoicing.payments import payment_record
-from invoicing.services import LineRequest, invoice_create, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db

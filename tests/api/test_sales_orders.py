@@ -2,9 +2,9 @@
 
 import pytest
 
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder, SalesOrderItem
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from tests.factories import ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, SupplierFactory
 
 MUG = {"description": "11 oz mug", "quantity": 500, "unit_price": "4.25", "unit_cost": "2.10", "tax_rate": "8.25"}

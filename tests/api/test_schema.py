@@ -17,8 +17,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create
-from projects.services import note_create
+from invoicing.services.issue import invoice_create
+from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder
 from tests.hypothesis_profiles import PROFILE, examples
 

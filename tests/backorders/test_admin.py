@@ -10,7 +10,7 @@ from django.utils import timezone
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrderItem
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory, UserFactory

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from backorders.services import BackorderRequest, backorder_flag, backorder_resolve
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import Activity, Note, SalesOrder
-from projects.services import note_create, sales_order_status_change
+from projects.services.notes import note_create
+from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory

@@ -19,10 +19,10 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
 from invoicing.payments import payment_record
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from notifications.models import Notification
 from projects.models import Client, Note, Project, SalesOrder
-from projects.services import note_create
+from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder, Supplier
 from tests.conftest import MugOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory

@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from invoicing.models import CreditNote
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder
 from tests.browser.problems import refused_form
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory

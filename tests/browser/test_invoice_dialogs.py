@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 

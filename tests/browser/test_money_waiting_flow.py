@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from purchasing.models import PurchaseOrder
 
 pytestmark = pytest.mark.browser

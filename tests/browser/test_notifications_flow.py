@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from projects.services import note_create
+from projects.services.notes import note_create
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
 from tests.browser.problems import refused_form

@@ -10,9 +10,9 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from core.errors import ValidationFailed
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
-from projects.services import note_create
+from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderItemFactory
 

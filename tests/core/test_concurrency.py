@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from tests.conftest import need_service
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from invoicing.models import CreditNote, Invoice, InvoiceLine, Payment
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
 from reports.books import drifts_of, items_drifted

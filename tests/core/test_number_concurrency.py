@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from core.errors import ValidationFailed
 from projects.models import Client, NumberSequence, Project, SalesOrder
-from projects.services import ItemRequest, client_create, project_create, sales_order_create
+from projects.services.clients import client_create
+from projects.services.projects import project_create
+from projects.services.sales_orders import ItemRequest, sales_order_create
 from purchasing.models import PurchaseOrder
 from purchasing.services import PurchaseItemRequest, purchase_order_create
 from tests.core.test_concurrency import run_at_once

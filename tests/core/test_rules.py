@@ -11,11 +11,13 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag, backorder_resolve
 from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import LineRequest, invoice_create, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.void import invoice_void
 from notifications.models import Notification
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
-from projects.services import ItemRequest, note_create, note_pin, sales_order_update
+from projects.services.notes import note_create, note_pin
+from projects.services.sales_orders import ItemRequest, sales_order_update
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory

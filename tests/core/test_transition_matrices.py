@@ -8,9 +8,12 @@ import pytest
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create, invoice_send, invoice_status_change, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from projects.models import Activity, SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory

@@ -24,7 +24,10 @@ from core.errors import RoleRequired, ValidationFailed
 from invoicing import accounting_export
 from invoicing.accounting_export import NothingToExport, invoices_export_to_accounting
 from invoicing.models import Invoice, InvoiceLine
-from invoicing.services import LineRequest, invoice_create, invoice_draft_update, invoice_status_change, invoice_void
+from invoicing.services.drafts import invoice_draft_update
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.void import invoice_void
 from projects.models import Activity, CompanySettings, SalesOrder
 from tests.conftest import need_service
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory

@@ -14,7 +14,8 @@ from django.utils import timezone
 from invoicing.aging import BUCKETS, ar_aging
 from invoicing.models import Invoice
 from invoicing.payments import payment_record
-from invoicing.services import invoice_create, invoice_void
+from invoicing.services.issue import invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
 from tests.factories import ClientFactory, SalesOrderFactory, SalesOrderItemFactory
 

@@ -8,7 +8,7 @@ from django.core import signing
 from django.urls import reverse
 
 from invoicing.client_links import SALT, client_link_token, client_link_url, invoice_for_token
-from invoicing.services import invoice_void
+from invoicing.services.void import invoice_void
 
 pytestmark = pytest.mark.django_db
 

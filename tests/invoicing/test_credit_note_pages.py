@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Invoice
-from invoicing.services import invoice_void
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.db.models import F, Sum
 from core.errors import TransitionNotAllowed, ValidationFailed
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from reports.books import items_drifted
 from tests.conftest import need_service

@@ -11,7 +11,9 @@ from django.utils import timezone
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.credit_notes import CreditLineRequest, credit_note_create
 from invoicing.models import CreditNote, Invoice, InvoiceNumberSequence
-from invoicing.services import LineRequest, invoice_create, invoice_status_change, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.void import invoice_void
 from notifications.models import Notification
 from projects.models import Activity, SalesOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from invoicing.client_links import client_link_token
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.services import invoice_send
+from invoicing.services.sending import invoice_send
 from purchasing.pdf import purchase_order_pdf_bytes
 
 pytestmark = pytest.mark.django_db

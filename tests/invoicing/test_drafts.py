@@ -9,13 +9,8 @@ from django.urls import reverse
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, InvoiceNumberSequence
-from invoicing.services import (
-    LineRequest,
-    invoice_create,
-    invoice_draft_delete,
-    invoice_draft_issue,
-    invoice_draft_update,
-)
+from invoicing.services.drafts import invoice_draft_delete, invoice_draft_issue, invoice_draft_update
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Activity, SalesOrder, SalesOrderItem
 from reports.invoice_report import invoice_report_rows, invoice_report_totals
 

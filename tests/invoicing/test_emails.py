@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from config.settings import email_settings
 from invoicing.models import Invoice
-from invoicing.services import invoice_send, invoice_void
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from invoicing.tasks import invoice_email_task
 from notifications.models import Notification
 from projects.models import Activity
@@ -108,7 +109,7 @@ def test_an_invoice_voided_before_the_task_runs_is_not_emailed(partial_invoice, 
 def test_a_paid_invoice_cannot_be_emailed(
     partial_invoice, invoicing_rep, ivy_client, django_capture_on_commit_callbacks
 ):
-    from invoicing.services import invoice_status_change
+    from invoicing.services.marks import invoice_status_change
 
     invoice_status_change(invoice=partial_invoice, status=Invoice.Status.PAID, by=invoicing_rep)
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from invoicing.models import Invoice
-from invoicing.services import invoice_status_change
+from invoicing.services.marks import invoice_status_change
 from projects.models import Activity, SalesOrder
 from projects.selectors import sales_order_detail
 from purchasing.models import PurchaseOrder

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice
-from invoicing.services import invoice_mark_undo, invoice_send, invoice_status_change, invoice_void
+from invoicing.services.marks import invoice_mark_undo, invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from projects.models import Activity
 
 pytestmark = pytest.mark.django_db

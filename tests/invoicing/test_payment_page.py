@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from invoicing.models import Invoice, Payment
 from invoicing.payments import payment_record
-from invoicing.services import invoice_create, invoice_status_change, invoice_void
+from invoicing.services.issue import invoice_create
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.void import invoice_void
 from projects.models import Activity
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,10 @@ from django.utils import timezone
 from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from invoicing.models import Invoice, Payment
 from invoicing.payments import payment_record, payment_undo
-from invoicing.services import (
-    LineRequest,
-    invoice_create,
-    invoice_mark_undo,
-    invoice_send,
-    invoice_status_change,
-    invoice_void,
-)
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_mark_undo, invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from projects.models import Activity
 from tests.conftest import need_service
 from tests.core.test_concurrency import run_at_once

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from core.pdf import display_date
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf_bytes
-from invoicing.services import LineRequest, invoice_create, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import CompanySettings, SalesOrder, SalesOrderItem
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from notifications.tasks import notification_email_task
 from projects.models import Note
-from projects.services import note_create
+from projects.services.notes import note_create
 from tests.notifications.support import wait_until
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.services]

@@ -13,11 +13,14 @@ from rest_framework.test import APIClient
 
 from backorders.reminders import backorder_overdue_reminders_send
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create, invoice_send, invoice_void
+from invoicing.services.issue import invoice_create
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from notifications.models import Notification
 from notifications.tasks import notification_email_task
 from projects.models import SalesOrder
-from projects.services import note_create, sales_order_status_change
+from projects.services.notes import note_create
+from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from tests.factories import ProjectFactory
 

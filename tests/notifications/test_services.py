@@ -9,13 +9,15 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create, invoice_send, invoice_void
+from invoicing.services.issue import invoice_create
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from notifications import services
 from notifications.models import Notification
 from notifications.services import notification_claim_email, notification_enqueue_email, notification_preference_set
 from notifications.tasks import notification_email_task, notification_requeue_pending_task, notifications_to_requeue
 from projects.models import SalesOrder
-from projects.services import sales_order_status_change
+from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from tests.factories import UserFactory
 
@@ -268,7 +270,7 @@ def test_an_error_that_is_not_the_brokers_neither_fails_the_caller_nor_holds_bac
 def test_notifications_are_queued_only_after_commit(monkeypatch, mug_order, production_rep):
     from django.db import transaction
 
-    from projects.services import note_create
+    from projects.services.notes import note_create
 
     queued = []
     monkeypatch.setattr(

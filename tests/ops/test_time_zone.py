@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import formats
 
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import Activity, SalesOrder
 
 # UTC+14 and UTC-11: at any moment at least one of the two is on another day than UTC.

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Client, SalesOrder
 from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, UserFactory
 from tests.pages.helpers import error_next_to

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from notifications.models import Notification
 from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory

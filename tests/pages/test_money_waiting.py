@@ -12,7 +12,7 @@ from django.utils import timezone
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
 from reports.money_waiting import week_start

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from projects.models import Note
-from projects.services import note_create
+from projects.services.notes import note_create
 from tests.factories import UserFactory
 from tests.pages.helpers import error_next_to
 

@@ -494,7 +494,7 @@ def test_an_item_of_another_order_is_refused_naming_the_field(as_sales, order_on
 
 
 def test_an_invoiced_order_offers_no_editing(as_sales, mug_order):
-    from invoicing.services import invoice_create
+    from invoicing.services.issue import invoice_create
 
     SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
     invoice_create(sales_order=mug_order.order, by=UserFactory(roles=["Invoicing"]))

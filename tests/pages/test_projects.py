@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from purchasing.models import PurchaseOrder
 from tests.factories import ClientFactory, ProjectFactory
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory, SupplierFactory

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from core.errors import RoleRequired
 from core.roles import Role, roles_phrase
-from projects.services import client_create
+from projects.services.clients import client_create
 from tests.factories import ClientFactory, UserFactory
 
 

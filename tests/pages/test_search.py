@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.models import Invoice
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from projects.models import Client
 from purchasing.models import PurchaseOrder
 from reports.search import SEARCH_LIMIT

@@ -8,7 +8,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 
 from projects.models import HISTORY_IS_PERMANENT, Activity, HistoryIsPermanent, Project
-from projects.services import activity_record
+from projects.services.common import activity_record
 from tests.factories import ProjectFactory, UserFactory
 
 TRIGGER = "Activity rows are history: {} on projects_activity is refused."

@@ -12,7 +12,9 @@ from django.utils import timezone
 from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_cancel, backorder_flag
 from invoicing.models import Invoice
-from invoicing.services import invoice_create, invoice_draft_issue, invoice_void
+from invoicing.services.drafts import invoice_draft_issue
+from invoicing.services.issue import invoice_create
+from invoicing.services.void import invoice_void
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import PurchaseOrder
 from reports.management.commands.check_books import Command

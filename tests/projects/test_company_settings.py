@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from core.roles import Role
 from invoicing.client_links import client_link_token
 from invoicing.emails import invoice_email_message
-from invoicing.services import LineRequest, invoice_create
+from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Activity, CompanySettings, SalesOrder
 from purchasing.emails import purchase_order_email_message
 from purchasing.pdf import purchase_order_pdf_bytes

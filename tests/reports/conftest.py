@@ -9,7 +9,9 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from invoicing.models import Invoice
-from invoicing.services import LineRequest, invoice_create, invoice_status_change, invoice_void
+from invoicing.services.issue import LineRequest, invoice_create
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.void import invoice_void
 from projects.models import Client, SalesOrder
 from tests.factories import (
     ClientFactory,

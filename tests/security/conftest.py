@@ -13,7 +13,7 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.client_links import client_link_token
 from invoicing.models import Invoice
-from invoicing.services import invoice_create
+from invoicing.services.issue import invoice_create
 from notifications.models import Notification
 from projects.models import Client, Note, Project, SalesOrder, SalesOrderItem
 from purchasing.models import PurchaseOrder, PurchaseOrderItem

@@ -30,7 +30,7 @@ from backorders.models import SupplierProposal
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Payment
 from invoicing.payments import payment_record
-from invoicing.services import invoice_void
+from invoicing.services.void import invoice_void
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
 METHODS = ("GET", "POST", "PATCH")

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from core.errors import ValidationFailed
 from invoicing.models import InvoiceLine
-from projects.services import note_create
+from projects.services.notes import note_create
 from tests.hypothesis_profiles import examples
 
 # The world is built once per test and each example rolls its writes back, so function-scoped

@@ -29,17 +29,14 @@ from core import locks
 from core.money import line_amount, line_tax
 from core.roles import Role
 from invoicing.models import Invoice, InvoiceLine, Payment, PaymentMethod
-from invoicing.services import (
-    SEQUENCE_NAME,
-    invoice_create,
-    invoice_line_for,
-    invoice_number,
-    invoice_send,
-    invoice_status_change,
-    invoice_void,
-)
+from invoicing.services.issue import SEQUENCE_NAME, invoice_create, invoice_line_for, invoice_number
+from invoicing.services.marks import invoice_status_change
+from invoicing.services.sending import invoice_send
+from invoicing.services.void import invoice_void
 from projects.models import Client, CompanySettings, Project, SalesOrder, SalesOrderItem
-from projects.services import ItemRequest, client_create, project_create, sales_order_create, sales_order_status_change
+from projects.services.clients import client_create
+from projects.services.projects import project_create
+from projects.services.sales_orders import ItemRequest, sales_order_create, sales_order_status_change
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.services import PurchaseItemRequest, purchase_order_create, purchase_order_stage_change, supplier_create
 

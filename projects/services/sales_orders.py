@@ -1,196 +1,40 @@
-"""Every write on clients, projects, sales orders, purchase orders and notes."""
+"""Sales orders and their items: creating, editing, the status workflow, and what invoicing moves."""
 
-import logging
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Length, Lower
+from django.db import transaction
 from django.urls import reverse
 
 from core import locks
-from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
-from core.logging import touch as log_touch
+from core.errors import TransitionNotAllowed, ValidationFailed
 from core.money import CENT, line_amount, line_tax
-from core.roles import Role, has_role, is_manager, roles_phrase
+from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
-from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Activity, Client, Note, Project, SalesOrder, SalesOrderItem
-
-logger = logging.getLogger(__name__)
+from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Project, SalesOrder, SalesOrderItem
+from projects.services.common import _next_number, _require_role, activity_record
 
 SOStatus = SalesOrder.Status
+
+
 # The largest amount a money column (14 digits, 2 places) holds.
 MAX_ORDER_TOTAL = Decimal("999999999999.99")
 
+
 # Statuses a sales rep may move an order between, in workflow order.
 BEFORE_INVOICING = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.READY_TO_BE_INVOICED)]
+
+
 BEFORE_SHIPPED = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.SHIPPED)]
+
+
 # The statuses production may move an order from to Ready to be Invoiced, by hand or with a flag.
 PRODUCTION_READIES_FROM = (SOStatus.IN_PRODUCTION, SOStatus.SHIPPED)
-
-
-# --- activity ----------------------------------------------------------------------------------
-
-
-def activity_record(
-    *,
-    project: Project,
-    subject,
-    verb: str,
-    by: User | None,
-    from_value: str = "",
-    to_value: str = "",
-    detail: str = "",
-) -> Activity:
-    """Write one row of the activity log; `by=None` means the system did it."""
-    log_touch(str(subject))
-    return Activity.objects.create(
-        project=project,
-        actor=by,
-        subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
-        subject_id=subject.pk,
-        subject_label=str(subject)[:100],
-        verb=verb,
-        from_value=str(from_value),
-        to_value=str(to_value),
-        detail=detail[:2000],
-    )
-
-
-def _require_role(by: User | None, *roles: str, action: str) -> None:
-    if by is not None and not has_role(by, *roles):
-        raise RoleRequired(f"Only {roles_phrase(*roles)} may {action}.")
-
-
-def _highest_number(model, prefix: str) -> int:
-    """Return the highest number in use with this prefix, 0 when none (rows written before the sequence)."""
-    # Longest first, then highest: as text, P-9999 sorts after P-10000.
-    last = (
-        model.objects.filter(number__startswith=prefix)
-        .annotate(number_length=Length("number"))
-        .order_by("-number_length", "-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return int(last[len(prefix) :]) if last and last[len(prefix) :].isdigit() else 0
-
-
-def _next_number(model, prefix: str, start: int = 1001) -> str:
-    """Take the next free number like SO-1001 from its locked sequence row; call inside the creating transaction."""
-    # The row lock makes concurrent creates wait for each other instead of racing to the same number.
-    sequence = locks.lock_number_sequence(
-        "projects.NumberSequence", prefix, defaults={"last_value": max(_highest_number(model, prefix), start - 1)}
-    )
-    value = sequence.last_value + 1
-    # A number given by hand (the API and the demo may name one) is skipped, never reused.
-    while model.objects.filter(number=f"{prefix}{value}").exists():
-        value += 1
-    sequence.last_value = value
-    sequence.save(update_fields=["last_value"])
-    return f"{prefix}{value}"
-
-
-# --- clients, suppliers, projects ---------------------------------------------------------------
-
-
-def client_create(*, by: User | None, **fields) -> Client:
-    """Create a client."""
-    _require_role(by, Role.SALES, action="create clients")
-    client = Client(**fields)
-    _save_checked(client)
-    return client
-
-
-def client_update(*, client: Client, by: User | None, **fields) -> Client:
-    """Change a client's details."""
-    _require_role(by, Role.SALES, action="change clients")
-    for name, value in fields.items():
-        setattr(client, name, value)
-    _save_checked(client)
-    return client
-
-
-@transaction.atomic
-def project_create(
-    *,
-    name: str,
-    client: Client,
-    order_rep: User,
-    production_rep: User,
-    invoicing_rep: User,
-    by: User | None,
-    number: str = "",
-) -> Project:
-    """Open a project for a client with its three reps."""
-    _require_role(by, Role.SALES, action="create projects")
-    _check_reps(order_rep=order_rep, production_rep=production_rep, invoicing_rep=invoicing_rep)
-    project = Project(
-        number=number or _next_number(Project, "P-"),
-        name=name,
-        client=client,
-        order_rep=order_rep,
-        production_rep=production_rep,
-        invoicing_rep=invoicing_rep,
-    )
-    _full_clean(project)
-    project.save()
-    activity_record(project=project, subject=project, verb="created", by=by)
-    return project
-
-
-def project_update(*, project: Project, by: User | None, **fields) -> Project:
-    """Change a project's name, client or reps."""
-    _require_role(by, Role.SALES, action="change projects")
-    for name, value in fields.items():
-        setattr(project, name, value)
-    _check_reps(order_rep=project.order_rep, production_rep=project.production_rep, invoicing_rep=project.invoicing_rep)
-    _full_clean(project)
-    project.save()
-    activity_record(project=project, subject=project, verb="updated", by=by, detail=", ".join(sorted(fields)))
-    return project
-
-
-def _check_reps(**reps: User) -> None:
-    errors = {
-        field: [f"User {user.get_username()} is not active."] for field, user in reps.items() if not user.is_active
-    }
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _full_clean(instance) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        errors = error.message_dict
-        # Django says "Client with this Name already exists."; people say it with the name itself.
-        if any(problem.code == "unique" for problem in error.error_dict.get("name", [])):
-            errors["name"] = [f"A {instance._meta.verbose_name} named {instance.name} already exists."]
-        raise ValidationFailed(errors) from error
-
-
-def _save_checked(instance) -> None:
-    """Validate and save; a twin saved at the same moment (a unique name) is refused like any duplicate."""
-    _full_clean(instance)
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as error:
-        # The other save has committed by now, so validating again names the clash.
-        _full_clean(instance)
-        raise ValidationFailed({"name": ["Another record was saved with these details a moment ago."]}) from error
-
-
-# --- sales orders -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -557,7 +401,6 @@ def sales_order_after_invoice(*, sales_order: SalesOrder, by: User | None) -> No
         _sales_order_set_status(
             order=sales_order, status=SOStatus.IN_PRODUCTION, by=None, reason="waiting for the backordered goods"
         )
-    # Otherwise the rep chose to invoice less than was ready: the order stays Ready to be Invoiced.
 
 
 def sales_order_after_void(*, sales_order: SalesOrder, by: User | None) -> None:
@@ -583,104 +426,3 @@ def sales_order_after_credit(*, sales_order: SalesOrder, by: User | None) -> Non
             by=None,
             reason="a credit note returned quantities to invoice",
         )
-
-
-# --- notes --------------------------------------------------------------------------------------
-
-# @name at a word start; usernames may hold letters, digits and . + - _ (a trailing dot ends a sentence).
-MENTION = re.compile(r"(?<![\w@.+-])@([\w.+-]+)")
-
-
-def mentioned_usernames(body: str) -> list[str]:
-    """Return the @names in a note body, in order, each once."""
-    names: list[str] = []
-    for match in MENTION.finditer(body):
-        name = match.group(1).rstrip(".")
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def resolve_mentions(body: str, field: str = "body") -> list[User]:
-    """Return the active users a body mentions, or refuse naming the unknown ones."""
-    names = mentioned_usernames(body)
-    if not names:
-        return []
-    # One case-insensitive look, since people type names as they like; an exact spelling wins.
-    users: dict[str, User] = {}
-    matches = User.objects.annotate(username_lower=Lower("username")).filter(
-        is_active=True, username_lower__in={name.lower() for name in names}
-    )
-    for user in matches:
-        if user.username_lower not in users or user.username in names:
-            users[user.username_lower] = user
-    missing = {name.lower() for name in names} - users.keys()
-    if missing:
-        unknown = ", ".join(f"@{name}" for name in names if name.lower() in missing)
-        raise ValidationFailed({field: [f"No active user is called {unknown}."]})
-    return [users[name.lower()] for name in names]
-
-
-NOTE_MAX_LENGTH = 5000
-
-
-@transaction.atomic
-def note_create(
-    *,
-    project: Project,
-    body: str,
-    by: User,
-    pinned: bool = False,
-    notification_kind: str = Notification.Kind.MENTION,
-    about: str = "",
-) -> Note:
-    """Write a note on a project and notify everyone it mentions but its author.
-
-    `about` names what the note is about (the PO a flag note is for) on its activity row, where it can be
-    found again.
-    """
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed({"body": ["Write something in the note."]})
-    if len(body) > NOTE_MAX_LENGTH:
-        raise ValidationFailed(
-            {"body": [f"A note may hold at most {NOTE_MAX_LENGTH} characters; this has {len(body)}."]}
-        )
-    mentioned = resolve_mentions(body)
-    note = Note.objects.create(project=project, author=by, body=body, pinned=pinned)
-    note.mentions.set(mentioned)
-    activity_record(project=project, subject=note, verb="wrote", by=by, to_value=about, detail=body[:200])
-    author = by.get_full_name() or by.get_username()
-    verb = (
-        "flagged a backorder and mentioned you"
-        if notification_kind == Notification.Kind.BACKORDER_FLAGGED
-        else "mentioned you"
-    )
-    notify(
-        recipients=mentioned,
-        kind=notification_kind,
-        event_key=f"note:{note.pk}",
-        project=project,
-        message=f"{author} {verb} on {project.number} {project.name}: {body[:200]}",
-        url=reverse("project-detail", args=[project.pk]) + f"#note-{note.pk}",
-        exclude=[by],
-    )
-    return note
-
-
-@transaction.atomic
-def note_pin(*, note: Note, pinned: bool, by: User | None, reason: str = "") -> Note:
-    """Pin a note to the project overview, or unpin it."""
-    locked = locks.lock_note(note)
-    if locked.pinned == pinned:
-        raise TransitionNotAllowed(f"The note is already {'pinned' if pinned else 'not pinned'}.")
-    locked.pinned = pinned
-    locked.save(update_fields=["pinned"])
-    activity_record(
-        project=locked.project, subject=locked, verb="pinned" if pinned else "unpinned", by=by, detail=reason
-    )
-    note.pinned = pinned
-    return locked
-
-
-# --- purchase-order email -----------------------------------------------------------------------
