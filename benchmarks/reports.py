@@ -370,7 +370,7 @@ class Bench:
         """PostgreSQL alone: the remaining-amounts query fetched, then COPY (the rows query) TO STDOUT."""
         import psycopg
 
-        from reports.invoice_report import invoice_report_csv_sql
+        from reports.invoice_report_exports import invoice_report_csv_sql
 
         (remaining_sql, remaining_params), (rows_sql, rows_params) = invoice_report_csv_sql()
         timings, rows = [], 0

@@ -26,10 +26,10 @@ from reports.invoice_report import (
     DEFAULT_SORT,
     PAGE_SIZES,
     Cursor,
-    invoice_report_csv,
     invoice_report_page,
     invoice_report_totals,
 )
+from reports.invoice_report_exports import invoice_report_csv
 
 
 class InvoiceReportRowSerializer(serializers.Serializer):

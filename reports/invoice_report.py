@@ -5,19 +5,14 @@ page size or the number of invoices: the page is found by keyset (no OFFSET, no 
 the totals and the chart come from one grouped query, and the CSV streams from a server-side cursor.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
@@ -28,13 +23,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim, TruncMonth
-from django.db.models.lookups import In
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncMonth
 
-from core.downloads import FORMULA_SIGNS, XlsxColumn
-from core.money import cents
 from invoicing.models import Invoice
 from invoicing.selectors import _as_filters, _item_remaining_amount, invoice_balance_due, invoice_report_filtered
 from projects.models import MONEY, Client, SalesOrderItem
@@ -356,177 +347,6 @@ def invoice_report_summary(filters=None) -> ReportSummary:
 
 
 # --- CSV ----------------------------------------------------------------------------------------
-
-CSV_COLUMNS = [
-    "number",
-    "date",
-    "status",
-    "kind",
-    "client",
-    "project",
-    "sales_order",
-    "order_rep",
-    "subtotal",
-    "tax",
-    "total",
-    "remaining_amount",
-]
-CSV_CHUNK_ROWS = 2000
-
-
-def _spreadsheet_safe(expression):
-    # A spreadsheet runs a cell that starts with = + - @ (or a tab or return) as a formula; text people typed is quoted.
-    return Case(
-        When(In(Left(expression, 1), list(FORMULA_SIGNS)), then=Concat(Value("'"), expression)),
-        default=expression,
-        output_field=CharField(),
-    )
-
-
-def invoice_report_csv_queryset(filters=None, *, sort: str = DEFAULT_SORT, quote_formulas: bool = True) -> QuerySet:
-    """Every matching invoice as a tuple, sorted as the page: CSV_COLUMNS but the remaining amount,
-    then the sales order's id, which invoice_report_csv swaps for the order's remaining amount.
-
-    The CSV quotes text that would run as a formula; the XLSX (quote_formulas=False) gets the text as
-    it is and marks such cells as text itself (core.downloads).
-    """
-    sort = parse_sort(sort)
-    column, _parse = SORTS[sort.lstrip("-")]
-    direction = "-" if sort.startswith("-") else ""
-    text = _spreadsheet_safe if quote_formulas else (lambda expression: expression)
-    rows = invoice_report_filtered(filters).annotate(
-        client_csv=text(F("sales_order__project__client__name")),
-        project_csv=text(F("sales_order__project__number")),
-        sales_order_csv=text(F("sales_order__number")),
-        order_rep_csv=text(_rep_name()),
-    )
-    if column == "client_name":
-        rows = rows.annotate(client_name=F("sales_order__project__client__name"))
-    order = [column, "sequence_number"] if column != "sequence_number" else ["sequence_number"]
-    return rows.order_by(*(direction + name for name in order)).values_list(
-        "number",
-        "date",
-        "status",
-        "kind",
-        "client_csv",
-        "project_csv",
-        "sales_order_csv",
-        "order_rep_csv",
-        "subtotal",
-        "tax",
-        "total",
-        "sales_order_id",
-    )
-
-
-def remaining_by_order_queryset(filters=None) -> QuerySet:
-    """(sales order id, remaining amount) of the matching invoices' orders that have something left."""
-    return (
-        SalesOrderItem.objects.filter(
-            sales_order_id__in=invoice_report_filtered(filters).values("sales_order_id"),
-            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
-        )
-        .order_by()
-        .values("sales_order_id")
-        .annotate(amount=Sum(_item_remaining_amount(), output_field=MONEY_FIELD))
-        .values_list("sales_order_id", "amount")
-    )
-
-
-def invoice_report_csv(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[str]:
-    """Yield the report as CSV text in chunks, read through a server-side cursor, never all at once."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    with _export_snapshot():
-        # The orders' remaining amounts come from one grouped query over the few items with something
-        # left, held as a dict (one entry per such order), instead of a subquery per row: at 100,000
-        # invoices PostgreSQL spent 2.3 of 3.4 seconds probing items row by row.
-        remaining = {order: cents(amount) for order, amount in remaining_by_order_queryset(filters)}
-        zero = Decimal("0.00")
-        writer.writerow(CSV_COLUMNS)
-        yield _drain(buffer)
-        for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort)):
-            writer.writerows([row[:-1] + (remaining.get(row[-1], zero),) for row in chunk])
-            yield _drain(buffer)
-
-
-XLSX_COLUMNS = [
-    XlsxColumn("number", "text", 13),
-    XlsxColumn("date", "date"),
-    XlsxColumn("status", "text", 15),
-    XlsxColumn("kind", "text"),
-    XlsxColumn("client", "text", 28),
-    XlsxColumn("project", "text", 12),
-    XlsxColumn("sales_order", "text", 13),
-    XlsxColumn("order_rep", "text", 20),
-    XlsxColumn("subtotal", "money", 13),
-    XlsxColumn("tax", "money", 11),
-    XlsxColumn("total", "money", 13),
-    XlsxColumn("remaining_amount", "money", 18),
-]
-
-
-def invoice_report_xlsx_rows(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[tuple]:
-    """Yield the CSV's rows with their types kept (dates, Decimal money) for an XLSX, read as the CSV is."""
-    with _export_snapshot():
-        remaining = {order: cents(amount) for order, amount in remaining_by_order_queryset(filters)}
-        zero = Decimal("0.00")
-        for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort, quote_formulas=False)):
-            for row in chunk:
-                yield row[:-1] + (remaining.get(row[-1], zero),)
-
-
-@contextmanager
-def _export_snapshot():
-    """One transaction for the export's two queries, so the remaining amounts match the rows."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                if outermost:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                # A cursor is planned to return its first tenth quickly (nested loops, probe by probe);
-                # the export reads every row, so plan for all of them: 2.0 s became 1.3 s at 100,000.
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        yield
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def _chunks(rows: QuerySet) -> Iterator[list[tuple]]:
-    if connection.vendor != "postgresql":
-        # SQLite hands back floats for money; the ORM's converters turn them into cents.
-        chunk = []
-        for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
-            chunk.append(row)
-            if len(chunk) == CSV_CHUNK_ROWS:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-        return
-    # PostgreSQL's values are already what the CSV shows (ISO dates, numeric(14, 2) money), so a
-    # raw server-side cursor skips the ORM's per-row conversions and the rows go straight to C.
-    # Inside the transaction the cursor streams from the executor instead of being materialised
-    # on the server first, as a cursor held across commits would be.
-    sql, params = rows.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CSV_CHUNK_ROWS):
-            yield chunk
-
-
-def invoice_report_csv_sql(filters=None, *, sort: str = DEFAULT_SORT) -> list[tuple[str, tuple]]:
-    """The CSV's two statements (remaining amounts, then the rows) with their parameters."""
-    return [
-        remaining_by_order_queryset(filters).query.sql_with_params(),
-        invoice_report_csv_queryset(filters, sort=sort).query.sql_with_params(),
-    ]
 
 
 # --- the filters' choices -----------------------------------------------------------------------

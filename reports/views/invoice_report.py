@@ -27,15 +27,13 @@ from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
     PAGE_SIZES,
-    XLSX_COLUMNS,
-    invoice_report_csv,
     invoice_report_page,
     invoice_report_summary,
-    invoice_report_xlsx_rows,
     parse_sort,
     report_clients,
     report_order_reps,
 )
+from reports.invoice_report_exports import XLSX_COLUMNS, invoice_report_csv, invoice_report_xlsx_rows
 
 PERIODS = {
     "this_month": "This month",

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from invoicing.selectors import InvoiceReportFilters
 from reports.invoice_report import (
-    invoice_report_csv,
     invoice_report_page,
     invoice_report_rows,
     invoice_report_summary,
     invoice_report_totals,
 )
+from reports.invoice_report_exports import invoice_report_csv
 from reports.views.invoice_report import period_dates
 from tests.factories import ClientFactory, UserFactory
 from tests.reports.conftest import month_start, signed_in
