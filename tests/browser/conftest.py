@@ -84,10 +84,13 @@ def page(new_context):
 
 
 @pytest.fixture
-def sign_in(page):
-    """Sign a user in through the sign-in page, as a person would."""
+def sign_in(request):
+    """Sign a user in through the sign-in page, as a person would: on the test's page, or in the window given."""
 
-    def sign_in_as(user):
+    def sign_in_as(user, window=None):
+        # The test's page opens only when it is the one signed in: a test with a window of its own
+        # (one without JavaScript, say) gets no second window.
+        page = window or request.getfixturevalue("page")
         page.goto("/accounts/login/")
         page.get_by_label("User name").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
