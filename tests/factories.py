@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
+from purchasing.figures import sales_order_purchase_figures_refresh
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 PASSWORD = "desk-test-password-1"
@@ -97,9 +98,16 @@ class PurchaseOrderFactory(factory.django.DjangoModelFactory):
 class PurchaseOrderItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PurchaseOrderItem
+        skip_postgeneration_save = True
 
     purchase_order = factory.SubFactory(PurchaseOrderFactory)
     sales_order_item = factory.SubFactory(
         SalesOrderItemFactory, sales_order=factory.SelfAttribute("..purchase_order.sales_order")
     )
     quantity = factory.SelfAttribute("sales_order_item.quantity")
+
+    @factory.post_generation
+    def figures(line, create, extracted, **kwargs):
+        # As purchase_order_create does: the item's purchased and shipped quantities follow its PO lines.
+        if create:
+            sales_order_purchase_figures_refresh(sales_order_id=line.purchase_order.sales_order_id)

@@ -26,6 +26,7 @@ from backorders.forms import (
 )
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_status_latest
+from backorders.selectors import flag_moves_order_by_default, unshipped_siblings_phrase
 from backorders.services import (
     READY_FOR_BILLING_OR_LATER,
     backorder_flag,
@@ -137,8 +138,9 @@ def _flag_form_unbound(po: PurchaseOrder, items, so_items) -> BackorderFlagForm:
             "status": status,
             "note": flag_note(po, so_items, {}) + " ",
             "pin": True,
-            # Ticked where the move is allowed; elsewhere the template leaves the box out.
-            "ready_to_invoice": po.sales_order.status in PRODUCTION_READIES_FROM,
+            # Offered where the move is allowed (elsewhere the template leaves the box out); ticked only when
+            # every other PO of the order has shipped, so an invoice never proposes goods still at a supplier.
+            "ready_to_invoice": flag_moves_order_by_default(po),
         },
     )
 
@@ -213,6 +215,7 @@ def purchase_order_page(
         "sales_order": po.sales_order,
         "order_already_ready": po.sales_order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
         "move_offered": po.sales_order.status in PRODUCTION_READIES_FROM,
+        "unshipped_siblings": unshipped_siblings_phrase(po),
         "items": items,
         "open_backorders": open_backorders,
         "confirm_resolve": confirm_resolve,
@@ -241,10 +244,13 @@ def flag_defaults(
 ) -> tuple[str, bool]:
     """The note and SO move a one-click backorder gets: what the Flag backorder form would start with."""
     backordered = {item.sales_order_item_id: (quantity, expected.isoformat() if expected else "")}
+    # Moved by default only when every other PO has shipped (flag_moves_order_by_default); then, once this PO's
+    # rest is declared shipping, what is ready is what remains less what is backordered.
     ready_after = any(
-        max(so_item.ready - (quantity if so_item.pk == item.sales_order_item_id else 0), 0) > 0 for so_item in so_items
+        so_item.remaining - so_item.backordered - (quantity if so_item.pk == item.sales_order_item_id else 0) > 0
+        for so_item in so_items
     )
-    move = po.sales_order.status in PRODUCTION_READIES_FROM and ready_after
+    move = flag_moves_order_by_default(po) and ready_after
     return flag_note(po, so_items, backordered), move
 
 
