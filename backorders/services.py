@@ -255,8 +255,11 @@ def backorder_resolve(*, backorder: Backorder, by: User | None, ready_for_billin
         to_value="Resolved",
     )
     if ready_for_billing:
-        # Through the stage service, so rule 2 and its signal apply as to any other move.
+        # Through the stage service, so rule 2 and its signal apply as to any other move (it clears the flag).
         purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.READY_FOR_BILLING, by=by)
+    elif not Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).exists():
+        # Its last open backorder resolved: the PO's Problem or Follow Up is over, in the same step.
+        purchase_order_flag_clear(purchase_order=po, reason=f"the last backorder on {po.number} was resolved")
     backorder.status = locked.status
     return locked
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backorders.services import BackorderRequest, backorder_flag
+from backorders.services import BackorderRequest, backorder_flag, backorder_resolve
 from invoicing.models import Invoice
 from projects.models import SalesOrder, SalesOrderItem
 from purchasing.models import PurchaseOrder
@@ -214,3 +214,37 @@ def test_the_sibling_goods_become_ready_when_their_po_ships(fair, production_rep
 
     assert fair.ready() == {"Hoodie, embroidered": 25, "11 oz mug": 250, "Enamel pin": 500, "Setup charge": 1}
     assert not items_drifted().exists()
+
+
+def test_resolving_the_last_backorder_offers_ready_for_billing_ticked(client, fair, production_rep):
+    backorder = _flag_hoodies(fair, production_rep).backorders[0]
+    client.force_login(production_rep)
+
+    page = client.get(reverse("purchase-order-detail", args=[fair.hoodie_po.pk])).content.decode()
+
+    box = re.search(rf'<input[^>]*name="resolve-{backorder.pk}-ready_for_billing"[^>]*>', page).group(0)
+    assert "checked" in box
+
+
+def test_resolving_the_last_backorder_clears_the_problem_in_the_same_step(fair, production_rep):
+    backorder = _flag_hoodies(fair, production_rep).backorders[0]
+    fair.hoodie_po.refresh_from_db()
+    assert fair.hoodie_po.status == PurchaseOrder.Status.PROBLEM
+
+    backorder_resolve(backorder=backorder, by=production_rep)
+
+    fair.hoodie_po.refresh_from_db()
+    assert (fair.hoodie_po.status, fair.hoodie_po.stage) == (PurchaseOrder.Status.NONE, PurchaseOrder.Stage.CONFIRMED)
+
+
+def test_resolving_with_ready_for_billing_moves_the_po_and_clears_the_problem(fair, production_rep):
+    backorder = _flag_hoodies(fair, production_rep).backorders[0]
+
+    backorder_resolve(backorder=backorder, by=production_rep, ready_for_billing=True)
+
+    fair.hoodie_po.refresh_from_db()
+    assert (fair.hoodie_po.status, fair.hoodie_po.stage) == (
+        PurchaseOrder.Status.NONE,
+        PurchaseOrder.Stage.READY_FOR_BILLING,
+    )
+    assert fair.ready()["Hoodie, embroidered"] == 40
