@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from core.errors import DomainError, RoleRequired
 from core.roles import Role
+from core.text import sentence
 from core.views import role_required
 from projects.forms import SalesOrderForm
 from projects.models import SalesOrder
@@ -60,5 +61,6 @@ def purchase_orders_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refusal:
         return _plan_page(request, order, error=str(refusal), http_status=409)
     names = ", ".join(f"{po.number} to {po.supplier.name}" for po in created)
-    messages.success(request, f"Created {len(created)} purchase order{'s' if len(created) != 1 else ''}: {names}.")
+    plural = "s" if len(created) != 1 else ""
+    messages.success(request, sentence(f"Created {len(created)} purchase order{plural}: {names}"))
     return redirect("sales-order-detail", pk=order.pk)
