@@ -412,3 +412,27 @@ def purchase_order_email_release(*, purchase_order_id: int, sent: bool) -> None:
     activity_record(
         project=order.project, subject=order, verb="emailed to the supplier", by=None, detail=order.email_to
     )
+
+
+@money_write(_sales_order_named)
+def purchase_orders_email_all(*, sales_order: SalesOrder, by: User) -> list[PurchaseOrder]:
+    """Email every PO of the order not yet asked for, each to its supplier's address, in number order.
+
+    All or none: a supplier without an email address refuses the whole step, naming it, so the rep adds the
+    address and clicks once more.
+    """
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="email purchase orders")
+    locks.lock_sales_order(sales_order)
+    waiting = list(
+        PurchaseOrder.objects.filter(sales_order=sales_order, email_state=EmailState.NOT_REQUESTED)
+        .select_related("supplier")
+        .order_by("number")
+    )
+    if not waiting:
+        raise TransitionNotAllowed(f"Every purchase order of {sales_order.number} is emailed or on its way.")
+    missing = [po.supplier.name for po in waiting if not po.supplier.email]
+    if missing:
+        have = "has" if len(missing) == 1 else "have"
+        message = f"{', '.join(missing)} {have} no email address; add one on the supplier page first."
+        raise ValidationFailed({"email": [message]})
+    return [purchase_order_email_request(purchase_order=po, by=by) for po in waiting]

@@ -4,6 +4,7 @@ The page also shows what the supplier's order status proposes, for one-click con
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,7 @@ from backorders.services import (
     supplier_proposal_description,
 )
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.money import line_amount
 from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import SalesOrder, SalesOrderItem
@@ -179,6 +181,7 @@ def purchase_order_page(
         item.figures = figures.get(item.sales_order_item_id)
         item.open_backordered = open_by_item.get(item.pk, 0)
         item.available = item.quantity - item.open_backordered
+        item.cost = line_amount(item.quantity, item.sales_order_item.unit_cost)
     can_flag = can_act and po.stage not in READY_FOR_BILLING_OR_LATER
     allowed_stages = purchase_order_allowed_stages(purchase_order=po, user=user) if can_act else []
     if can_flag and flag_form is None:
@@ -217,6 +220,7 @@ def purchase_order_page(
         "move_offered": po.sales_order.status in PRODUCTION_READIES_FROM,
         "unshipped_siblings": unshipped_siblings_phrase(po),
         "items": items,
+        "po_total": sum((item.cost for item in items), start=Decimal("0.00")),
         "open_backorders": open_backorders,
         "confirm_resolve": confirm_resolve,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
