@@ -52,9 +52,11 @@ run: install
 	@echo "Serving http://$(HOST):$(PORT)/ (time zone $(TIME_ZONE))"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two pytest-xdist workers, one per core, each on its own test database (test_<name>_gw0, _gw1), its own
+# Chromium and its own Redis cache prefix; the 25 slowest tests close the output, so a slow one shows.
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --durations=25
 
 # The hypothesis tests (marked fuzz) with random seeds and HYPOTHESIS_FUZZ_FACTOR (10) times their examples;
 # make test runs the same tests derandomized, so a failure there is never an unlucky draw.

@@ -53,6 +53,30 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             pool["max_size"] = max(pool["max_size"], TEST_DATABASE_POOL_MAX_SIZE)
 
 
+# Set by pytest-xdist in each of its worker processes ("gw0", "gw1", ...); absent in a serial run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_only_settings(django_test_environment):
+    """Settings every test runs under, whichever test module or fixture it comes from.
+
+    The factories hash a password for every user they make, and Django's own hasher is slow on purpose
+    (half a second a user here): MD5 makes a test's users cost nothing, as Django's docs advise for tests.
+    With pytest -n, the xdist workers share one Redis cache: each keeps its keys (the worker's heartbeat,
+    beat's tick that /healthz reads) under a prefix of its own, so one worker's test never reads or
+    deletes another's.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    caches = {alias: {**config} for alias, config in settings.CACHES.items()}
+    for config in caches.values():
+        config["KEY_PREFIX"] = "-".join(part for part in ("test", XDIST_WORKER, config.get("KEY_PREFIX", "")) if part)
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], CACHES=caches):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def celery_eager(request):
     """Run tasks in the test's own thread unless a test asks for the real broker and worker."""
