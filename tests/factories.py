@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
 from purchasing.figures import sales_order_purchase_figures_refresh
@@ -111,3 +112,13 @@ class PurchaseOrderItemFactory(factory.django.DjangoModelFactory):
         # As purchase_order_create does: the item's purchased and shipped quantities follow its PO lines.
         if create:
             sales_order_purchase_figures_refresh(sales_order_id=line.purchase_order.sales_order_id)
+
+
+def goods_ready(sales_order_id: int) -> None:
+    """As when production says an order's goods are there: its POs' rest is declared shipping (what flagging
+    or shipping does), so everything not backordered is ready to invoice, and the order is Ready to be Invoiced."""
+    PurchaseOrder.objects.filter(sales_order_id=sales_order_id, rest_ships_declared_at__isnull=True).update(
+        rest_ships_declared_at=timezone.now()
+    )
+    sales_order_purchase_figures_refresh(sales_order_id=sales_order_id)
+    SalesOrder.objects.filter(pk=sales_order_id).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)

@@ -14,7 +14,7 @@ from projects.services.notes import note_create
 from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
-from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory
+from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory, goods_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_an_invoice_leaves_the_flag_of_a_po_with_items_still_to_invoice(
     po, boxes = second_po
     flag(po, boxes, production_rep, next_week, quantity=10, note="@ivy boxes late")
     result = flag(mug_order.po, mug_order.po_mugs, production_rep, next_week, ready_to_invoice=False)
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     # The invoice takes everything ready: all of PO-1001 but its 200 mugs, and 40 of PO-1002's 50 boxes.
     invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     assert PurchaseOrder.objects.get(pk=po.pk).status == PurchaseOrder.Status.PROBLEM

@@ -22,7 +22,7 @@ from projects.models import SalesOrder
 from projects.services.notes import note_create
 from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, goods_ready
 
 INBOX = "/notifications/"
 API = "/api/notifications/"
@@ -90,7 +90,7 @@ def test_each_event_of_the_backorder_story_notifies_under_a_kind_of_its_own(
 
 def test_a_void_is_not_an_order_becoming_ready(mug_order, invoicing_rep, manager, production_rep):
     # The order is Ready to be Invoiced after the void too, but the invoicing rep hears of the void only.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep, lines=None)
     mark = last_id()
 
@@ -108,7 +108,7 @@ def test_a_void_is_not_an_order_becoming_ready(mug_order, invoicing_rep, manager
 
 def test_the_void_email_names_its_kind(mug_order, invoicing_rep, manager, mailoutbox, settings):
     settings.SITE_URL = "https://desk.example.com"
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     invoice_void(invoice=invoice, reason="Duplicate", by=manager)
     voided = Notification.objects.get(kind=Kind.INVOICE_VOIDED)

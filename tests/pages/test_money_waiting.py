@@ -22,6 +22,7 @@ from tests.factories import (
     PurchaseOrderItemFactory,
     SalesOrderFactory,
     SalesOrderItemFactory,
+    goods_ready,
 )
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def fill(rows: int, production_rep, invoicing_rep) -> None:
             raised_by=production_rep,
         )
         invoice_create(sales_order=order, by=invoicing_rep, invoice_date=today - timedelta(days=6 * index), lines=None)
-        SalesOrder.objects.filter(pk=order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+        goods_ready(order.pk)
 
 
 @pytest.mark.parametrize("rows", [1, 15])

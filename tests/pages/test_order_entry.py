@@ -20,6 +20,7 @@ from tests.factories import (
     SalesOrderItemFactory,
     SupplierFactory,
     UserFactory,
+    goods_ready,
 )
 from tests.pages.helpers import error_next_to
 
@@ -496,7 +497,7 @@ def test_an_item_of_another_order_is_refused_naming_the_field(as_sales, order_on
 def test_an_invoiced_order_offers_no_editing(as_sales, mug_order):
     from invoicing.services.issue import invoice_create
 
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, by=UserFactory(roles=["Invoicing"]))
     detail = as_sales.get(reverse("sales-order-detail", args=[mug_order.order.pk])).content.decode()
     assert "Sales order SO-1001 has an invoice: its items, quantities and prices can no longer change." in detail
