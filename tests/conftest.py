@@ -80,8 +80,15 @@ def test_only_settings(django_test_environment):
 @pytest.fixture(autouse=True)
 def celery_eager(request):
     """Run tasks in the test's own thread unless a test asks for the real broker and worker."""
+    from celery._state import _set_task_join_will_block
+
     from config.celery import app
 
+    # Celery's "inside a task" flag is one for the whole process, and each eager task sets it, then puts back
+    # what it saw on entry: two of a test's threads running eager tasks at once can leave it set for good,
+    # and a later test in the same process (an xdist worker runs many) is refused result.get(). This
+    # process runs no worker, so no test starts inside a task.
+    _set_task_join_will_block(False)
     if request.node.get_closest_marker("real_worker"):
         yield
         return

@@ -6,7 +6,6 @@ row and one proposal; a round that meets a SOAP fault changes nothing and says s
 and the next good round clears it.
 """
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -81,7 +80,8 @@ def test_beat_and_a_worker_sync_the_supplier_round_after_round(
     simulator.app.mode = "ok"
     assert wait_until(lambda: supplier_row(order_status_supplier).order_status_error == "", timeout=30)
     assert wait_until(lambda: SupplierProposal.objects.filter(kind="goods_ready").exists(), timeout=30)
-    time.sleep(3)  # a few more rounds
+    rounds = len(simulator.app.requests)
+    assert wait_until(lambda: len(simulator.app.requests) >= rounds + 3, timeout=30)  # a few more rounds
     assert SupplierProposal.objects.filter(kind="goods_ready").count() == 1
     assert list(Activity.objects.filter(verb=STATUS_VERB).order_by("id").values_list("from_value", "to_value")) == [
         ("", "44 Back Order Hold"),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.pages import World, build_world
+from tests.browser.pages import TRAFFIC, Traffic, World, build_world, settle
 from tests.browser.problems import KINDS, ProblemWatch, allowances_of
 from tests.conftest import need_service
 from tests.factories import PASSWORD
@@ -20,7 +20,8 @@ SCREENSHOTS = Path(os.environ.get("TEST_OUTPUT_DIR", "test-results")) / "screens
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium, started once; tests open their windows through new_context, which watches them."""
+    """Debian's Chromium, started once per test process (each xdist worker has its own); tests open their
+    windows through new_context, which watches them."""
     need_service(Path(CHROMIUM).exists(), f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -67,6 +68,8 @@ def new_context(chromium, live_server, request):
         context = chromium.new_context(**options)
         context.set_default_timeout(10_000)
         watch.listen(context)
+        TRAFFIC[context] = Traffic()
+        TRAFFIC[context].listen(context)
         contexts.append(context)
         return context
 
@@ -74,6 +77,7 @@ def new_context(chromium, live_server, request):
     problems = watch.verdict()
     for context in contexts:
         context.close()
+        TRAFFIC.pop(context, None)
     if problems:
         pytest.fail("The browser met problems:\n  " + "\n  ".join(problems), pytrace=False)
 
@@ -84,15 +88,20 @@ def page(new_context):
 
 
 @pytest.fixture
-def sign_in(page):
-    """Sign a user in through the sign-in page, as a person would."""
+def sign_in(request):
+    """Sign a user in through the sign-in page, as a person would: on the test's page, or in the window given."""
 
-    def sign_in_as(user):
+    def sign_in_as(user, window=None):
+        # The test's page opens only when it is the one signed in: a test with a window of its own
+        # (one without JavaScript, say) gets no second window.
+        page = window or request.getfixturevalue("page")
         page.goto("/accounts/login/")
         page.get_by_label("User name").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("networkidle")
+        # Done once the page the form sends to (the desk, or the sign-in page again) has loaded.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        settle(page)
         return page
 
     return sign_in_as

@@ -3,8 +3,10 @@
 The pages are read from the URL configuration, so a page added later is looked at too: one that
 takes arguments needs an entry in KWARGS (which object of the world it shows), and a URL that is
 not a page to look at needs an entry in SKIP saying why. `unmapped()` names anything else.
+`settle(page)` waits until a page opened is done loading, before a test looks at it.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -256,6 +258,49 @@ def build_world(*, mug_order: MugOrder, production_rep: User, sales_rep: User, i
         notification=Notification.objects.get(recipient=manager),
         credit_note=credit_note,
     )
+
+
+class Traffic:
+    """The requests a window has sent and not yet seen answered, or failed."""
+
+    def __init__(self) -> None:
+        self.in_flight: set = set()
+
+    def listen(self, context) -> None:
+        context.on("request", self._sent)
+        context.on("requestfinished", self._done)
+        context.on("requestfailed", self._done)
+
+    def _sent(self, request) -> None:
+        self.in_flight.add(request)
+
+    def _done(self, request) -> None:
+        self.in_flight.discard(request)
+
+
+# Each open window's traffic, for settle().
+TRAFFIC: dict = {}
+
+
+def settle(page, *, timeout: float = 10) -> None:
+    """Wait until the page has loaded, run what its load set off, and has no request of its window in flight.
+
+    What Playwright's "networkidle" waits for, without the half second of silence it waits out on every
+    page: after the load, the pages of the desk ask for nothing but the favicon (a next goto would abort
+    that, which no test counts as a problem).
+    """
+    page.wait_for_load_state("load")
+    # One turn of the page's event loop: the timers its load set with no delay (a form's first error
+    # taking the focus) have run.
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+    traffic = TRAFFIC[page.context]
+    deadline = time.monotonic() + timeout
+    while traffic.in_flight:
+        if time.monotonic() > deadline:
+            pending = ", ".join(sorted(request.url for request in traffic.in_flight))
+            raise AssertionError(f"{page.url}: still waiting after {timeout} s for {pending}")
+        # A Playwright call hands over the events that answer the requests; a poll, not a pause.
+        page.wait_for_timeout(10)
 
 
 def addresses(world: World) -> list[tuple[str, str]]:

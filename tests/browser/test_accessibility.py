@@ -18,7 +18,7 @@ from invoicing.models import Invoice
 from notifications.models import Notification
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
-from tests.browser.pages import addresses, unmapped
+from tests.browser.pages import addresses, settle, unmapped
 from tests.conftest import need_service
 
 pytestmark = pytest.mark.browser
@@ -133,7 +133,7 @@ def test_axe_finds_nothing_serious_on_any_page(page, sign_in, world):
         except PlaywrightError as error:
             problems.append(f"{name} ({address}): {error.message.splitlines()[0]}")
             return
-        page.wait_for_load_state("networkidle")
+        settle(page)
         if response is None or response.status != 200:
             problems.append(f"{name} ({address}): answered {response.status if response else 'nothing'}")
             return

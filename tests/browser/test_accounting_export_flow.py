@@ -38,8 +38,8 @@ def test_rep_exports_two_filtered_invoices_to_quickbooks(page, sign_in, screensh
     sign_in(invoicing_rep)
     page.get_by_role("link", name="Invoices Report").click()
     page.get_by_label("Client", exact=True).select_option(label=acme.name)
-    page.get_by_role("button", name="Apply filters").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
     rows = page.get_by_test_id("report-rows").locator("tbody tr")
     expect(rows).to_have_count(3)
 

@@ -164,9 +164,9 @@ def test_partial_then_final_invoice_in_the_browser(
 
 # 501 mugs are invoiced on purpose: without JavaScript the server refuses them, 400, by the row.
 @refused_form(r"/invoices/new/\d+/")
-def test_create_invoice_works_without_javascript(new_context, mug_order, production_rep, invoicing_rep, next_week):
-    from tests.factories import PASSWORD
-
+def test_create_invoice_works_without_javascript(
+    new_context, sign_in, mug_order, production_rep, invoicing_rep, next_week
+):
     backorder_flag(
         purchase_order=mug_order.po,
         status=PurchaseOrder.Status.PROBLEM,
@@ -174,11 +174,7 @@ def test_create_invoice_works_without_javascript(new_context, mug_order, product
         note="@ivy 300 mugs and the setup charge can be invoiced now.",
         by=production_rep,
     )
-    page = new_context(java_script_enabled=False).new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("User name").fill(invoicing_rep.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = sign_in(invoicing_rep, window=new_context(java_script_enabled=False).new_page())
     page.goto(reverse("invoice-create", args=[mug_order.order.pk]))
 
     # without JavaScript each row has an Include box instead of a Remove button

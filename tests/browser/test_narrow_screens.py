@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from invoicing.client_links import client_link_token
-from tests.browser.pages import KWARGS, QUERIES, SKIP, addresses, page_routes, unmapped
+from tests.browser.pages import KWARGS, QUERIES, SKIP, addresses, page_routes, settle, unmapped
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def test_every_page_fits_a_phone_and_folds_its_navigation(page, sign_in, screens
     problems = []
     for name, address in pages:
         response = page.goto(address)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         if response is None or response.status != 200:
             problems.append(f"{name} ({address}): answered {response.status if response else 'nothing'}")
             continue

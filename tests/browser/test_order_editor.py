@@ -5,6 +5,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.pages import settle
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.browser
@@ -45,4 +46,4 @@ def test_removing_an_item_right_after_typing_in_it_keeps_the_total_and_the_conso
     expect(page.get_by_test_id("order-subtotal")).to_have_text("25.00")
     expect(page.get_by_test_id("order-total")).to_have_text("25.00")
     expect(first.get_by_test_id("row-amount")).to_have_text("25.00")
-    page.wait_for_load_state("networkidle")
+    settle(page)

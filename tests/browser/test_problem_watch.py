@@ -48,8 +48,8 @@ def test_an_uncaught_exception_is_caught(watched):
     page, watch = watched()
     serve(page, "/", "<h1>Desk</h1>")
     page.goto(f"{SITE}/")
-    page.evaluate("setTimeout(() => { throw new Error('rows is null') })")
-    page.wait_for_timeout(100)
+    with page.context.expect_event("weberror"):
+        page.evaluate("setTimeout(() => { throw new Error('rows is null') })")
 
     assert watch.verdict() == [f"page error: rows is null\n    at {SITE}/"]
 
@@ -69,9 +69,10 @@ def test_a_failed_request_and_a_server_error_are_caught_with_their_addresses(wat
     serve(page, "/broken/", "Server Error (500)", status=500)
     page.route(f"{SITE}/gone/", lambda route: route.abort())
     page.goto(f"{SITE}/")
-    page.evaluate("fetch('/broken/')")
-    page.evaluate("fetch('/gone/').catch(() => null)")
-    page.wait_for_timeout(200)
+    with page.context.expect_event("response", lambda response: response.url == f"{SITE}/broken/"):
+        page.evaluate("fetch('/broken/')")
+    with page.context.expect_event("requestfailed", lambda request: request.url == f"{SITE}/gone/"):
+        page.evaluate("fetch('/gone/').catch(() => null)")
 
     problems = watch.verdict()
     assert f"{SERVER_ERROR}: GET 500\n    at {SITE}/broken/ (page {SITE}/)" in problems
@@ -84,8 +85,8 @@ def test_a_request_the_page_aborts_by_leaving_is_no_problem(watched):
     serve(page, "/", "<h1>Desk</h1>")
     page.route(f"{SITE}/left-behind/", lambda route: route.abort("aborted"))
     page.goto(f"{SITE}/")
-    page.evaluate("fetch('/left-behind/').catch(() => null)")
-    page.wait_for_timeout(200)
+    with page.context.expect_event("requestfailed", lambda request: request.url == f"{SITE}/left-behind/"):
+        page.evaluate("fetch('/left-behind/').catch(() => null)")
 
     assert watch.verdict() == []
 

@@ -9,7 +9,6 @@ from backorders.models import Backorder
 from backorders.services import BackorderRequest, backorder_flag
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,12 +74,10 @@ def test_resolving_asks_in_a_dialog_and_can_ready_the_po(
     assert SalesOrder.objects.get(pk=mug_order.order.pk).status == SalesOrder.Status.READY_TO_BE_INVOICED
 
 
-def test_without_javascript_the_button_leads_to_the_question(new_context, backorder, mug_order, production_rep):
-    page = new_context(java_script_enabled=False).new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("User name").fill(production_rep.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_without_javascript_the_button_leads_to_the_question(
+    new_context, sign_in, backorder, mug_order, production_rep
+):
+    page = sign_in(production_rep, window=new_context(java_script_enabled=False).new_page())
     page.goto(f"/purchase-orders/{mug_order.po.pk}/")
     page.get_by_test_id("open-backorders").get_by_role("button", name="Resolve: goods ready").click()
 

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import os
+import re
 import shutil
 import signal
 import socket
@@ -272,6 +273,15 @@ class CeleryWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def finished(self, task: str) -> int:
+        """How many runs of the task (its dotted name) this worker has finished, by its log."""
+        return len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] (?:succeeded|raised|retry)", self.log()))
+
+    def runs_more(self, task: str, *, times: int, timeout: float = 30) -> bool:
+        """Wait until the worker has finished the task `times` more times from now; say whether it did."""
+        done = self.finished(task)
+        return wait_until(lambda: self.finished(task) >= done + times, timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool and beat processes, as a crashed machine would."""

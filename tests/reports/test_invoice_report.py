@@ -334,7 +334,7 @@ def test_csv_quotes_text_a_spreadsheet_would_run(as_manager, desk):
 
 
 def test_csv_of_many_invoices_comes_in_chunks(report_data, monkeypatch):
-    import reports.invoice_report as reports
+    import reports.invoice_report_exports as reports
 
     monkeypatch.setattr(reports, "CSV_CHUNK_ROWS", 2)
     chunks = list(invoice_report_csv(InvoiceReportFilters()))
