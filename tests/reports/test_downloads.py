@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reports import invoice_report as reports
+from reports import invoice_report_exports as reports
 from tests.factories import ClientFactory, UserFactory
 from tests.reports.conftest import signed_in
 from tests.reports.test_backorder_report import shortages  # noqa: F401 - the fixture, shared
