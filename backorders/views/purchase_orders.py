@@ -41,6 +41,7 @@ from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_items_with_figures
 from projects.services.sales_orders import PRODUCTION_READIES_FROM
+from purchasing.figures import SHIPPED_OR_LATER
 from purchasing.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes
@@ -119,11 +120,18 @@ def flag_mentions(po: PurchaseOrder) -> list[str]:
 
 
 def flag_note(po: PurchaseOrder, so_items: list[SalesOrderItem], backordered: dict[int, tuple[int, str]]) -> str:
-    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered."""
+    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered.
+
+    Flagging declares the rest of this PO shipping, so its goods count as there; a sibling PO's goods count
+    only once it has shipped (SalesOrderItem.ready_quantity).
+    """
     ready, waiting = [], []
+    declared = po.stage in SHIPPED_OR_LATER or po.rest_ships_declared_at is not None
+    on_this_po = {} if declared else {line.sales_order_item_id: line.quantity for line in po.items.all()}
     for item in so_items:
         quantity, expected = backordered.get(item.pk, (0, ""))
-        now = max(item.ready - quantity, 0)
+        unshipped_elsewhere = item.purchased_quantity - item.shipped_quantity - on_this_po.get(item.pk, 0)
+        now = max(item.remaining - item.backordered - quantity - unshipped_elsewhere, 0)
         if now:
             ready.append((now, item.description))
         if quantity:

@@ -124,9 +124,10 @@ def test_the_invoice_that_leaves_nothing_of_the_po_to_invoice_clears_it(
     assert mug_order.order.status == SalesOrder.Status.INVOICED
     assert mug_order.po.status == PurchaseOrder.Status.NONE
     assert Note.objects.get(pk=result.note.pk).pinned is False
+    # Resolving the PO's last open backorder already cleared its Problem and unpinned the note.
     [cleared] = automatic("set status of", mug_order.po)
-    assert cleared.detail == "every item of PO-1001 is invoiced"
-    assert automatic("unpinned", result.note)[0].detail == "every item of PO-1001 is invoiced"
+    assert cleared.detail == "the last backorder on PO-1001 was resolved"
+    assert automatic("unpinned", result.note)[0].detail == "the last backorder on PO-1001 was resolved"
 
 
 def test_an_invoice_leaves_the_flag_of_a_po_with_items_still_to_invoice(

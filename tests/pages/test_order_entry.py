@@ -436,7 +436,9 @@ def test_items_on_a_purchase_order_are_locked_and_the_page_says_why(as_sales, or
     order, mugs, setup = order_on_a_po
     reason = "On PO-1001: a purchase order covers it, so it can no longer change here."
     detail = as_sales.get(reverse("sales-order-detail", args=[order.pk])).content.decode()
-    assert reason in detail
+    # The order's page says it once, naming the PO with a link; the editor says it beside the locked row.
+    assert detail.count('data-testid="items-locked"') == 1
+    assert '">PO-1001</a> can no longer change here' in detail
     editor = as_sales.get(reverse("sales-order-edit", args=[order.pk])).content.decode()
     assert reason in editor
     assert f'value="{setup.pk}"' in editor  # the setup charge is an editable row
