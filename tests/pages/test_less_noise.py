@@ -1,7 +1,7 @@
 """Less noise: empty weeks fold, an order names the POs that lock its items once, no "None" pill, no "1 of 1"."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -61,3 +61,14 @@ def test_the_first_partial_invoice_is_not_1_of_1(client, invoicing_rep, mug_orde
 
     assert "1 of 1" not in invoice_page
     assert "1 of 1" not in order_page
+
+
+def test_the_po_list_shows_expected_and_in_hands_dates(client, production_rep, mug_order):
+    PurchaseOrder.objects.filter(pk=mug_order.po.pk).update(expected_date=date(2030, 5, 1))
+    type(mug_order.order).objects.filter(pk=mug_order.order.pk).update(in_hands_date=date(2030, 5, 15))
+    client.force_login(production_rep)
+
+    page = client.get(reverse("purchase-order-list")).content.decode()
+
+    assert re.search(r'data-col="expected">May 1, 2030<', page)
+    assert re.search(r'data-col="in-hands">May 15, 2030<', page)
