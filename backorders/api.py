@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from backorders.filters import BackorderFilter
 from backorders.models import Backorder
-from backorders.selectors import days_overdue
+from backorders.selectors import days_overdue, flag_moves_order_by_default
 from backorders.services import (
     FLAG_STATUSES,
     BackorderRequest,
@@ -22,7 +22,6 @@ from core.roles import Role
 from projects.api.serializers import NoteSerializer, SalesOrderSerializer, quantity
 from projects.selectors import sales_order_detail
 from projects.services.notes import mentioned_usernames
-from projects.services.sales_orders import PRODUCTION_READIES_FROM
 from purchasing.api.serializers import PurchaseOrderSerializer
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 from purchasing.selectors import purchase_order_list
@@ -105,7 +104,8 @@ class BackorderFlagSerializer(serializers.Serializer):
         required=False,
         help_text=(
             "Move the sales order to ready_to_be_invoiced: the rest can be invoiced now. Allowed only while the "
-            "order is in_production or shipped (400 otherwise); left out, the move is made where it is allowed."
+            "order is in_production or shipped (400 otherwise); left out, the move is made where it is allowed "
+            "and every other purchase order of the sales order has shipped (their goods are not ready otherwise)."
         ),
     )
 
@@ -175,8 +175,8 @@ class PurchaseOrderBackorderFlagView(ApiViewMixin, generics.GenericAPIView):
         items = [BackorderRequest(**item) for item in data["items"]]
         ready_to_invoice = data.get("ready_to_invoice")
         if ready_to_invoice is None:
-            # As on the page, where the box is ticked only where the move is allowed.
-            ready_to_invoice = purchase_order.sales_order.status in PRODUCTION_READIES_FROM
+            # As on the page: moved where allowed and only when every other PO of the order has shipped.
+            ready_to_invoice = flag_moves_order_by_default(purchase_order)
         note = (data.get("note") or "").strip() or default_flag_note(
             purchase_order=purchase_order, items=items, ready_to_invoice=ready_to_invoice
         )

@@ -153,6 +153,8 @@ class BackorderResolveForm(forms.Form):
         self.backorder = backorder
         self.offers_ready_for_billing = offers_ready_for_billing
         self.fields["ready_for_billing"].label = f"Also move {backorder.purchase_order.number} to Ready for Billing"
+        # The last open backorder of a PO: its goods are all there, so the move is what the rep usually wants.
+        self.fields["ready_for_billing"].initial = offers_ready_for_billing
 
     def add_service_error(self, error: DomainError) -> None:
         """Put a refusal of backorder_resolve next to the box it concerns, or on top."""

@@ -15,7 +15,9 @@ from core.downloads import XlsxColumn, spreadsheet_safe
 from core.money import cents
 from projects.models import Client
 from projects.selectors import MONEY_FIELD
-from purchasing.models import Supplier
+from projects.services.sales_orders import PRODUCTION_READIES_FROM
+from purchasing.figures import purchase_orders_not_shipped
+from purchasing.models import PurchaseOrder, Supplier
 
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 PAGE_SIZE = 100
@@ -234,3 +236,21 @@ def report_suppliers() -> QuerySet[Supplier]:
 
 def report_clients() -> QuerySet[Client]:
     return Client.objects.order_by("name").only("id", "name")
+
+
+def flag_moves_order_by_default(purchase_order: PurchaseOrder) -> bool:
+    """Whether "Move the sales order to Ready to be Invoiced" starts ticked when a backorder is flagged on this PO.
+
+    Only where the move is allowed (the order is In Production or Shipped) and every other PO of the order has
+    shipped: flagging declares this PO's rest shipping, but a sibling still with the supplier holds goods nobody
+    has shipped, which must not be proposed for invoicing.
+    """
+    if purchase_order.sales_order.status not in PRODUCTION_READIES_FROM:
+        return False
+    return not purchase_orders_not_shipped(sales_order_id=purchase_order.sales_order_id, excluding=purchase_order.pk)
+
+
+def unshipped_siblings_phrase(purchase_order: PurchaseOrder) -> str:
+    """The order's other POs whose goods have not shipped, as "PO-1002 (Submitted)", for the flag form's hint."""
+    pending = purchase_orders_not_shipped(sales_order_id=purchase_order.sales_order_id, excluding=purchase_order.pk)
+    return ", ".join(f"{po.number} ({po.get_stage_display()})" for po in pending)

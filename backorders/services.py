@@ -23,6 +23,7 @@ from projects.services.sales_orders import (
     _sales_order_set_status,
     sales_order_ready_automatically,
 )
+from purchasing.figures import purchase_order_declare_rest_ships
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem
 from purchasing.services import purchase_order_flag_clear, purchase_order_stage_change, purchase_order_status_change
 
@@ -169,6 +170,9 @@ def backorder_flag(
             detail=backorder.reason,
         )
         result.backorders.append(backorder)
+    # Flagging declares that the rest of this PO ships now: the desk records it, and what is not backordered
+    # on it counts as there to invoice (the sibling POs' goods count only once they ship).
+    purchase_order_declare_rest_ships(purchase_order=po)
 
     if (note or "").strip():
         result.note = note_create(
@@ -181,7 +185,7 @@ def backorder_flag(
         )
 
     if move:
-        if not any(item.remaining_quantity - item.backordered_quantity > 0 for item in order.items.all()):
+        if not any(item.ready_quantity > 0 for item in order.items.all()):
             raise ValidationFailed(
                 {"ready_to_invoice": [f"Nothing on sales order {order.number} is ready to invoice; untick the move."]}
             )
@@ -251,8 +255,11 @@ def backorder_resolve(*, backorder: Backorder, by: User | None, ready_for_billin
         to_value="Resolved",
     )
     if ready_for_billing:
-        # Through the stage service, so rule 2 and its signal apply as to any other move.
+        # Through the stage service, so rule 2 and its signal apply as to any other move (it clears the flag).
         purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.READY_FOR_BILLING, by=by)
+    elif not Backorder.objects.filter(purchase_order=po, status=Backorder.Status.OPEN).exists():
+        # Its last open backorder resolved: the PO's Problem or Follow Up is over, in the same step.
+        purchase_order_flag_clear(purchase_order=po, reason=f"the last backorder on {po.number} was resolved")
     backorder.status = locked.status
     return locked
 

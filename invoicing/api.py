@@ -28,6 +28,7 @@ from invoicing.services.sending import invoice_send
 from invoicing.services.void import invoice_void
 from projects.api.serializers import money, percent, quantity
 from projects.models import Client, SalesOrder
+from purchasing.figures import not_shipped_warnings
 
 INVOICING = (Role.INVOICING,)
 MANAGERS = (Role.MANAGERS,)
@@ -109,6 +110,20 @@ class InvoiceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"updated_at": {"help_text": "When the invoice last changed; what `updated_since` compares."}}
 
 
+class InvoiceIssuedSerializer(InvoiceSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=(
+            "Quantities invoiced above what is ready whose goods sit on a purchase order not shipped yet, each "
+            "naming the PO; empty when everything invoiced is there."
+        ),
+    )
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "warnings"]
+
+
 class InvoiceLineInputSerializer(serializers.Serializer):
     sales_order_item = serializers.IntegerField(min_value=1, help_text="Id of an item of the sales order.")
     quantity = quantity(help_text="From 1 to what remains of the item.")
@@ -178,12 +193,13 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(
         request=InvoiceCreateSerializer,
-        responses={201: InvoiceSerializer},
+        responses={201: InvoiceIssuedSerializer},
         description=(
             "Issue an invoice while the sales order is ready_to_be_invoiced (409 otherwise). Without `lines`, "
             "every item's ready quantity is invoiced. The invoice is `partial` while something remains. "
             'With `"draft": true` it is saved as a draft instead (status `draft`, `number` null), under the '
-            "same checks, and issued later."
+            "same checks, and issued later. Quantities above what is ready (goods on a purchase order that has not "
+            "shipped) are invoiced as asked, and `warnings` names each such PO."
         ),
     )
     def create(self, request):
@@ -191,13 +207,25 @@ class InvoiceViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         lines = data.get("lines")
+        order = data["sales_order"]
+        warnings = []
+        if lines is not None and not data["draft"]:
+            items = {item.pk: item for item in order.items.all()}
+            asked = [
+                (items[line["sales_order_item"]], line["quantity"])
+                for line in lines
+                if line["sales_order_item"] in items
+            ]
+            warnings = not_shipped_warnings(sales_order_id=order.pk, quantities=asked)
         invoice = invoice_create(
-            sales_order=data["sales_order"],
+            sales_order=order,
             lines=[LineRequest(**line) for line in lines] if lines is not None else None,
             by=request.user,
             draft=data["draft"],
         )
-        return self._answer(invoice, http.HTTP_201_CREATED)
+        issued = self.get_queryset().get(pk=invoice.pk)
+        issued.warnings = warnings
+        return Response(InvoiceIssuedSerializer(issued).data, status=http.HTTP_201_CREATED)
 
     @extend_schema(
         request=None,

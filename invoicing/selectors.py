@@ -52,8 +52,9 @@ class InvoiceReportFilters:
     status: str | None = None
     kind: str | None = None
     has_remaining: bool | None = None
-    # True: invoices the client still owes something on (issued, not void); False: the others.
-    balance_due: bool | None = None
+    # True: invoices the client still owes something on (issued, not void); False: the others;
+    # "partly": owed, with part of it paid already.
+    balance_due: bool | str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping | None) -> "InvoiceReportFilters":
@@ -94,6 +95,9 @@ def _order_has_remaining_balance():
     )
 
 
+PARTLY_PAID = "partly"
+
+
 def invoice_balance_due():
     """What the client still owes on an invoice: its total less credit notes and payments (Invoice.balance_due)."""
     return ExpressionWrapper(F("total") - F("credited_amount") - F("paid_amount"), output_field=MONEY_FIELD)
@@ -127,6 +131,8 @@ def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
         rows = rows.exclude(_order_has_remaining_balance())
     if f.balance_due is True:
         rows = rows.filter(invoice_owing())
+    elif f.balance_due == PARTLY_PAID:
+        rows = rows.filter(invoice_owing(), paid_amount__gt=0)
     elif f.balance_due is False:
         rows = rows.exclude(invoice_owing())
     return rows.order_by()

@@ -197,6 +197,11 @@ class SalesOrderItem(models.Model):
     invoiced_quantity = models.PositiveIntegerField(default=0, editable=False)
     cancelled_quantity = models.PositiveIntegerField(default=0, editable=False)
     backordered_quantity = models.PositiveIntegerField(default=0, editable=False)
+    # Where the goods are (purchasing/ keeps these as POs are written and move): the quantity on purchase
+    # orders, and the part of it that has shipped (the PO is Shipped or later, or its backorder was flagged,
+    # which declares that the rest ships now). "Ready" follows the goods, not the calendar.
+    purchased_quantity = models.PositiveIntegerField(default=0, editable=False)
+    shipped_quantity = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -215,6 +220,10 @@ class SalesOrderItem(models.Model):
                 name="so_item_invoiced_within_ordered",
             ),
             models.CheckConstraint(condition=Q(backordered_quantity__gte=0), name="so_item_backordered_not_negative"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__gte=0) & Q(shipped_quantity__lte=F("purchased_quantity")),
+                name="so_item_shipped_within_purchased",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,6 +232,17 @@ class SalesOrderItem(models.Model):
     @property
     def remaining_quantity(self) -> int:
         return self.quantity - self.cancelled_quantity - self.invoiced_quantity
+
+    @property
+    def unshipped_quantity(self) -> int:
+        """What sits on purchase orders whose goods have not shipped."""
+        return self.purchased_quantity - self.shipped_quantity
+
+    @property
+    def ready_quantity(self) -> int:
+        """What can be invoiced now: the goods that are there (shipped, or on no PO, like a setup charge),
+        less what is invoiced, cancelled or backordered (projects.selectors.ready_expression says the same)."""
+        return max(0, self.remaining_quantity - self.backordered_quantity - self.unshipped_quantity)
 
 
 def suppliers() -> models.Manager:

@@ -30,7 +30,11 @@ def _remaining(prefix: str = ""):
 
 
 def _ready(prefix: str = ""):
-    return Greatest(_remaining(prefix) - F(f"{prefix}backordered_quantity"), Value(0), output_field=IntegerField())
+    # SalesOrderItem.ready_quantity: the goods that are there, less what is invoiced, cancelled or backordered.
+    unshipped = F(f"{prefix}purchased_quantity") - F(f"{prefix}shipped_quantity")
+    return Greatest(
+        _remaining(prefix) - F(f"{prefix}backordered_quantity") - unshipped, Value(0), output_field=IntegerField()
+    )
 
 
 def _amount(quantity, prefix: str = ""):

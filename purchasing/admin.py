@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import models
 
 from core.roles import is_manager
+from purchasing.figures import sales_order_purchase_figures_refresh
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
 
@@ -96,6 +97,11 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "project__number", "supplier__name"]
     readonly_fields = ["stage", "status"]
     inlines = [PurchaseOrderItemInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Lines added, changed or removed here change what of the order is purchased and shipped.
+        sales_order_purchase_figures_refresh(sales_order_id=form.instance.sales_order_id)
 
     def has_delete_permission(self, request, obj=None):
         # One PO at a time, and only one no backorder or invoice stands on; without an object (the

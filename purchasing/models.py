@@ -79,6 +79,9 @@ class PurchaseOrder(models.Model):
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_to = models.EmailField(blank=True)
+    # When production flagged a backorder on this PO: flagging declares that the rest of it ships now, so
+    # its quantities less the backordered ones count as shipped (ready to invoice) from then on.
+    rest_ships_declared_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

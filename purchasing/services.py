@@ -20,6 +20,7 @@ from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.services.common import _next_number, _require_role, _save_checked, activity_record
 from projects.services.notes import note_pin
 from projects.services.sales_orders import BEFORE_SHIPPED, _sales_order_named, _sales_order_set_status
+from purchasing.figures import SHIPPED_OR_LATER, sales_order_purchase_figures_refresh
 from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.signals import purchase_order_stage_changed
 
@@ -28,9 +29,6 @@ logger = logging.getLogger(__name__)
 SOStatus = SalesOrder.Status
 Stage = PurchaseOrder.Stage
 EmailState = PurchaseOrder.EmailState
-
-
-SHIPPED_OR_LATER = STAGE_ORDER[STAGE_ORDER.index(Stage.SHIPPED) :]
 
 
 def supplier_create(*, by: User | None, order_status_password: str = "", **fields) -> Supplier:
@@ -110,7 +108,7 @@ class PurchaseItemRequest:
     quantity: int
 
 
-@transaction.atomic
+@money_write(_sales_order_named)
 def purchase_order_create(
     *,
     sales_order: SalesOrder,
@@ -139,6 +137,8 @@ def purchase_order_create(
             raise ValidationFailed(
                 {f"items[{index}].quantity": [f"Quantity must be from 1 to {item.sales_order_item.quantity}."]}
             )
+    # The order first (core/locks.py's order): its items' purchased quantities change below.
+    locks.lock_sales_order(sales_order)
     project = sales_order.project
     order = PurchaseOrder.objects.create(
         number=number or _next_number(PurchaseOrder, "PO-"),
@@ -153,6 +153,7 @@ def purchase_order_create(
         PurchaseOrderItem(purchase_order=order, sales_order_item=item.sales_order_item, quantity=item.quantity)
         for item in items
     )
+    sales_order_purchase_figures_refresh(sales_order_id=sales_order.pk)
     activity_record(project=project, subject=order, verb="created", by=by, to_value=order.get_stage_display())
     return order
 
@@ -254,6 +255,8 @@ def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by
     previous = order.stage
     order.stage = stage
     order.save(update_fields=["stage", "updated_at"])
+    # Shipped or later (or back from it) changes what of the order is there to invoice.
+    sales_order_purchase_figures_refresh(sales_order_id=order.sales_order_id)
     activity_record(
         project=order.project,
         subject=order,
@@ -409,3 +412,27 @@ def purchase_order_email_release(*, purchase_order_id: int, sent: bool) -> None:
     activity_record(
         project=order.project, subject=order, verb="emailed to the supplier", by=None, detail=order.email_to
     )
+
+
+@money_write(_sales_order_named)
+def purchase_orders_email_all(*, sales_order: SalesOrder, by: User) -> list[PurchaseOrder]:
+    """Email every PO of the order not yet asked for, each to its supplier's address, in number order.
+
+    All or none: a supplier without an email address refuses the whole step, naming it, so the rep adds the
+    address and clicks once more.
+    """
+    _require_role(by, Role.SALES, Role.PRODUCTION, action="email purchase orders")
+    locks.lock_sales_order(sales_order)
+    waiting = list(
+        PurchaseOrder.objects.filter(sales_order=sales_order, email_state=EmailState.NOT_REQUESTED)
+        .select_related("supplier")
+        .order_by("number")
+    )
+    if not waiting:
+        raise TransitionNotAllowed(f"Every purchase order of {sales_order.number} is emailed or on its way.")
+    missing = [po.supplier.name for po in waiting if not po.supplier.email]
+    if missing:
+        have = "has" if len(missing) == 1 else "have"
+        message = f"{', '.join(missing)} {have} no email address; add one on the supplier page first."
+        raise ValidationFailed({"email": [message]})
+    return [purchase_order_email_request(purchase_order=po, by=by) for po in waiting]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from purchasing.views.sales_order_purchase_orders import purchase_orders_create_view
+from purchasing.views.sales_order_purchase_orders import purchase_orders_create_view, purchase_orders_email_all_view
 from purchasing.views.suppliers import supplier_detail, supplier_edit, supplier_list, supplier_new
 
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
         "sales-orders/<int:pk>/purchase-orders/new/",
         purchase_orders_create_view,
         name="sales-order-purchase-orders",
+    ),
+    path(
+        "sales-orders/<int:pk>/purchase-orders/email/",
+        purchase_orders_email_all_view,
+        name="sales-order-purchase-orders-email",
     ),
     path("suppliers/", supplier_list, name="supplier-list"),
     path("suppliers/new/", supplier_new, name="supplier-create"),

@@ -1,7 +1,8 @@
 """Checking the books: each sales-order item's cached counters against the rows they sum.
 
 The services keep `invoiced_quantity`, `backordered_quantity` and `cancelled_quantity` in the same
-transaction as the invoice lines, credit note lines and backorders they count. These reads recompute
+transaction as the invoice lines, credit note lines and backorders they count, and `purchased_quantity` and
+`shipped_quantity` with the purchase orders (purchasing/figures.py). These reads recompute
 them from those rows, in the database, so that `manage.py check_books` can report any drift.
 """
 
@@ -13,8 +14,9 @@ from django.db.models.functions import Coalesce
 from backorders.models import Backorder
 from invoicing.models import CreditNoteLine, Invoice, InvoiceLine
 from projects.models import SalesOrderItem
+from purchasing.figures import purchased_expression, shipped_expression
 
-COUNTERS = ("invoiced", "backordered", "cancelled")
+COUNTERS = ("invoiced", "backordered", "cancelled", "purchased", "shipped")
 
 
 def _total(rows: QuerySet, item_field: str) -> Coalesce:
@@ -39,6 +41,8 @@ def items_with_recomputed_counters() -> QuerySet[SalesOrderItem]:
         recomputed_invoiced=_total(lines, "sales_order_item") - _total(credits, "invoice_line__sales_order_item"),
         recomputed_backordered=_total(backorders.filter(status=Backorder.Status.OPEN), item),
         recomputed_cancelled=_total(backorders.filter(status=Backorder.Status.CANCELLED), item),
+        recomputed_purchased=purchased_expression(),
+        recomputed_shipped=shipped_expression(),
     )
 
 
@@ -50,6 +54,8 @@ def items_drifted() -> QuerySet[SalesOrderItem]:
             invoiced_quantity=F("recomputed_invoiced"),
             backordered_quantity=F("recomputed_backordered"),
             cancelled_quantity=F("recomputed_cancelled"),
+            purchased_quantity=F("recomputed_purchased"),
+            shipped_quantity=F("recomputed_shipped"),
         )
         .select_related("sales_order")
         .order_by("sales_order__number", "position", "id")

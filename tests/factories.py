@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
+from purchasing.figures import sales_order_purchase_figures_refresh
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
 PASSWORD = "desk-test-password-1"
@@ -97,9 +99,26 @@ class PurchaseOrderFactory(factory.django.DjangoModelFactory):
 class PurchaseOrderItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PurchaseOrderItem
+        skip_postgeneration_save = True
 
     purchase_order = factory.SubFactory(PurchaseOrderFactory)
     sales_order_item = factory.SubFactory(
         SalesOrderItemFactory, sales_order=factory.SelfAttribute("..purchase_order.sales_order")
     )
     quantity = factory.SelfAttribute("sales_order_item.quantity")
+
+    @factory.post_generation
+    def figures(line, create, extracted, **kwargs):
+        # As purchase_order_create does: the item's purchased and shipped quantities follow its PO lines.
+        if create:
+            sales_order_purchase_figures_refresh(sales_order_id=line.purchase_order.sales_order_id)
+
+
+def goods_ready(sales_order_id: int) -> None:
+    """As when production says an order's goods are there: its POs' rest is declared shipping (what flagging
+    or shipping does), so everything not backordered is ready to invoice, and the order is Ready to be Invoiced."""
+    PurchaseOrder.objects.filter(sales_order_id=sales_order_id, rest_ships_declared_at__isnull=True).update(
+        rest_ships_declared_at=timezone.now()
+    )
+    sales_order_purchase_figures_refresh(sales_order_id=sales_order_id)
+    SalesOrder.objects.filter(pk=sales_order_id).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)

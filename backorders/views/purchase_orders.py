@@ -4,6 +4,7 @@ The page also shows what the supplier's order status proposes, for one-click con
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from backorders.forms import (
 )
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_status_latest
+from backorders.selectors import flag_moves_order_by_default, unshipped_siblings_phrase
 from backorders.services import (
     READY_FOR_BILLING_OR_LATER,
     backorder_flag,
@@ -33,11 +35,13 @@ from backorders.services import (
     supplier_proposal_description,
 )
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
+from core.money import line_amount
 from core.roles import Role, has_role
 from core.views import add_domain_error, report_domain_error, role_required
 from projects.models import SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_items_with_figures
 from projects.services.sales_orders import PRODUCTION_READIES_FROM
+from purchasing.figures import SHIPPED_OR_LATER
 from purchasing.forms import PurchaseOrderFilterForm, PurchaseOrderStageForm, PurchaseOrderStatusForm
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes
@@ -116,11 +120,18 @@ def flag_mentions(po: PurchaseOrder) -> list[str]:
 
 
 def flag_note(po: PurchaseOrder, so_items: list[SalesOrderItem], backordered: dict[int, tuple[int, str]]) -> str:
-    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered."""
+    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered.
+
+    Flagging declares the rest of this PO shipping, so its goods count as there; a sibling PO's goods count
+    only once it has shipped (SalesOrderItem.ready_quantity).
+    """
     ready, waiting = [], []
+    declared = po.stage in SHIPPED_OR_LATER or po.rest_ships_declared_at is not None
+    on_this_po = {} if declared else {line.sales_order_item_id: line.quantity for line in po.items.all()}
     for item in so_items:
         quantity, expected = backordered.get(item.pk, (0, ""))
-        now = max(item.ready - quantity, 0)
+        unshipped_elsewhere = item.purchased_quantity - item.shipped_quantity - on_this_po.get(item.pk, 0)
+        now = max(item.remaining - item.backordered - quantity - unshipped_elsewhere, 0)
         if now:
             ready.append((now, item.description))
         if quantity:
@@ -137,8 +148,9 @@ def _flag_form_unbound(po: PurchaseOrder, items, so_items) -> BackorderFlagForm:
             "status": status,
             "note": flag_note(po, so_items, {}) + " ",
             "pin": True,
-            # Ticked where the move is allowed; elsewhere the template leaves the box out.
-            "ready_to_invoice": po.sales_order.status in PRODUCTION_READIES_FROM,
+            # Offered where the move is allowed (elsewhere the template leaves the box out); ticked only when
+            # every other PO of the order has shipped, so an invoice never proposes goods still at a supplier.
+            "ready_to_invoice": flag_moves_order_by_default(po),
         },
     )
 
@@ -177,6 +189,7 @@ def purchase_order_page(
         item.figures = figures.get(item.sales_order_item_id)
         item.open_backordered = open_by_item.get(item.pk, 0)
         item.available = item.quantity - item.open_backordered
+        item.cost = line_amount(item.quantity, item.sales_order_item.unit_cost)
     can_flag = can_act and po.stage not in READY_FOR_BILLING_OR_LATER
     allowed_stages = purchase_order_allowed_stages(purchase_order=po, user=user) if can_act else []
     if can_flag and flag_form is None:
@@ -213,7 +226,9 @@ def purchase_order_page(
         "sales_order": po.sales_order,
         "order_already_ready": po.sales_order.status == SalesOrder.Status.READY_TO_BE_INVOICED,
         "move_offered": po.sales_order.status in PRODUCTION_READIES_FROM,
+        "unshipped_siblings": unshipped_siblings_phrase(po),
         "items": items,
+        "po_total": sum((item.cost for item in items), start=Decimal("0.00")),
         "open_backorders": open_backorders,
         "confirm_resolve": confirm_resolve,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
@@ -241,10 +256,13 @@ def flag_defaults(
 ) -> tuple[str, bool]:
     """The note and SO move a one-click backorder gets: what the Flag backorder form would start with."""
     backordered = {item.sales_order_item_id: (quantity, expected.isoformat() if expected else "")}
+    # Moved by default only when every other PO has shipped (flag_moves_order_by_default); then, once this PO's
+    # rest is declared shipping, what is ready is what remains less what is backordered.
     ready_after = any(
-        max(so_item.ready - (quantity if so_item.pk == item.sales_order_item_id else 0), 0) > 0 for so_item in so_items
+        so_item.remaining - so_item.backordered - (quantity if so_item.pk == item.sales_order_item_id else 0) > 0
+        for so_item in so_items
     )
-    move = po.sales_order.status in PRODUCTION_READIES_FROM and ready_after
+    move = flag_moves_order_by_default(po) and ready_after
     return flag_note(po, so_items, backordered), move
 
 

@@ -120,11 +120,11 @@ def _check_ready(order: SalesOrder) -> None:
 
 
 def _ready_lines(*, items: dict[int, SalesOrderItem], order: SalesOrder) -> list[LineRequest]:
-    """Every item's ready quantity: what remains less what is backordered."""
+    """Every item's ready quantity: the goods that are there, less what is invoiced and backordered."""
     lines = [
-        LineRequest(sales_order_item=item, quantity=item.remaining_quantity - item.backordered_quantity)
+        LineRequest(sales_order_item=item, quantity=item.ready_quantity)
         for item in items.values()
-        if item.remaining_quantity - item.backordered_quantity > 0
+        if item.ready_quantity > 0
     ]
     if not lines:
         raise ValidationFailed({"lines": [f"Nothing on sales order {order.number} is ready to invoice."]})

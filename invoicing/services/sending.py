@@ -13,6 +13,7 @@ from core.errors import RoleRequired, TransitionNotAllowed
 from core.roles import Role, has_role
 from core.site import request_base_url
 from core.tasks import enqueue
+from core.text import sentence
 from core.transactions import money_write
 from invoicing.models import Invoice
 from invoicing.services.issue import _invoice_named
@@ -52,7 +53,7 @@ def invoice_send(*, invoice: Invoice, by: User) -> Invoice:
         kind=Notification.Kind.INVOICE_SENT,
         event_key=f"invoice:{locked.pk}:sent:{activity.pk}",
         project=project,
-        message=f"Invoice {locked.number} ({locked.total}) was emailed to {project.client.name}.",
+        message=sentence(f"Invoice {locked.number} ({locked.total}) was emailed to {project.client.name}"),
         url=reverse("invoice-detail", args=[locked.pk]),
         exclude=[by],
     )

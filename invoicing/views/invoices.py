@@ -33,6 +33,7 @@ from invoicing.views.invoice_page import (
 )
 from projects.models import CompanySettings, SalesOrder, SalesOrderItem
 from projects.selectors import sales_order_detail
+from purchasing.figures import not_shipped_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +76,19 @@ def _create_page(
     rows = form.rows()
     preview = InvoiceCreateForm.preview(rows)
     issue_question = ""
+    # Quantities typed above what is ready, on POs whose goods have not shipped: said, with the PO, not refused.
+    warnings = _not_shipped(order, rows)
     if preview.has_lines:
-        issue_question = _issue_question(
-            order_number=order.number,
-            total=preview.total,
-            remaining_after=preview.remaining_amount_after,
-            is_final=preview.is_final,
+        issue_question = " ".join(
+            [
+                _issue_question(
+                    order_number=order.number,
+                    total=preview.total,
+                    remaining_after=preview.remaining_amount_after,
+                    is_final=preview.is_final,
+                ),
+                *warnings,
+            ]
         )
     form_action = reverse("invoice-edit", args=[draft.pk]) if draft else reverse("invoice-create", args=[order.pk])
     context = {
@@ -91,6 +99,7 @@ def _create_page(
         "rows": rows,
         "preview": preview,
         "issue_question": issue_question,
+        "not_shipped_warnings": warnings,
         "invoices": _invoices_by_number(order),
         "drafts": [] if draft else list(order.invoices.filter(status=Invoice.Status.DRAFT).order_by("pk")),
         "draft": draft,
@@ -98,6 +107,10 @@ def _create_page(
         "nav_section": "projects",
     }
     return render(request, "invoicing/invoice_create.html", context, status=status)
+
+
+def _not_shipped(order: SalesOrder, rows) -> list[str]:
+    return not_shipped_warnings(sales_order_id=order.pk, quantities=[(row.item, row.proposed) for row in rows])
 
 
 def _rows_with_remaining(order: SalesOrder) -> list[SalesOrderItem]:
@@ -157,16 +170,18 @@ def _invoice_form_post(
     saving_draft = request.POST.get("action") == "draft"
     if not saving_draft and request.POST.get("confirm") != "1":
         # The page's dialog sets confirm=1; without JavaScript the question is asked on a page of its own.
-        preview = InvoiceCreateForm.preview(form.rows())
+        rows = form.rows()
+        preview = InvoiceCreateForm.preview(rows)
+        question = _issue_question(
+            order_number=order.number,
+            total=preview.total,
+            remaining_after=preview.remaining_amount_after,
+            is_final=preview.is_final,
+        )
         return _confirm_page(
             request,
             title=f"Issue an invoice on {order.number}?",
-            question=_issue_question(
-                order_number=order.number,
-                total=preview.total,
-                remaining_after=preview.remaining_amount_after,
-                is_final=preview.is_final,
-            ),
+            question=" ".join([question, *_not_shipped(order, rows)]),
             action=request.path,
             fields=_posted_fields(request),
             confirm_label="Issue invoice",
@@ -175,6 +190,7 @@ def _invoice_form_post(
     # The service checks the figures the rep saw against the committed ones under the order's lock, so a
     # second tab's submit finds them changed and issues nothing (InvoiceFiguresChanged).
     seen_state = form.cleaned_data["state"]
+    warnings = [] if saving_draft else _not_shipped(order, form.rows())
     try:
         lines = form.line_requests()
         if draft is None:
@@ -215,6 +231,8 @@ def _invoice_form_post(
         return redirect(invoice)
     kind = "final" if invoice.kind == Invoice.Kind.FINAL else "partial"
     messages.success(request, f"Issued {kind} invoice {invoice.number} for {invoice.total:,.2f}.")
+    for warning in warnings:
+        messages.warning(request, f"Invoiced by hand: {warning}")
     return redirect(invoice)
 
 

@@ -384,9 +384,9 @@ def _sales_order_set_status(
 
 
 def sales_order_ready_automatically(*, sales_order: SalesOrder, reason: str) -> bool:
-    """Move an order to Ready to be Invoiced when goods are ready and something remains (rule 2)."""
+    """Move an order to Ready to be Invoiced when some of its goods are there to invoice (rule 2)."""
     order = locks.lock_sales_order(sales_order).order  # held already by the PO or backorder write that called
-    if order.status not in BEFORE_INVOICING or not _has_remaining(order):
+    if order.status not in BEFORE_INVOICING or not any(item.ready_quantity > 0 for item in order.items.all()):
         return False
     _sales_order_set_status(order=order, status=SOStatus.READY_TO_BE_INVOICED, by=None, reason=reason)
     return True

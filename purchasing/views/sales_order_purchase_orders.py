@@ -5,14 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, RoleRequired
 from core.roles import Role
-from core.views import role_required
+from core.text import sentence
+from core.views import report_domain_error, role_required
 from projects.forms import SalesOrderForm
 from projects.models import SalesOrder
 from projects.views.order_entry import _order_or_404
-from purchasing.services import purchase_orders_create_for_sales_order, purchase_orders_plan
+from purchasing.services import purchase_orders_create_for_sales_order, purchase_orders_email_all, purchase_orders_plan
 
 
 def _plan_page(request: HttpRequest, order: SalesOrder, *, error: str = "", http_status: int = 200) -> HttpResponse:
@@ -60,5 +62,21 @@ def purchase_orders_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as refusal:
         return _plan_page(request, order, error=str(refusal), http_status=409)
     names = ", ".join(f"{po.number} to {po.supplier.name}" for po in created)
-    messages.success(request, f"Created {len(created)} purchase order{'s' if len(created) != 1 else ''}: {names}.")
+    plural = "s" if len(created) != 1 else ""
+    messages.success(request, sentence(f"Created {len(created)} purchase order{plural}: {names}"))
+    return redirect("sales-order-detail", pk=order.pk)
+
+
+@role_required(Role.SALES, Role.PRODUCTION)
+@require_POST
+def purchase_orders_email_all_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Email all": every PO of the order not emailed yet goes to its supplier, as listed on the order's page."""
+    order = _order_or_404(pk)
+    try:
+        emailed = purchase_orders_email_all(sales_order=order, by=request.user)
+    except DomainError as refusal:
+        report_domain_error(request, refusal)
+        return redirect("sales-order-detail", pk=order.pk)
+    sent = ", ".join(f"{po.number} to {po.email_to}" for po in emailed)
+    messages.success(request, sentence(f"Emailing {sent}"))
     return redirect("sales-order-detail", pk=order.pk)

@@ -1,5 +1,7 @@
 """My desk: what needs each role now, and the user's unread notifications, at a constant query cost."""
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -11,19 +13,31 @@ from backorders.models import Backorder
 from core.roles import Role, has_role, is_manager
 from invoicing.models import Invoice
 from notifications.models import Notification
-from projects.models import Note, SalesOrder, SalesOrderItem
-from projects.selectors import MONEY_FIELD, ZERO_MONEY, sales_order_items_with_figures, sales_order_list
+from projects.models import SALES_ORDER_FLOW, Note, SalesOrder, SalesOrderItem
+from projects.selectors import (
+    MONEY_FIELD,
+    ZERO_MONEY,
+    sales_order_items_with_figures,
+    sales_order_list,
+    sales_orders_with_figures,
+)
+from purchasing.models import PurchaseOrder
 from purchasing.selectors import purchase_orders_flagged
 
 # Each list shows this many rows at most and links to the full list; the desk is for what is urgent.
 DESK_ROWS = 50
 RECENT = 10
+NOT_SHIPPED = [PurchaseOrder.Stage.CREATED, PurchaseOrder.Stage.SUBMITTED, PurchaseOrder.Stage.CONFIRMED]
+SALES_DONE = [SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED]
 
 
 def _production(user, today) -> dict:
-    flagged = purchase_orders_flagged().annotate(
-        mine=Case(When(production_rep=user, then=Value(1)), default=Value(0), output_field=IntegerField())
-    )
+    """Production's work: POs waiting for the supplier to confirm, POs due to ship this week, overdue
+    backorders and POs flagged Problem or Follow Up; the rep's own first in each."""
+    mine = Case(When(production_rep=user, then=Value(1)), default=Value(0), output_field=IntegerField())
+    flagged = purchase_orders_flagged().annotate(mine=mine)
+    open_pos = PurchaseOrder.objects.select_related("project__client", "supplier").annotate(mine=mine)
+    week_end = today + timedelta(days=6 - today.weekday())
     backorders = (
         Backorder.objects.filter(status=Backorder.Status.OPEN)
         .select_related(
@@ -37,9 +51,31 @@ def _production(user, today) -> dict:
     for backorder in open_backorders:
         backorder.is_overdue = backorder.expected_date is not None and backorder.expected_date < today
     return {
-        "flagged_purchase_orders": list(flagged.order_by("-mine", "number")[:DESK_ROWS]),
+        "awaiting_confirmation": list(
+            open_pos.filter(stage=PurchaseOrder.Stage.SUBMITTED).order_by("-mine", "created_at", "number")[:DESK_ROWS]
+        ),
+        "shipping_this_week": list(
+            open_pos.filter(stage__in=NOT_SHIPPED, expected_date__lte=week_end).order_by(
+                "-mine", "expected_date", "number"
+            )[:DESK_ROWS]
+        ),
         "open_backorders": open_backorders,
+        "flagged_purchase_orders": list(flagged.order_by("-mine", "number")[:DESK_ROWS]),
     }
+
+
+def _sales(user) -> dict:
+    """Sales' work: the rep's own orders not yet invoiced, by stage, with in-hands dates and amounts."""
+    orders = (
+        sales_orders_with_figures(SalesOrder.objects.filter(project__order_rep=user).exclude(status__in=SALES_DONE))
+        .select_related("project__client")
+        .order_by(
+            Case(*[When(status=status, then=Value(i)) for i, status in enumerate(SALES_ORDER_FLOW)]),
+            F("in_hands_date").asc(nulls_last=True),
+            "number",
+        )
+    )
+    return {"my_orders": list(orders[:DESK_ROWS])}
 
 
 def _invoicing() -> dict:
@@ -80,6 +116,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     sections = {
+        "show_sales": has_role(user, Role.SALES) and not is_manager(user),
         "show_production": has_role(user, Role.PRODUCTION),
         "show_invoicing": has_role(user, Role.INVOICING),
         "show_totals": is_manager(user),
@@ -89,17 +126,23 @@ def desk(request: HttpRequest) -> HttpResponse:
         context.update(_production(user, today))
     if sections["show_invoicing"]:
         context.update(_invoicing())
+    if sections["show_sales"]:
+        context.update(_sales(user))
     if sections["show_totals"]:
         context.update(_totals())
-    context["mentions"] = list(
+    notifications = list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .select_related("project")
+        .order_by("-created_at", "-id")[:RECENT]
+    )
+    context["notifications"] = notifications
+    # A note already in the notifications panel is not listed again below (its text once per page).
+    shown = {notification.event_key for notification in notifications}
+    mentions = (
         Note.objects.filter(mentions=user)
         .exclude(author=user)
         .select_related("project", "author")
         .order_by("-created_at", "-id")[:RECENT]
     )
-    context["notifications"] = list(
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .select_related("project")
-        .order_by("-created_at", "-id")[:RECENT]
-    )
+    context["mentions"] = [note for note in mentions if f"note:{note.pk}" not in shown]
     return render(request, "projects/desk.html", context)

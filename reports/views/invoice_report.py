@@ -21,7 +21,7 @@ from core.roles import Role
 from core.views import add_domain_error, role_required
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
 from invoicing.models import REPORTED_STATUSES, Invoice
-from invoicing.selectors import InvoiceReportFilters
+from invoicing.selectors import PARTLY_PAID, InvoiceReportFilters
 from reports.charts import month_chart_svg
 from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
@@ -80,8 +80,13 @@ class InvoiceReportForm(forms.Form):
     balance_due = forms.TypedChoiceField(
         label="Payment",
         required=False,
-        choices=[("", "Any"), ("yes", "Balance due (not fully paid)"), ("no", "Nothing due: paid, credited or void")],
-        coerce=lambda value: value == "yes",
+        choices=[
+            ("", "Any"),
+            ("yes", "Balance due (not fully paid)"),
+            (PARTLY_PAID, "Partly paid (some paid, the rest due)"),
+            ("no", "Nothing due: paid, credited or void"),
+        ],
+        coerce=lambda value: PARTLY_PAID if value == PARTLY_PAID else value == "yes",
         empty_value=None,
     )
 
@@ -196,6 +201,7 @@ def _page_context(form, page, summary, sort: str, *, checked: set[int] | None = 
     checked = checked or set()
     invoice_url, project_url, order_url = map(_url_pattern, ("invoice-detail", "project-detail", "sales-order-detail"))
     statuses, kinds = dict(Invoice.Status.choices), dict(Invoice.Kind.choices)
+    today = timezone.localdate()
     rows = [
         {
             "id": row["id"],
@@ -219,6 +225,14 @@ def _page_context(form, page, summary, sort: str, *, checked: set[int] | None = 
             "total": _money(row["total"]),
             "remaining": _money(row["remaining_amount"]),
             "has_remaining": row["remaining_amount"] > 0,
+            "paid": _money(row["paid_amount"]),
+            "balance_due": _money(row["total"] - row["credited_amount"] - row["paid_amount"]),
+            "owing": row["status"] != Invoice.Status.VOID
+            and row["total"] - row["credited_amount"] - row["paid_amount"] > 0,
+            "due_date": row["due_date"],
+            "overdue": row["due_date"] < today
+            and row["status"] != Invoice.Status.VOID
+            and row["total"] - row["credited_amount"] - row["paid_amount"] > 0,
             "void": row["status"] == Invoice.Status.VOID,
         }
         for row in page.rows
@@ -286,6 +300,8 @@ def _rows_html(rows: list[dict]) -> SafeString:
         e = {key: escape(str(value)) for key, value in row.items()}
         void = ' class="void"' if row["void"] else ""
         remaining = "num remaining" if row["has_remaining"] else "num"
+        owing = "num remaining" if row["owing"] else "num"
+        due = "nowrap overdue" if row["overdue"] else "nowrap"
         # A void invoice is never exported, so it has no box to tick; the boxes belong to the export
         # form (form="accounting-export"), which sits above the table. No space after the box: the
         # cell's text stays the invoice's number.
@@ -308,6 +324,9 @@ def _rows_html(rows: list[dict]) -> SafeString:
             f'<td class="num" data-col="subtotal">{e["subtotal"]}</td>'
             f'<td class="num" data-col="tax">{e["tax"]}</td>'
             f'<td class="num" data-col="total">{e["total"]}</td>'
+            f'<td class="num" data-col="paid">{e["paid"]}</td>'
+            f'<td class="{owing}" data-col="balance-due">{e["balance_due"]}</td>'
+            f'<td class="{due}" data-col="due-date">{date_format(row["due_date"])}</td>'
             f'<td class="{remaining}" data-col="remaining">{e["remaining"]}</td>'
             "</tr>"
         )

@@ -36,6 +36,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return desk(request)
 
 
+def _fold_empty_weeks(weeks: list[dict]) -> list[dict]:
+    """The weekly lines with each run of weeks holding no invoices and nothing unpaid folded into one row."""
+    rows: list[dict] = []
+    for line in weeks:
+        week = line["week"]
+        if week.count or week.unpaid_now:
+            rows.append(line)
+        elif rows and "empty_weeks" in rows[-1]:
+            rows[-1]["empty_weeks"] += 1
+            rows[-1]["end"] = week.end
+        else:
+            rows.append({"empty_weeks": 1, "start": week.start, "end": week.end})
+    return rows
+
+
 @role_required(Role.MANAGERS)
 def money_waiting_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -50,6 +65,7 @@ def money_waiting_page(request: HttpRequest) -> HttpResponse:
         for week in figures.weeks
     ]
     context = {
+        "week_rows": _fold_empty_weeks(weeks),
         "nav_section": "money",
         "figures": figures,
         "ready_url": _link("sales-order-list", figures.ready.filters),

@@ -37,7 +37,7 @@ def _url_pattern(name: str) -> str:
 @login_required
 def sales_order_report(request: HttpRequest) -> HttpResponse:
     form = SalesOrderReportForm(request.GET, clients=list(Client.objects.order_by("name").values_list("id", "name")))
-    context: dict = {"nav_section": "projects", "form": form}
+    context: dict = {"nav_section": "sales_orders", "form": form}
     # A refused filter is named next to its field and left out, of the rows and of the links alike.
     form.is_valid()
     filters = SalesOrderReportFilters.from_mapping(form.cleaned_data)

@@ -28,4 +28,18 @@
       if (menu && menu.contains(document.activeElement)) menuButton.focus();
     });
   }
+
+  // "/" puts the cursor in the header's search box, as on most sites, unless one is typing already.
+  var search = document.getElementById("site-search");
+  if (search) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var target = event.target;
+      var typing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+      if (typing) return;
+      event.preventDefault();
+      search.focus();
+      search.select();
+    });
+  }
 })();

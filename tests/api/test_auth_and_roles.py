@@ -10,6 +10,7 @@ from invoicing.models import Invoice
 from invoicing.services.issue import invoice_create
 from projects.models import Client, SalesOrder
 from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 from tests.factories import PASSWORD
 
 
@@ -95,6 +96,8 @@ def test_the_docs_page_serves_its_assets_locally(client):
 def invoice(mug_order, production_rep, invoicing_rep) -> Invoice:
     from projects.services.sales_orders import sales_order_status_change
 
+    # The goods shipped, so production readies the order (ready follows the goods).
+    purchase_order_stage_change(purchase_order=mug_order.po, stage=PurchaseOrder.Stage.SHIPPED, by=production_rep)
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
     )

@@ -12,6 +12,7 @@ from invoicing.services.issue import LineRequest, invoice_create
 from notifications.models import Notification
 from projects.models import Note, SalesOrder
 from purchasing.models import PurchaseOrder
+from tests.factories import goods_ready
 
 
 def flag_body(mug_order, quantity=200, expected=None, **extra) -> dict:
@@ -258,7 +259,7 @@ def test_cancelling_a_backorder_needs_a_reason_and_happens_once(as_production, a
 
 def test_cancelling_more_than_remains_to_invoice_answers_409(as_production, backorder, mug_order, invoicing_rep):
     # Invoicing took 400 of the 500 mugs, backordered ones too: only 100 remain for the 200 backordered.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, lines=[LineRequest(mug_order.mugs, 400)], by=invoicing_rep)
     response = as_production.post(f"/api/backorders/{backorder.pk}/cancel/", {"reason": "Discontinued"}, format="json")
     # Nothing in the request could make it pass: the order's state refuses it (409), not bad input (400).

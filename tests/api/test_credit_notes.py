@@ -13,7 +13,7 @@ from invoicing.services.issue import LineRequest, invoice_create
 from invoicing.services.void import invoice_void
 from projects.models import SalesOrder
 from tests.api.conftest import token_client
-from tests.factories import SalesOrderFactory, SalesOrderItemFactory
+from tests.factories import SalesOrderFactory, SalesOrderItemFactory, goods_ready
 
 LIST = "/api/credit-notes/"
 
@@ -25,7 +25,7 @@ def create_url(invoice: Invoice) -> str:
 @pytest.fixture
 def invoice(mug_order, invoicing_rep) -> Invoice:
     """INV-000001: all 500 mugs (2,125.00) and the setup charge (65.00), 8.25% tax: 2,370.67."""
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     return invoice_create(sales_order=mug_order.order, by=invoicing_rep)
 
 

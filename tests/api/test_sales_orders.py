@@ -5,6 +5,8 @@ import pytest
 from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from projects.services.sales_orders import sales_order_status_change
+from purchasing.models import PurchaseOrder
+from purchasing.services import purchase_order_stage_change
 from tests.factories import ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, SupplierFactory
 
 MUG = {"description": "11 oz mug", "quantity": 500, "unit_price": "4.25", "unit_cost": "2.10", "tax_rate": "8.25"}
@@ -153,6 +155,7 @@ def test_patch_does_not_change_a_status(as_sales):
 
 
 def test_patch_of_items_after_an_invoice_is_a_conflict(as_sales, mug_order, production_rep, invoicing_rep):
+    purchase_order_stage_change(purchase_order=mug_order.po, stage=PurchaseOrder.Stage.SHIPPED, by=production_rep)
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
     )
@@ -209,6 +212,7 @@ def test_a_move_nobody_may_make_is_a_conflict_naming_the_state(as_manager, mug_o
 def test_orders_filter_by_project_status_and_billing_status(as_invoicing, mug_order, production_rep, invoicing_rep):
     other = SalesOrderFactory(status=SalesOrder.Status.NEW)
     SalesOrderItemFactory(sales_order=other)
+    purchase_order_stage_change(purchase_order=mug_order.po, stage=PurchaseOrder.Stage.SHIPPED, by=production_rep)
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
     )

@@ -14,7 +14,7 @@ from projects.services.notes import note_create
 from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
-from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory
+from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, SalesOrderItemFactory, goods_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +124,10 @@ def test_the_invoice_that_leaves_nothing_of_the_po_to_invoice_clears_it(
     assert mug_order.order.status == SalesOrder.Status.INVOICED
     assert mug_order.po.status == PurchaseOrder.Status.NONE
     assert Note.objects.get(pk=result.note.pk).pinned is False
+    # Resolving the PO's last open backorder already cleared its Problem and unpinned the note.
     [cleared] = automatic("set status of", mug_order.po)
-    assert cleared.detail == "every item of PO-1001 is invoiced"
-    assert automatic("unpinned", result.note)[0].detail == "every item of PO-1001 is invoiced"
+    assert cleared.detail == "the last backorder on PO-1001 was resolved"
+    assert automatic("unpinned", result.note)[0].detail == "the last backorder on PO-1001 was resolved"
 
 
 def test_an_invoice_leaves_the_flag_of_a_po_with_items_still_to_invoice(
@@ -135,7 +136,7 @@ def test_an_invoice_leaves_the_flag_of_a_po_with_items_still_to_invoice(
     po, boxes = second_po
     flag(po, boxes, production_rep, next_week, quantity=10, note="@ivy boxes late")
     result = flag(mug_order.po, mug_order.po_mugs, production_rep, next_week, ready_to_invoice=False)
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     # The invoice takes everything ready: all of PO-1001 but its 200 mugs, and 40 of PO-1002's 50 boxes.
     invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     assert PurchaseOrder.objects.get(pk=po.pk).status == PurchaseOrder.Status.PROBLEM

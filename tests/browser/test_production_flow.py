@@ -148,7 +148,7 @@ def test_a_refused_flag_shows_the_error_by_the_field_and_keeps_the_input(
     expect(page.get_by_label("Backordered quantity of 11 oz mug, 2-colour print")).to_have_value("600")
     expect(page.get_by_label("Backorder 11 oz mug, 2-colour print")).to_be_checked()
     expect(page.get_by_label("Note to the project")).to_have_value("@sam @ivy check the mugs")
-    expect(page.get_by_test_id("po-status")).to_have_text("None")
+    expect(page.get_by_test_id("po-status")).to_have_text("No problem")
     screenshot("flag-form-error")
     assert not Backorder.objects.exists()
 

@@ -14,12 +14,12 @@ from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Activity, Note, SalesOrder, SalesOrderItem
 from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder
-from tests.factories import SalesOrderItemFactory
+from tests.factories import SalesOrderItemFactory, goods_ready
 
 
 @pytest.fixture
 def ready_order(mug_order):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     mug_order.refresh()
     return mug_order
 

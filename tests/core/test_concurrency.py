@@ -12,7 +12,7 @@ from invoicing.models import Invoice
 from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder, SalesOrderItem
 from tests.conftest import need_service
-from tests.factories import SalesOrderFactory, SalesOrderItemFactory
+from tests.factories import SalesOrderFactory, SalesOrderItemFactory, goods_ready
 
 THREADS = 10
 
@@ -45,7 +45,7 @@ def on_postgres(transactional_db):
 
 
 def test_ten_reps_invoicing_the_same_remaining_quantity(on_postgres, mug_order, invoicing_rep):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     lines = [LineRequest(mug_order.mugs.pk, 500), LineRequest(mug_order.setup.pk, 1)]
 
     results = run_at_once(
@@ -67,7 +67,7 @@ def test_ten_reps_invoicing_the_same_remaining_quantity(on_postgres, mug_order, 
 
 def test_ten_reps_racing_for_part_of_the_remaining_quantity(on_postgres, mug_order, invoicing_rep):
     # Each asks for 100 of 500: whatever the interleaving, no more than 500 are invoiced.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     results = run_at_once(
         lambda _: invoice_create(
             sales_order=SalesOrder(pk=mug_order.order.pk), lines=[LineRequest(mug_order.mugs.pk, 100)], by=invoicing_rep

@@ -37,6 +37,7 @@ from tests.factories import (
     SalesOrderFactory,
     SalesOrderItemFactory,
     UserFactory,
+    goods_ready,
 )
 
 
@@ -168,7 +169,7 @@ def _storm_order(index: int) -> SalesOrder:
         number=f"PO-{9101 + 2 * index}", sales_order=order, stage=PurchaseOrder.Stage.CONFIRMED
     )
     PurchaseOrderItemFactory(purchase_order=confirmed, sales_order_item=caps, quantity=120)
-    SalesOrder.objects.filter(pk=order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(order.pk)
     return order
 
 

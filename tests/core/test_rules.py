@@ -20,7 +20,7 @@ from projects.services.notes import note_create, note_pin
 from projects.services.sales_orders import ItemRequest, sales_order_update
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_order_stage_change
-from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
+from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory, goods_ready
 
 S = SalesOrder.Status
 
@@ -164,7 +164,7 @@ def test_rule_2_is_a_signal_received_by_the_backorder_workflow():
 
 
 def test_rule_2_leaves_a_fully_invoiced_order_alone(mug_order, production_rep, invoicing_rep):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     assert SalesOrder.objects.get().status == S.INVOICED
     purchase_order_stage_change(
@@ -206,7 +206,7 @@ def test_rule_4_database_check_stops_over_invoicing(mug_order):
 
 
 def test_rule_5_invoice_that_leaves_nothing_is_final_and_invoices_the_order(mug_order, invoicing_rep):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     assert invoice.kind == Invoice.Kind.FINAL
     assert invoice.due_date == invoice.date + timedelta(days=30)
@@ -214,7 +214,7 @@ def test_rule_5_invoice_that_leaves_nothing_is_final_and_invoices_the_order(mug_
 
 
 def test_rule_5_void_returns_quantities_and_readies_the_order(mug_order, invoicing_rep, manager):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     invoice_void(invoice=invoice, reason="Wrong client", by=manager)
     mug_order.refresh()
@@ -226,7 +226,7 @@ def test_rule_5_void_returns_quantities_and_readies_the_order(mug_order, invoici
 
 def test_invoicing_less_than_ready_keeps_the_order_ready(mug_order, invoicing_rep):
     # No backorder: the rep chose to invoice part now, so the order still waits for the invoicing rep.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, lines=[LineRequest(mug_order.mugs, 100)], by=invoicing_rep)
     assert invoice.kind == Invoice.Kind.PARTIAL
     assert SalesOrder.objects.get().status == S.READY_TO_BE_INVOICED
@@ -255,7 +255,7 @@ def test_resolved_backorder_cannot_be_resolved_again(mug_order, production_rep, 
 
 
 def test_rule_6_items_are_fixed_once_invoiced(mug_order, sales_rep, invoicing_rep):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=S.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, lines=[LineRequest(mug_order.mugs, 10)], by=invoicing_rep)
     with pytest.raises(TransitionNotAllowed) as refused:
         sales_order_update(

@@ -15,7 +15,7 @@ from invoicing.pdf import invoice_pdf_bytes
 from invoicing.services.issue import LineRequest, invoice_create
 from invoicing.services.void import invoice_void
 from projects.models import CompanySettings, SalesOrder, SalesOrderItem
-from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory
+from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, goods_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +135,9 @@ def test_partial_invoice_keeps_its_own_remaining_balance_after_later_invoices(re
     caps, bags = ready_order.items.order_by("position")
     # given three invoices on the order of 100 caps at 12.00 and 40 bags at 3.35 (1,334.00 net)
     first = issue(ready_order, (caps, 40))
-    SalesOrder.objects.filter(pk=ready_order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(ready_order.pk)
     second = issue(ready_order, (caps, 10), (bags, 40))
-    SalesOrder.objects.filter(pk=ready_order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(ready_order.pk)
     third = issue(ready_order, (caps, 50))
     assert (first.kind, second.kind, third.kind) == (Invoice.Kind.PARTIAL, Invoice.Kind.PARTIAL, Invoice.Kind.FINAL)
 

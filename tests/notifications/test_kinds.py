@@ -22,7 +22,8 @@ from projects.models import SalesOrder
 from projects.services.notes import note_create
 from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
-from tests.factories import ProjectFactory
+from purchasing.services import purchase_order_stage_change
+from tests.factories import ProjectFactory, goods_ready
 
 INBOX = "/notifications/"
 API = "/api/notifications/"
@@ -90,7 +91,7 @@ def test_each_event_of_the_backorder_story_notifies_under_a_kind_of_its_own(
 
 def test_a_void_is_not_an_order_becoming_ready(mug_order, invoicing_rep, manager, production_rep):
     # The order is Ready to be Invoiced after the void too, but the invoicing rep hears of the void only.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep, lines=None)
     mark = last_id()
 
@@ -100,6 +101,7 @@ def test_a_void_is_not_an_order_becoming_ready(mug_order, invoicing_rep, manager
     # A production rep's move to Ready to be Invoiced is still that kind.
     SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.IN_PRODUCTION)
     mark = last_id()
+    purchase_order_stage_change(purchase_order=mug_order.po, stage=PurchaseOrder.Stage.SHIPPED, by=production_rep)
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
     )
@@ -108,7 +110,7 @@ def test_a_void_is_not_an_order_becoming_ready(mug_order, invoicing_rep, manager
 
 def test_the_void_email_names_its_kind(mug_order, invoicing_rep, manager, mailoutbox, settings):
     settings.SITE_URL = "https://desk.example.com"
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     invoice_void(invoice=invoice, reason="Duplicate", by=manager)
     voided = Notification.objects.get(kind=Kind.INVOICE_VOIDED)
@@ -268,6 +270,7 @@ def api(invoicing_rep) -> APIClient:
 
 
 def test_the_api_tells_a_void_from_an_order_that_became_ready(api, mug_order, invoicing_rep, manager, production_rep):
+    purchase_order_stage_change(purchase_order=mug_order.po, stage=PurchaseOrder.Stage.SHIPPED, by=production_rep)
     sales_order_status_change(
         sales_order=mug_order.order, status=SalesOrder.Status.READY_TO_BE_INVOICED, by=production_rep
     )

@@ -19,7 +19,7 @@ from notifications.tasks import notification_email_task, notification_requeue_pe
 from projects.models import SalesOrder
 from projects.services.sales_orders import sales_order_status_change
 from purchasing.models import PurchaseOrder
-from tests.factories import UserFactory
+from tests.factories import UserFactory, goods_ready
 
 
 def mention(user, project, key="note:1") -> Notification:
@@ -37,7 +37,7 @@ def mention(user, project, key="note:1") -> Notification:
 
 
 def test_emailing_an_invoice_tells_the_order_rep(mug_order, invoicing_rep, sales_rep):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     invoice_send(invoice=invoice, by=invoicing_rep)
     sent = Notification.objects.get(kind=Notification.Kind.INVOICE_SENT)
@@ -79,7 +79,7 @@ def test_voiding_an_invoice_tells_the_invoicing_rep_the_issuer_and_the_managers_
     issuer = UserFactory(username="iris", roles=["Invoicing"])
     other_manager = UserFactory(username="mia", roles=["Managers"])
     UserFactory(username="former", roles=["Managers"], is_active=False)
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=issuer)
     Notification.objects.all().delete()
 
@@ -106,7 +106,7 @@ def test_the_manager_who_voids_is_not_told_even_as_the_projects_invoicing_rep(mu
     project = mug_order.order.project
     project.invoicing_rep = manager
     project.save()
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=manager)
 
     invoice_void(invoice=invoice, reason="Duplicate", by=manager)

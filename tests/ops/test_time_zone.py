@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import formats
 
 from invoicing.services.issue import invoice_create
-from projects.models import Activity, SalesOrder
+from projects.models import Activity
+from tests.factories import goods_ready
 
 # UTC+14 and UTC-11: at any moment at least one of the two is on another day than UTC.
 ZONES = ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
@@ -17,7 +18,7 @@ ZONES = ["Pacific/Kiritimati", "Pacific/Pago_Pago"]
 @pytest.mark.parametrize("zone", ZONES)
 def test_an_invoice_is_dated_by_the_companys_calendar(settings, zone, mug_order, invoicing_rep):
     settings.TIME_ZONE = zone
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice = invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     assert invoice.date == datetime.now(ZoneInfo(zone)).date()
 

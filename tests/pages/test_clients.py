@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import Client, SalesOrder
-from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, SalesOrderItemFactory, UserFactory
+from tests.factories import (
+    ClientFactory,
+    ProjectFactory,
+    SalesOrderFactory,
+    SalesOrderItemFactory,
+    UserFactory,
+    goods_ready,
+)
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -280,8 +287,7 @@ def test_the_client_page_shows_each_project_and_what_remains_to_invoice_on_each_
 
 def test_the_remaining_amount_falls_as_the_client_is_invoiced(mug_order, invoicing_rep, sales_rep, signed_in):
     # The whole order is invoiced at once: nothing remains on it, and the page says so.
-    mug_order.order.status = SalesOrder.Status.READY_TO_BE_INVOICED
-    mug_order.order.save()
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     client = mug_order.order.project.client
     page = signed_in(sales_rep).get(reverse("client-detail", args=[client.pk])).content.decode()

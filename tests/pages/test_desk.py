@@ -85,6 +85,15 @@ def test_a_sales_rep_sees_their_notifications_and_mentions(mug_order, flagged, s
     response = signed_in(sales_rep).get(reverse("desk"))
     assert not response.context["show_production"] and not response.context["show_invoicing"]
     assert len(response.context["notifications"]) == 1
+    # The note that tagged Sam is in the notifications panel, so it is not listed again under mentions.
+    assert response.context["mentions"] == []
+    assert response.context["notifications"][0].event_key == f"note:{flagged.note.pk}"
+
+
+def test_a_mention_already_read_is_listed_under_mentions(mug_order, flagged, sales_rep, signed_in):
+    Notification.objects.filter(recipient=sales_rep).update(read_at=timezone.now())
+    response = signed_in(sales_rep).get(reverse("desk"))
+    assert response.context["notifications"] == []
     assert [note.pk for note in response.context["mentions"]] == [flagged.note.pk]
 
 

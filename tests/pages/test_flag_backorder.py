@@ -11,6 +11,7 @@ from backorders.models import Backorder
 from notifications.models import Notification
 from projects.models import Activity, Note, SalesOrder
 from purchasing.models import PurchaseOrder
+from tests.factories import goods_ready
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +279,7 @@ def test_signed_out_people_are_sent_to_sign_in(mug_order, client, next_week):
 
 
 def test_an_order_already_ready_offers_no_move(mug_order, production_rep, signed_in):
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     page = signed_in(production_rep).get(reverse("purchase-order-detail", args=[mug_order.po.pk])).content.decode()
     assert "SO-1001 is already Ready to be Invoiced." in page
     assert 'name="ready_to_invoice"' not in page

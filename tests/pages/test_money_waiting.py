@@ -22,6 +22,7 @@ from tests.factories import (
     PurchaseOrderItemFactory,
     SalesOrderFactory,
     SalesOrderItemFactory,
+    goods_ready,
 )
 
 pytestmark = pytest.mark.django_db
@@ -156,9 +157,9 @@ def fill(rows: int, production_rep, invoicing_rep) -> None:
     for index in range(rows):
         order = SalesOrderFactory(status=SalesOrder.Status.READY_TO_BE_INVOICED)
         item = SalesOrderItemFactory(sales_order=order, quantity=10, unit_price=Decimal("3.00"))
-        po_item = PurchaseOrderItemFactory(
-            purchase_order=PurchaseOrderFactory(sales_order=order), sales_order_item=item, quantity=10
-        )
+        # As after flagging: the rest of the PO is declared shipping, so what is not backordered is ready.
+        po = PurchaseOrderFactory(sales_order=order, rest_ships_declared_at=timezone.now())
+        po_item = PurchaseOrderItemFactory(purchase_order=po, sales_order_item=item, quantity=10)
         Backorder.objects.create(
             purchase_order=po_item.purchase_order,
             purchase_order_item=po_item,
@@ -168,7 +169,7 @@ def fill(rows: int, production_rep, invoicing_rep) -> None:
             raised_by=production_rep,
         )
         invoice_create(sales_order=order, by=invoicing_rep, invoice_date=today - timedelta(days=6 * index), lines=None)
-        SalesOrder.objects.filter(pk=order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+        goods_ready(order.pk)
 
 
 @pytest.mark.parametrize("rows", [1, 15])

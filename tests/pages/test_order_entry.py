@@ -20,6 +20,7 @@ from tests.factories import (
     SalesOrderItemFactory,
     SupplierFactory,
     UserFactory,
+    goods_ready,
 )
 from tests.pages.helpers import error_next_to
 
@@ -435,7 +436,9 @@ def test_items_on_a_purchase_order_are_locked_and_the_page_says_why(as_sales, or
     order, mugs, setup = order_on_a_po
     reason = "On PO-1001: a purchase order covers it, so it can no longer change here."
     detail = as_sales.get(reverse("sales-order-detail", args=[order.pk])).content.decode()
-    assert reason in detail
+    # The order's page says it once, naming the PO with a link; the editor says it beside the locked row.
+    assert detail.count('data-testid="items-locked"') == 1
+    assert '">PO-1001</a> can no longer change here' in detail
     editor = as_sales.get(reverse("sales-order-edit", args=[order.pk])).content.decode()
     assert reason in editor
     assert f'value="{setup.pk}"' in editor  # the setup charge is an editable row
@@ -496,7 +499,7 @@ def test_an_item_of_another_order_is_refused_naming_the_field(as_sales, order_on
 def test_an_invoiced_order_offers_no_editing(as_sales, mug_order):
     from invoicing.services.issue import invoice_create
 
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, by=UserFactory(roles=["Invoicing"]))
     detail = as_sales.get(reverse("sales-order-detail", args=[mug_order.order.pk])).content.decode()
     assert "Sales order SO-1001 has an invoice: its items, quantities and prices can no longer change." in detail

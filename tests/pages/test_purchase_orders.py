@@ -8,7 +8,7 @@ from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services.issue import invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
-from tests.factories import PurchaseOrderFactory, SupplierFactory
+from tests.factories import PurchaseOrderFactory, SupplierFactory, goods_ready
 from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,8 @@ def test_the_page_shows_supplier_items_and_each_items_remaining(mug_order, produ
     items = {item.sales_order_item.description: item for item in response.context["items"]}
     assert items["11 oz mug, 2-colour print"].quantity == 500
     assert items["11 oz mug, 2-colour print"].figures.remaining == 500
-    assert items["Setup charge"].figures.ready == 1
+    # The setup charge is on this PO too: ready once the PO ships (or its rest is declared shipping).
+    assert items["Setup charge"].figures.ready == 0
 
 
 def test_the_stage_control_offers_only_the_moves_allowed(mug_order, production_rep, manager, signed_in):
@@ -120,7 +121,7 @@ def test_ready_for_billing_says_the_order_moved_and_the_backorders_were_resolved
 ):
     # given two open backorders, and a partial invoice that left the order waiting in production
     flag_two(mug_order, production_rep, next_week)
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     invoice_create(sales_order=mug_order.order, by=invoicing_rep)
     mug_order.refresh()
     assert mug_order.order.status == SalesOrder.Status.IN_PRODUCTION
@@ -143,7 +144,7 @@ def test_ready_for_billing_says_the_order_moved_and_the_backorders_were_resolved
 
 def test_ready_for_billing_when_the_order_is_already_ready(mug_order, production_rep, signed_in, next_week):
     flag_two(mug_order, production_rep, next_week)
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     client = signed_in(production_rep)
     response = client.post(reverse("purchase-order-stage", args=[mug_order.po.pk]), {"stage": "ready_for_billing"})
     assert (

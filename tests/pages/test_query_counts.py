@@ -44,9 +44,10 @@ def test_desk_costs_the_same_for_5_or_50_rows_in_every_section(
 ):
     desk_rows(rows, for_user=manager)
     client = signed_in(manager)
-    # A manager sees every section: flagged POs (+ their items), open backorders, orders Ready to be
-    # Invoiced (+ items, + pinned notes), unsent invoices, 4 totals, mentions and notifications.
-    with django_assert_num_queries(PAGE_BASE + 12):
+    # A manager sees every section: POs waiting for confirmation, POs due to ship this week, flagged POs
+    # (+ their items), open backorders, orders Ready to be Invoiced (+ items, + pinned notes), unsent
+    # invoices, 4 totals, mentions and notifications.
+    with django_assert_num_queries(PAGE_BASE + 14):
         response = client.get(reverse("desk"))
     assert response.status_code == 200
     page = response.content.decode()

@@ -15,10 +15,10 @@ from invoicing.models import Invoice
 from invoicing.services.drafts import invoice_draft_issue
 from invoicing.services.issue import invoice_create
 from invoicing.services.void import invoice_void
-from projects.models import SalesOrder, SalesOrderItem
+from projects.models import SalesOrderItem
 from purchasing.models import PurchaseOrder
 from reports.management.commands.check_books import Command
-from tests.factories import SalesOrderItemFactory
+from tests.factories import SalesOrderItemFactory, goods_ready
 
 
 def check_books() -> str:
@@ -121,7 +121,7 @@ def test_void_invoices_count_for_nothing(books, manager):
 
 def test_draft_invoices_count_for_nothing_until_issued(mug_order, invoicing_rep):
     # A draft's lines are counted nowhere until it is issued (invoicing.services), so the books leave them out too.
-    SalesOrder.objects.filter(pk=mug_order.order.pk).update(status=SalesOrder.Status.READY_TO_BE_INVOICED)
+    goods_ready(mug_order.order.pk)
     draft = invoice_create(sales_order=mug_order.order, by=invoicing_rep, draft=True)
     assert draft.status == Invoice.Status.DRAFT
     assert check_books() == "Checked 2 items: no drift.\n"
