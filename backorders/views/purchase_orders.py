@@ -119,19 +119,32 @@ def flag_mentions(po: PurchaseOrder) -> list[str]:
     return names
 
 
-def flag_note(po: PurchaseOrder, so_items: list[SalesOrderItem], backordered: dict[int, tuple[int, str]]) -> str:
-    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered.
+def ready_once_flagged(po: PurchaseOrder, so_items: list[SalesOrderItem]) -> dict[int, int]:
+    """Each SO item's ready quantity once a backorder is flagged on this PO, before the backordered part.
 
     Flagging declares the rest of this PO shipping, so its goods count as there; a sibling PO's goods count
     only once it has shipped (SalesOrderItem.ready_quantity).
     """
-    ready, waiting = [], []
     declared = po.stage in SHIPPED_OR_LATER or po.rest_ships_declared_at is not None
     on_this_po = {} if declared else {line.sales_order_item_id: line.quantity for line in po.items.all()}
+    return {
+        item.pk: max(
+            item.remaining
+            - item.backordered
+            - (item.purchased_quantity - item.shipped_quantity - on_this_po.get(item.pk, 0)),
+            0,
+        )
+        for item in so_items
+    }
+
+
+def flag_note(po: PurchaseOrder, so_items: list[SalesOrderItem], backordered: dict[int, tuple[int, str]]) -> str:
+    """The pre-filled note: what can be invoiced once the given SO items' quantities are backordered."""
+    ready, waiting = [], []
+    once_flagged = ready_once_flagged(po, so_items)
     for item in so_items:
         quantity, expected = backordered.get(item.pk, (0, ""))
-        unshipped_elsewhere = item.purchased_quantity - item.shipped_quantity - on_this_po.get(item.pk, 0)
-        now = max(item.remaining - item.backordered - quantity - unshipped_elsewhere, 0)
+        now = max(once_flagged[item.pk] - quantity, 0)
         if now:
             ready.append((now, item.description))
         if quantity:
@@ -220,6 +233,7 @@ def purchase_order_page(
             backorder.resolve_form = BackorderResolveForm(backorder=backorder, offers_ready_for_billing=offers)
         if can_act and backorder.pk == confirm_pk:
             confirm_resolve = backorder
+    once_flagged = ready_once_flagged(po, so_items)
     context = {
         "po": po,
         "project": po.project,
@@ -243,7 +257,9 @@ def purchase_order_page(
         "status_form": status_form,
         "flag_data": {
             "mentions": flag_mentions(po),
-            "items": [{"id": item.pk, "description": item.description, "ready": item.ready} for item in so_items],
+            "items": [
+                {"id": item.pk, "description": item.description, "ready": once_flagged[item.pk]} for item in so_items
+            ],
             "poItems": {str(item.pk): item.sales_order_item_id for item in items},
         },
         "nav_section": "purchase_orders",

@@ -61,6 +61,7 @@ SKIP = {
     # The create-invoice form filled from a draft's lines: the same page as invoice-create.
     "invoice-edit": "looked at as invoice-create",
     "purchase-order-email": "POST only",
+    "sales-order-purchase-orders-email": "POST only",
     "notification-read": "POST only",
     "notification-read-all": "POST only",
     # Marks the notification read, then sends to the page it is about, which is looked at anyway.

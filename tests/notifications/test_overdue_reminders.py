@@ -31,7 +31,7 @@ from tests.notifications.support import wait_until
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
 OVERDUE = Notification.Kind.BACKORDERS_OVERDUE
-REMINDERS_TASK = "notifications.tasks.backorder_overdue_reminders_task"
+REMINDERS_TASK = "backorders.tasks.backorder_overdue_reminders_task"
 
 
 @pytest.fixture(autouse=True)
