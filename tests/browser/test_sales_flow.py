@@ -1,7 +1,5 @@
 """The sales rep in the browser: from a client nobody has heard of to a purchase order emailed to its supplier."""
 
-import re
-
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
