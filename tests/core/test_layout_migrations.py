@@ -22,9 +22,7 @@ from invoicing.services.issue import invoice_create
 from projects.models import Activity, SalesOrderItem
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 
-# serialized_rollback: the flush at the end would otherwise take the rows data migrations wrote (the role
-# groups) from the tests that run after this one on the same database.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # The last migrations before the move; purchasing/ had none.
 BEFORE_THE_MOVE = [

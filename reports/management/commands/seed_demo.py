@@ -89,7 +89,8 @@ class Command(BaseCommand):
 
     def _users(self, password: str) -> dict[str, User]:
         users: dict[str, User] = {}
-        groups = {group.name: group for group in Group.objects.filter(name__in=Role.ALL)}
+        # The role groups come with the migrations; a database emptied since (a flush) gets them back bare.
+        groups = {name: Group.objects.get_or_create(name=name)[0] for name in Role.ALL}
         rows = [*DEMO_USERS, *((name, first, last, Role.SALES) for name, first, last in OTHER_ORDER_REPS)]
         for username, first_name, last_name, role in rows:
             user, _ = User.objects.get_or_create(username=username)
