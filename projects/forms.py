@@ -115,6 +115,20 @@ class ClientForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
     )
 
+    default_tax_rate = MoneyField(
+        label="Default tax %",
+        name="Default tax rate",
+        example="8.25",
+        max_value=Decimal("100"),
+        required=False,
+        help_text="A new sales order's items start with this rate; 0 or blank for none",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01", "inputmode": "decimal"}),
+        error_messages={"max_value": "Default tax rate must be a percent from 0 to 100."},
+    )
+
+    def clean_default_tax_rate(self) -> Decimal:
+        return self.cleaned_data["default_tax_rate"] or Decimal("0.00")
+
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         # One currency for the whole company: said here so nobody looks for a per-client choice.
@@ -201,7 +215,7 @@ class SalesOrderItemForm(forms.Form):
         error_messages={"required": QUANTITY_MESSAGE, "invalid": QUANTITY_MESSAGE},
     )
     unit_price = MoneyField(label="Unit price", error_messages={"required": "Enter the unit price."})
-    unit_cost = MoneyField(label="Unit cost", required=False, help_text="Optional: what the supplier charges")
+    unit_cost = MoneyField(label="Unit cost", required=False)
     tax_rate = MoneyField(
         label="Tax %",
         name="Tax rate",
@@ -214,6 +228,9 @@ class SalesOrderItemForm(forms.Form):
 
     # The fields a person fills; a row with none of them filled is an unused blank row.
     TYPED = ("description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+    # A new row arrives with its supplier and tax rate carried from the row above: only what is typed
+    # afresh makes it a row to save.
+    TYPED_AFRESH = ("description", "quantity", "unit_price", "unit_cost")
 
     def is_blank(self) -> bool:
-        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.TYPED)
+        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.TYPED_AFRESH)

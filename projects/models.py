@@ -73,10 +73,24 @@ class Client(models.Model):
     billing_address = models.TextField(max_length=1000, blank=True)
     tax_id = models.CharField("tax id", max_length=50, blank=True, help_text="VAT, GST or EIN number, if any")
     terms_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
+    default_tax_rate = models.DecimalField(
+        "default tax rate",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent; a new sales order's items start with it",
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(terms_days__lte=365), name="client_terms_days_max")]
+        constraints = [
+            models.CheckConstraint(condition=Q(terms_days__lte=365), name="client_terms_days_max"),
+            models.CheckConstraint(
+                condition=Q(default_tax_rate__gte=0) & Q(default_tax_rate__lte=100),
+                name="client_default_tax_rate_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

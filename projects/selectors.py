@@ -122,3 +122,40 @@ def project_activity(*, project: Project, limit: int = 50) -> list[Activity]:
 
 
 # --- the search box in the header ----------------------------------------------------------------
+
+
+RECENT_ORDERS = 10
+RECENT_ITEMS = 8
+
+
+def recent_items(*, client_id: int, rep_id: int | None) -> dict[str, list[SalesOrderItem]]:
+    """The items this client ordered lately and the ones this rep wrote lately, for the editor's quick picks.
+
+    Read from the last few orders only, whatever the history's size; each description and supplier once,
+    the latest price first.
+    """
+    picks = {"client": _recent(SalesOrder.objects.filter(project__client_id=client_id)), "rep": []}
+    if rep_id is not None:
+        seen = {_pick_key(item) for item in picks["client"]}
+        mine = SalesOrder.objects.filter(project__order_rep_id=rep_id).exclude(project__client_id=client_id)
+        picks["rep"] = [item for item in _recent(mine) if _pick_key(item) not in seen]
+    return picks
+
+
+def _recent(orders: QuerySet[SalesOrder]) -> list[SalesOrderItem]:
+    latest = orders.order_by("-pk").values("pk")[:RECENT_ORDERS]
+    items = (
+        SalesOrderItem.objects.filter(sales_order__in=latest)
+        .select_related("supplier")
+        .order_by("-sales_order_id", "position", "pk")
+    )
+    picks, seen = [], set()
+    for item in items:
+        if _pick_key(item) not in seen:
+            seen.add(_pick_key(item))
+            picks.append(item)
+    return picks[:RECENT_ITEMS]
+
+
+def _pick_key(item: SalesOrderItem) -> tuple[str, int | None]:
+    return item.description.strip().lower(), item.supplier_id

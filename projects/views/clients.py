@@ -22,7 +22,7 @@ from projects.services.clients import client_create, client_update
 PAGE_SIZE = 50
 # Who may create and change clients; the services say the same (Managers always may).
 WRITERS = (Role.SALES,)
-FIELDS = ("name", "billing_email", "billing_address", "tax_id", "terms_days")
+FIELDS = ("name", "billing_email", "billing_address", "tax_id", "terms_days", "default_tax_rate")
 
 
 def client_or_404(pk: int) -> Client:

@@ -1,7 +1,7 @@
 """The sales rep's pages: open a project, write a sales order with its items, create its purchase orders."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +16,7 @@ from core.roles import Role
 from core.views import add_domain_error, role_required
 from projects.forms import ProjectForm, SalesOrderForm, SalesOrderItemForm
 from projects.models import Client, Project, SalesOrder, SalesOrderItem
-from projects.selectors import sales_order_detail
+from projects.selectors import recent_items, sales_order_detail
 from projects.services.projects import project_create, project_update
 from projects.services.sales_orders import (
     ItemRequest,
@@ -87,12 +87,12 @@ def _is_id(value: str | None) -> bool:
 
 
 def _row_forms(data: QueryDict) -> list[SalesOrderItemForm]:
-    """The item rows a post holds, in the order they stood on the page."""
-    indexes = sorted({int(match.group(1)) for key in data for match in [ROW_PREFIX.match(key)] if match})
-    return [SalesOrderItemForm(data, prefix=f"items-{index}") for index in indexes[:MAX_ROWS]]
+    """The item rows a post holds, in the order they stood on the page (a duplicated row follows its original)."""
+    indexes = dict.fromkeys(int(match.group(1)) for key in data for match in [ROW_PREFIX.match(key)] if match)
+    return [SalesOrderItemForm(data, prefix=f"items-{index}") for index in list(indexes)[:MAX_ROWS]]
 
 
-def _initial_rows(order: SalesOrder | None, locks: dict[int, str]) -> list[SalesOrderItemForm]:
+def _initial_rows(order: SalesOrder | None, locks: dict[int, str], *, client: Client) -> list[SalesOrderItemForm]:
     items = [] if order is None else [item for item in order.items.all() if item.pk not in locks]
     rows = [
         SalesOrderItemForm(
@@ -111,8 +111,13 @@ def _initial_rows(order: SalesOrder | None, locks: dict[int, str]) -> list[Sales
         for index, item in enumerate(items)
     ]
     if not rows:
-        rows.append(SalesOrderItemForm(prefix="items-0"))
+        rows.append(_new_row("items-0", client=client))
     return rows
+
+
+def _new_row(prefix: str, *, client: Client) -> SalesOrderItemForm:
+    """A blank row, its tax rate the client's default (the rows the rep adds carry the row above's)."""
+    return SalesOrderItemForm(prefix=prefix, initial={"tax_rate": client.default_tax_rate or None})
 
 
 def _editor_page(
@@ -128,11 +133,12 @@ def _editor_page(
 ) -> HttpResponse:
     locked_items = [] if order is None else [item for item in order.items.all() if item.pk in locks]
     totals = _totals(rows, locked_items)
-    amounts = dict(totals["rows"])
+    amounts = {prefix: (amount, margin) for prefix, amount, margin in totals["rows"]}
     for row in rows:
-        row.amount = amounts.get(row.prefix)
-    template_row = SalesOrderItemForm(prefix="items-__prefix__")
-    template_row.amount = None
+        row.amount, row.margin = amounts.get(row.prefix, (None, None))
+    recent = recent_items(client_id=project.client_id, rep_id=request.user.pk)
+    template_row = _new_row("items-__prefix__", client=project.client)
+    template_row.amount = template_row.margin = None
     next_index = max((int(ROW_PREFIX.match(row.prefix + "-").group(1)) for row in rows), default=-1) + 1
     context = {
         "project": project,
@@ -141,6 +147,11 @@ def _editor_page(
         "rows": rows,
         "locked_items": [(item, locks[item.pk]) for item in locked_items],
         "template_row": template_row,
+        "recent": recent,
+        "recent_groups": [
+            (recent["client"], f"{project.client.name} ordered lately"),
+            (recent["rep"], "You sold lately"),
+        ],
         "next_index": next_index,
         "totals": totals,
         "error": error,
@@ -150,9 +161,12 @@ def _editor_page(
 
 
 def _row_amount(row: SalesOrderItemForm) -> tuple:
-    """A row's net amount and tax as typed, or (None, None, refusal) while it cannot be computed."""
+    """A row's net amount, tax and margin as typed, or (None, None, None, refusal) while it cannot be computed.
+
+    The margin is None while no cost is typed: a price with no cost says nothing of what the line earns.
+    """
     values = {}
-    for name in ("quantity", "unit_price", "tax_rate"):
+    for name in ("quantity", "unit_price", "tax_rate", "unit_cost"):
         typed = row.data.get(row.add_prefix(name))
         try:
             values[name] = row.fields[name].clean(typed)
@@ -160,11 +174,24 @@ def _row_amount(row: SalesOrderItemForm) -> tuple:
             # Empty, or digits and a point with the decimals still to come, is still being typed (the amount
             # stays blank); anything else refused is what saving refuses, and is said.
             if typed in (None, "") or HALF_TYPED.fullmatch(typed):
-                return None, None, ""
+                return None, None, None, ""
             description = (row.data.get(row.add_prefix("description")) or "").strip()[:60]
-            return None, None, f"{description}: {error.messages[0]}" if description else error.messages[0]
+            return None, None, None, f"{description}: {error.messages[0]}" if description else error.messages[0]
     amount = line_amount(values["quantity"], values["unit_price"])
-    return amount, line_tax(amount, values["tax_rate"] or 0), ""
+    margin = _margin(values["quantity"], amount, values["unit_cost"])
+    return amount, line_tax(amount, values["tax_rate"] or 0), margin, ""
+
+
+def _margin(quantity: int, amount: Decimal, unit_cost: Decimal | None) -> Decimal | None:
+    """What a line earns: its net amount less what the supplier charges for it, or None with no cost known."""
+    return None if unit_cost is None else amount - line_amount(quantity, unit_cost)
+
+
+def margin_percent(margin: Decimal | None, amount: Decimal | None) -> Decimal | None:
+    """The margin as a percent of the price, one decimal half-up; None where there is nothing to divide."""
+    if margin is None or not amount:
+        return None
+    return (margin * 100 / amount).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) -> dict:
@@ -172,28 +199,38 @@ def _totals(rows: list[SalesOrderItemForm], locked_items: list[SalesOrderItem]) 
     lines = []
     for item in locked_items:
         amount = line_amount(item.quantity, item.unit_price)
-        lines.append((None, amount, line_tax(amount, item.tax_rate)))
+        lines.append((None, amount, line_tax(amount, item.tax_rate), _margin(item.quantity, amount, item.unit_cost)))
     incomplete, refusals = 0, []
     for row in rows:
         if not row.is_bound:
-            amount = tax = None
+            amount = tax = margin = None
             if row.initial.get("quantity") is not None:
                 amount = line_amount(row.initial["quantity"], row.initial["unit_price"])
                 tax = line_tax(amount, row.initial["tax_rate"])
+                margin = _margin(row.initial["quantity"], amount, row.initial["unit_cost"])
         elif row.is_blank():
-            amount = tax = None
+            amount = tax = margin = None
         else:
-            amount, tax, refusal = _row_amount(row)
+            amount, tax, margin, refusal = _row_amount(row)
             incomplete += amount is None and not refusal
             refusals += [refusal] if refusal else []
-        lines.append((row.prefix, amount, tax))
-    subtotal = sum((amount for _, amount, _ in lines if amount is not None), start=line_amount(0, 0))
-    tax = sum((tax for _, _, tax in lines if tax is not None), start=line_amount(0, 0))
+        lines.append((row.prefix, amount, tax, margin))
+    zero = line_amount(0, 0)
+    subtotal = sum((amount for _, amount, _, _ in lines if amount is not None), start=zero)
+    tax = sum((tax for _, _, tax, _ in lines if tax is not None), start=zero)
+    # The order's margin counts the lines whose cost is known, against those lines' price.
+    costed = [(amount, margin) for _, amount, _, margin in lines if margin is not None]
+    margin = sum((margin for _, margin in costed), start=zero) if costed else None
     return {
-        "rows": [(prefix, amount) for prefix, amount, _ in lines if prefix],
+        "rows": [
+            (prefix, amount, (margin, margin_percent(margin, amount))) for prefix, amount, _, margin in lines if prefix
+        ],
         "subtotal": subtotal,
         "tax": tax,
         "total": subtotal + tax,
+        "margin": margin,
+        "margin_percent": margin_percent(margin, sum((amount for amount, _ in costed), start=zero)),
+        "uncosted": sum(1 for _, amount, _, margin in lines if amount is not None and margin is None) if costed else 0,
         "incomplete": incomplete,
         # What saving would refuse (a value typed in a form it does not take, or a total that does not fit
         # the money columns) is said instead of a total no order can have. Rows still to fill in only add to it.
@@ -261,7 +298,7 @@ def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | 
         project=project,
         order=order,
         header=header,
-        rows=rows or [SalesOrderItemForm(prefix="items-0")],
+        rows=rows or [_new_row("items-0", client=project.client)],
         locks=locks,
         error=error,
         http_status=http_status,
@@ -305,7 +342,12 @@ def sales_order_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _save_editor(request, project=project, order=None)
     return _editor_page(
-        request, project=project, order=None, header=SalesOrderForm(), rows=_initial_rows(None, {}), locks={}
+        request,
+        project=project,
+        order=None,
+        header=SalesOrderForm(),
+        rows=_initial_rows(None, {}, client=project.client),
+        locks={},
     )
 
 
@@ -323,7 +365,12 @@ def sales_order_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     return _editor_page(
-        request, project=order.project, order=order, header=header, rows=_initial_rows(order, locks), locks=locks
+        request,
+        project=order.project,
+        order=order,
+        header=header,
+        rows=_initial_rows(order, locks, client=order.project.client),
+        locks=locks,
     )
 
 

@@ -1,5 +1,6 @@
-// The sales-order editor: add and remove item rows without a reload. The running total is the
-// server's (htmx posts the form as the rep types); this only tells htmx when rows come or go.
+// The sales-order editor: add, duplicate and remove item rows and pick recent items without a reload.
+// The running total and margins are the server's (htmx posts the form as the rep types); this only
+// tells htmx when rows come or go.
 (function () {
   "use strict";
 
@@ -35,17 +36,86 @@
     form.dispatchEvent(new Event("rows-changed", { bubbles: true }));
   }
 
+  // The fields of a row by their name without the row's prefix: items-3-unit_price is "unit_price".
+  function field(row, name) {
+    return row.querySelector("[name$='-" + name + "']");
+  }
+
+  var CARRIED = ["supplier", "tax_rate"];
+  var COPIED = ["kind", "description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate"];
+
+  // A new row, placed after `after` (or last); it starts with the supplier and tax rate of the row
+  // above it, as most orders are several items from one supplier.
+  function newRow(after) {
+    var index = Number(form.dataset.nextIndex || "0");
+    form.dataset.nextIndex = String(index + 1);
+    var html = template.innerHTML.replace(/__prefix__/g, String(index));
+    var above = after || rows.querySelector("[data-item-row]:last-of-type");
+    if (after) after.insertAdjacentHTML("afterend", html);
+    else rows.insertAdjacentHTML("beforeend", html);
+    var fresh = after ? after.nextElementSibling : rows.lastElementChild;
+    if (above) {
+      CARRIED.forEach(function (name) {
+        var from = field(above, name);
+        var to = field(fresh, name);
+        if (from && to && from.value) to.value = from.value;
+      });
+    }
+    return fresh;
+  }
+
+  function isBlank(row) {
+    return ["description", "quantity", "unit_price", "unit_cost"].every(function (name) {
+      var input = field(row, name);
+      return !input || !input.value.trim();
+    });
+  }
+
+  function focusOn(row, name) {
+    var input = row && field(row, name);
+    if (input) input.focus();
+  }
+
   form.addEventListener("click", function (event) {
     var add = event.target.closest("[data-add-row]");
     if (add) {
-      var index = Number(form.dataset.nextIndex || "0");
-      form.dataset.nextIndex = String(index + 1);
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      rows.insertAdjacentHTML("beforeend", html);
+      var fresh = newRow(null);
       changed();
-      var fresh = rows.lastElementChild;
-      var description = fresh && fresh.querySelector("input[name$='-description']");
-      if (description) description.focus();
+      focusOn(fresh, "description");
+      return;
+    }
+    var duplicate = event.target.closest("[data-duplicate-row]");
+    if (duplicate) {
+      var original = duplicate.closest("[data-item-row]");
+      var copy = newRow(original);
+      COPIED.forEach(function (name) {
+        var from = field(original, name);
+        var to = field(copy, name);
+        if (from && to) to.value = from.value;
+      });
+      changed();
+      focusOn(copy, "quantity");
+      return;
+    }
+    // A recent item fills the last row if it is still blank, or a new one; the rep types the quantity.
+    var pick = event.target.closest("[data-pick]");
+    if (pick) {
+      var last = rows.querySelector("[data-item-row]:last-of-type");
+      var target = last && isBlank(last) ? last : newRow(null);
+      var values = {
+        kind: pick.dataset.kind,
+        description: pick.dataset.description,
+        supplier: pick.dataset.supplier,
+        unit_price: pick.dataset.unitPrice,
+        unit_cost: pick.dataset.unitCost,
+        tax_rate: pick.dataset.taxRate,
+      };
+      Object.keys(values).forEach(function (name) {
+        var input = field(target, name);
+        if (input && values[name] !== undefined) input.value = values[name];
+      });
+      changed();
+      focusOn(target, "quantity");
       return;
     }
     var remove = event.target.closest("[data-remove-row]");

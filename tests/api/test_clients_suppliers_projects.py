@@ -14,6 +14,7 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
             "billing_address": "1 Pier",
             "tax_id": "EIN 12-3456789",
             "terms_days": 15,
+            "default_tax_rate": "8.25",
         },
         format="json",
     )
@@ -26,6 +27,7 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
         "billing_address": "1 Pier",
         "tax_id": "EIN 12-3456789",
         "terms_days": 15,
+        "default_tax_rate": "8.25",
     }
     assert as_sales.get(f"/api/clients/{client['id']}/").json() == client
     changed = as_sales.patch(f"/api/clients/{client['id']}/", {"terms_days": 45}, format="json")
@@ -37,13 +39,16 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
 
 def test_a_client_with_bad_fields_is_refused_naming_each(as_sales):
     response = as_sales.post(
-        "/api/clients/", {"name": "", "billing_email": "not-an-email", "terms_days": 400}, format="json"
+        "/api/clients/",
+        {"name": "", "billing_email": "not-an-email", "terms_days": 400, "default_tax_rate": "101"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json() == {
         "name": ["This field may not be blank."],
         "billing_email": ["Enter a valid email address."],
         "terms_days": ["Ensure this value is less than or equal to 365."],
+        "default_tax_rate": ["Ensure this value is less than or equal to 100."],
     }
     assert not Client.objects.exists()
 

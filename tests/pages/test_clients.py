@@ -89,6 +89,21 @@ def test_a_sales_rep_edits_a_client(sales_rep, signed_in):
     assert "Due on receipt · amounts in USD" in page
 
 
+def test_a_client_keeps_a_default_tax_rate_for_its_orders(sales_rep, signed_in):
+    browser = signed_in(sales_rep)
+    form = browser.get(reverse("client-create")).content.decode()
+    assert '<label for="id_default_tax_rate">Default tax %</label>' in form
+
+    browser.post(reverse("client-create"), {**VALID, "default_tax_rate": "8.25"})
+    client = Client.objects.get()
+    assert client.default_tax_rate == Decimal("8.25")
+
+    # Left blank, no tax.
+    browser.post(reverse("client-edit", args=[client.pk]), {**VALID, "default_tax_rate": ""})
+    client.refresh_from_db()
+    assert client.default_tax_rate == Decimal("0.00")
+
+
 def test_a_manager_may_write_clients_too(manager, signed_in):
     response = signed_in(manager).post(reverse("client-create"), VALID)
     assert response.status_code == 302
@@ -109,6 +124,8 @@ BAD_INPUT = [
     ("terms_days", "400", TERMS_MESSAGE),
     ("terms_days", "thirty", TERMS_MESSAGE),
     ("terms_days", "", TERMS_MESSAGE),
+    ("default_tax_rate", "101", "Default tax rate must be a percent from 0 to 100."),
+    ("default_tax_rate", "-1", "Default tax rate must not be negative."),
 ]
 BAD_IDS = [
     "name-10000",
@@ -122,6 +139,8 @@ BAD_IDS = [
     "terms-400",
     "terms-words",
     "terms-empty",
+    "tax-rate-101",
+    "tax-rate-negative",
 ]
 
 

@@ -584,3 +584,110 @@ def test_only_sales_and_managers_create_purchase_orders_from_an_order(signed_in,
     assert production.post(url, {"item": [item.pk]}).status_code == 403
     assert signed_in(UserFactory(roles=["Managers"])).post(url, {"item": [item.pk]}).status_code == 302
     assert PurchaseOrder.objects.count() == 1
+
+
+# --- order entry in fewer fields ----------------------------------------------------------------
+
+
+def test_a_new_order_starts_with_the_clients_default_tax_rate(as_sales, project):
+    project.client.default_tax_rate = Decimal("8.25")
+    project.client.save()
+
+    page = as_sales.get(reverse("sales-order-create", args=[project.pk])).content.decode()
+
+    # The first row and the row new ones are cloned from both carry it.
+    assert page.count('name="items-0-tax_rate" value="8.25"') == 1
+    assert page.count('name="items-__prefix__-tax_rate" value="8.25"') == 1
+
+
+def test_a_row_holding_only_the_carried_supplier_and_tax_rate_is_left_out(as_sales, project, mugs_supplier):
+    data = item_rows(mug_row(mugs_supplier), {"supplier": mugs_supplier.pk, "tax_rate": "8.25"})
+
+    response = as_sales.post(reverse("sales-order-create", args=[project.pk]), data)
+
+    assert response.status_code == 302
+    assert [item.description for item in SalesOrderItem.objects.all()] == ["11 oz mug"]
+
+
+def test_items_are_saved_in_the_order_they_stand_on_the_page(as_sales, project, mugs_supplier):
+    # A duplicated row is placed right after its original with the next free index: items-5 stands second.
+    data = {
+        **item_rows(mug_row(mugs_supplier, description="Mug")),
+        **item_rows(mug_row(mugs_supplier, description="Mug, blue"), start=5),
+        **item_rows(mug_row(mugs_supplier, description="Coaster"), start=1),
+    }
+
+    as_sales.post(reverse("sales-order-create", args=[project.pk]), data)
+
+    order = SalesOrder.objects.get()
+    assert [item.description for item in order.items.order_by("position")] == ["Mug", "Mug, blue", "Coaster"]
+
+
+def test_the_editor_offers_the_clients_and_the_reps_recent_items(as_sales, project, sales_rep, mugs_supplier):
+    older = SalesOrderFactory(project=project)
+    SalesOrderItemFactory(sales_order=older, description="11 oz mug", supplier=mugs_supplier, unit_price="4.00")
+    latest = SalesOrderFactory(project=project)
+    SalesOrderItemFactory(sales_order=latest, description="11 oz mug", supplier=mugs_supplier, unit_price="4.25")
+    SalesOrderItemFactory(
+        sales_order=latest, description="Setup charge", supplier=mugs_supplier, unit_price="65.00", unit_cost="20.00"
+    )
+    elsewhere = SalesOrderFactory(project=ProjectFactory(order_rep=sales_rep))
+    SalesOrderItemFactory(sales_order=elsewhere, description="Tote bag", supplier=mugs_supplier)
+    someone_elses = SalesOrderFactory(project=ProjectFactory())
+    SalesOrderItemFactory(sales_order=someone_elses, description="Lanyard", supplier=mugs_supplier)
+
+    page = as_sales.get(reverse("sales-order-create", args=[project.pk])).content.decode()
+
+    picks = page[page.index('data-testid="recent-items"') :]
+    assert f"{escape(project.client.name)} ordered lately" in picks
+    assert "You sold lately" in picks
+    # Each item once, at its latest price; the rep's other clients' items too; no other rep's.
+    assert picks.count('data-description="11 oz mug"') == 1
+    assert 'data-unit-price="4.25"' in picks and 'data-unit-price="4.00"' not in picks
+    assert 'data-description="Setup charge"' in picks and 'data-unit-cost="20.00"' in picks
+    assert picks.index("Setup charge") < picks.index("You sold lately") < picks.index("Tote bag")
+    assert "Lanyard" not in picks
+
+
+def test_a_client_with_no_history_shows_no_recent_items(as_sales, sales_rep):
+    project = ProjectFactory(order_rep=UserFactory(roles=["Sales"]))
+
+    page = as_sales.get(reverse("sales-order-create", args=[project.pk])).content.decode()
+
+    assert 'data-testid="recent-items"' not in page
+
+
+def test_the_running_total_shows_each_lines_margin_and_the_orders(as_sales, mugs_supplier):
+    data = item_rows(
+        mug_row(mugs_supplier, quantity=100, unit_price="4.25", unit_cost="2.10"),  # 425.00 less 210.00
+        mug_row(mugs_supplier, quantity=3, unit_price="0.35", unit_cost="0.30"),  # 1.05 less 0.90
+        mug_row(mugs_supplier, quantity=1, unit_price="65.00", unit_cost=""),  # no cost: no margin
+    )
+
+    page = as_sales.post(reverse("sales-order-totals"), data).content.decode()
+
+    assert '<output id="items-0-margin" hx-swap-oob="true" aria-labelledby="items-0-margin-label"' in page
+    assert 'data-testid="row-margin">215.00 <span class="muted">(50.6%)</span></output>' in page
+    assert 'data-testid="row-margin">0.15 <span class="muted">(14.3%)</span></output>' in page
+    no_cost = 'id="items-2-margin" hx-swap-oob="true" aria-labelledby="items-2-margin-label" data-testid="row-margin">—'
+    assert no_cost in page
+    # 215.15 of 426.05 priced with a cost: 50.499…% rounds to 50.5; the setup charge is named as left out.
+    assert '<dd data-testid="order-margin">215.15 <span class="muted">(50.5%)</span>' in page
+    assert "1 item with no cost left out" in page
+
+
+def test_an_order_with_no_costs_says_how_to_see_its_margin(as_sales, mugs_supplier):
+    page = as_sales.post(
+        reverse("sales-order-totals"), item_rows(mug_row(mugs_supplier, unit_cost=""))
+    ).content.decode()
+
+    assert "type unit costs to see it" in page
+
+
+def test_an_existing_orders_rows_show_their_margin(as_sales, project, mugs_supplier):
+    order = SalesOrderFactory(project=project)
+    SalesOrderItemFactory(sales_order=order, quantity=10, unit_price="5.00", unit_cost="3.00", supplier=mugs_supplier)
+
+    page = as_sales.get(reverse("sales-order-edit", args=[order.pk])).content.decode()
+
+    assert 'id="items-0-margin" aria-labelledby="items-0-margin-label" data-testid="row-margin">20.00' in page

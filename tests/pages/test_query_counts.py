@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import ProjectFactory, PurchaseOrderFactory
+from tests.factories import ProjectFactory, PurchaseOrderFactory, SalesOrderFactory, SalesOrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,19 @@ def test_desk_costs_the_same_for_5_or_50_rows_in_every_section(
     page = response.content.decode()
     assert page.count('data-testid="desk-flagged"') == 1
     assert page.count("Create invoice") == rows
+
+
+@pytest.mark.parametrize("orders", [2, 20])
+def test_the_order_editor_costs_the_same_whatever_the_clients_history(
+    orders, signed_in, sales_rep, django_assert_num_queries
+):
+    project = ProjectFactory(order_rep=sales_rep)
+    for _ in range(orders):
+        SalesOrderItemFactory.create_batch(3, sales_order=SalesOrderFactory(project=project))
+    client = signed_in(sales_rep)
+    # The project with its client; the client's and the rep's recent items (their last orders only, with
+    # suppliers); the supplier options of the first row and of the row new ones are cloned from.
+    with django_assert_num_queries(PAGE_BASE + 5):
+        response = client.get(reverse("sales-order-create", args=[project.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count("data-pick ") == min(3 * orders, 8)
