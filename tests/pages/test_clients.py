@@ -97,6 +97,8 @@ def test_a_client_keeps_a_default_tax_rate_for_its_orders(sales_rep, signed_in):
     browser.post(reverse("client-create"), {**VALID, "default_tax_rate": "8.25"})
     client = Client.objects.get()
     assert client.default_tax_rate == Decimal("8.25")
+    page = browser.get(reverse("client-detail", args=[client.pk])).content.decode()
+    assert '<dd data-testid="client-default-tax">8.25% on a new order\'s items</dd>' in page
 
     # Left blank, no tax.
     browser.post(reverse("client-edit", args=[client.pk]), {**VALID, "default_tax_rate": ""})
