@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from core.fields import MoneyField, QuantityField
-from core.roles import Role
+from core.roles import Role, user_roles
 from projects.models import MAX_QUANTITY, Client, SalesOrderItem, suppliers
 from projects.services.notes import NOTE_MAX_LENGTH
 
@@ -18,6 +18,15 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class ProjectFilterForm(forms.Form):
+    MINE, EVERYONE = "mine", "everyone"
+
+    # A sales rep starts on their own projects (ProjectFilterForm.default_whose); the choice stays in the
+    # query string, so the list says whose projects it shows and the pages keep it.
+    whose = forms.ChoiceField(
+        label="Whose",
+        choices=[(MINE, "Mine (I am the order rep)"), (EVERYONE, "Everyone")],
+        required=False,
+    )
     q = forms.CharField(
         required=False,
         max_length=100,
@@ -32,6 +41,20 @@ class ProjectFilterForm(forms.Form):
         empty_label="Any rep",
     )
     client = forms.ModelChoiceField(queryset=Client.objects.order_by("name"), required=False, empty_label="Any client")
+
+    @classmethod
+    def for_user(cls, data, user: User) -> "ProjectFilterForm":
+        """The form bound to the query, with "Whose" defaulting to the user's own projects for a sales rep."""
+        data = data.copy()
+        if not data.get("whose"):
+            data["whose"] = cls.default_whose(user)
+        return cls(data)
+
+    @classmethod
+    def default_whose(cls, user: User) -> str:
+        """Mine for a sales rep (who is not a manager), everyone for the other roles."""
+        roles = user_roles(user)
+        return cls.MINE if Role.SALES in roles and Role.MANAGERS not in roles else cls.EVERYONE
 
 
 class NoteForm(forms.Form):

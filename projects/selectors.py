@@ -2,19 +2,26 @@
 
 from django.db.models import (
     Case,
+    CharField,
+    Count,
+    DateField,
     DecimalField,
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
+    OuterRef,
     Prefetch,
+    Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, Round
 
-from projects.models import MONEY, Activity, Note, Project, SalesOrder, SalesOrderItem
+from projects.models import MONEY, SALES_ORDER_FLOW, Activity, Note, Project, SalesOrder, SalesOrderItem
 
 MONEY_FIELD = DecimalField(**MONEY)
 ZERO_MONEY = Value(0, output_field=MONEY_FIELD)
@@ -105,6 +112,67 @@ def sales_order_detail(*, pk: int) -> SalesOrder:
 
 def project_list() -> QuerySet[Project]:
     return Project.objects.select_related("client", "order_rep", "production_rep", "invoicing_rep")
+
+
+# A sales order is open until it is invoiced or closed: the projects list's in-hands date looks at these.
+CLOSED_STATUSES = (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
+# How far along the order flow each status is; Closed comes after Invoiced.
+FLOW_POSITION = Case(
+    *(When(status=status, then=Value(position)) for position, status in enumerate(SALES_ORDER_FLOW)),
+    default=Value(len(SALES_ORDER_FLOW)),
+    output_field=IntegerField(),
+)
+# Backorders live above this app; the list counts them through their relation to the project's purchase
+# orders (Backorder.purchase_order, related name "backorders"), with BackorderStatus.OPEN's value.
+BACKORDER_OPEN = "open"
+
+
+def _per_project(items: QuerySet[SalesOrderItem], total) -> Subquery:
+    """The sum of an expression over each project's sales-order items, as a subquery of the projects list."""
+    return Subquery(
+        items.order_by().values("sales_order__project").annotate(total=Sum(total)).values("total"),
+        output_field=MONEY_FIELD,
+    )
+
+
+def projects_with_figures(queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """Annotate projects with their stage, in-hands date, amount, remaining amount and open backorders.
+
+    - stage: the status of its furthest-behind sales order in the order flow (New first, Closed last), so
+      a project shows where its slowest order stands; an Invoiced or Closed order shows only when every
+      order of the project is Invoiced or Closed. None when it has no order.
+    - in_hands_date: the earliest in-hands date of its open orders (neither Invoiced nor Closed).
+    - amount: its orders' subtotals (quantity × unit price, net of tax), as on the sales orders.
+    - remaining_amount: what of them is left to invoice (net), as on the sales orders.
+    - open_backorders: the backorders still open on its purchase orders.
+
+    Each figure is a subquery, so a page of 50 projects costs one query, as a page of 5 does.
+    """
+    queryset = project_list() if queryset is None else queryset
+    orders = SalesOrder.objects.filter(project=OuterRef("pk"))
+    items = SalesOrderItem.objects.filter(sales_order__project=OuterRef("pk"))
+    furthest_behind = orders.annotate(position=FLOW_POSITION).order_by("position", "id").values("status")[:1]
+    earliest_in_hands = (
+        orders.exclude(status__in=CLOSED_STATUSES)
+        .order_by()
+        .values("project")
+        .annotate(earliest=Min("in_hands_date"))
+        .values("earliest")
+    )
+    open_backorders = (
+        Project.objects.filter(pk=OuterRef("pk"))
+        .annotate(
+            count=Count("purchase_orders__backorders", filter=Q(purchase_orders__backorders__status=BACKORDER_OPEN))
+        )
+        .values("count")
+    )
+    return queryset.annotate(
+        stage=Subquery(furthest_behind, output_field=CharField()),
+        in_hands_date=Subquery(earliest_in_hands, output_field=DateField()),
+        amount=Coalesce(_per_project(items, _amount(F("quantity"))), ZERO_MONEY),
+        remaining_amount=Coalesce(_per_project(items, _amount(_remaining())), ZERO_MONEY),
+        open_backorders=Coalesce(Subquery(open_backorders, output_field=IntegerField()), Value(0)),
+    )
 
 
 def project_notes(*, project: Project) -> QuerySet[Note]:

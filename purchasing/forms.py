@@ -38,6 +38,53 @@ class PurchaseOrderStageForm(forms.Form):
         ]
 
 
+def _po_id(value: str) -> int:
+    """A purchase order id as ticked in the list: digits that fit the column, else ValueError."""
+    if not (value.isascii() and value.isdigit() and len(value) < 10):
+        raise ValueError(value)
+    return int(value)
+
+
+class PurchaseOrderBulkStageForm(forms.Form):
+    """The purchase orders list's "Move selected to": the ticked POs (by id) and the stage they go to."""
+
+    # More than a page of the list is not something a person ticks.
+    MOST = 200
+
+    po = forms.TypedMultipleChoiceField(
+        label="Purchase orders",
+        coerce=_po_id,
+        error_messages={
+            "required": "Tick the purchase orders to move, in the PO column.",
+            "invalid_choice": "%(value)s is not a purchase order id; reload the list and tick them again.",
+        },
+    )
+    stage = forms.ChoiceField(
+        label="Move selected to",
+        choices=[("", "Choose a stage…"), *PurchaseOrder.Stage.choices],
+        error_messages={"required": "Choose the stage to move the selected purchase orders to."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        # The list's filter form has a Stage select of its own: these ids must differ from its.
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+        # Any id passes the field; clean_po says which of them no longer exist.
+        self.fields["po"].valid_value = lambda value: True
+
+    def clean_po(self) -> list[PurchaseOrder]:
+        ids = self.cleaned_data["po"]
+        if len(ids) > self.MOST:
+            raise forms.ValidationError(f"Tick at most {self.MOST} purchase orders at a time; {len(ids)} are ticked.")
+        found = {po.pk: po for po in PurchaseOrder.objects.filter(pk__in=ids)}
+        missing = [str(pk) for pk in dict.fromkeys(ids) if pk not in found]
+        if missing:
+            raise forms.ValidationError(
+                f"No purchase order has the id {', '.join(missing)}; reload the list and tick them again."
+            )
+        return list(found.values())
+
+
 class PurchaseOrderStatusForm(forms.Form):
     status = forms.ChoiceField(
         label="Set the status to",

@@ -1,11 +1,20 @@
 """Reads of purchase orders shared by the pages, the API, the PDF and the email."""
 
 from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce, Round
 
+from projects.models import MONEY
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 
@@ -16,6 +25,25 @@ def purchase_order_list() -> QuerySet[PurchaseOrder]:
     ).prefetch_related(
         Prefetch("items", queryset=PurchaseOrderItem.objects.select_related("sales_order_item").order_by("id"))
     )
+
+
+def purchase_order_total() -> Coalesce:
+    """A PO's total at cost, for annotating a list: each line's quantity × unit cost rounded to cents, summed.
+
+    The same as the PO page's total (core.money.line_amount per line), in one subquery.
+    """
+    money = DecimalField(**MONEY)
+    line = Round(
+        ExpressionWrapper(F("quantity") * F("sales_order_item__unit_cost"), output_field=money), 2, output_field=money
+    )
+    lines = (
+        PurchaseOrderItem.objects.filter(purchase_order=OuterRef("pk"))
+        .order_by()
+        .values("purchase_order")
+        .annotate(total=Sum(line))
+        .values("total")
+    )
+    return Coalesce(Subquery(lines, output_field=money), Value(0, output_field=money))
 
 
 def purchase_orders_flagged() -> QuerySet[PurchaseOrder]:

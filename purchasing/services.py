@@ -271,6 +271,43 @@ def purchase_order_stage_change(*, purchase_order: PurchaseOrder, stage: str, by
     return order
 
 
+@dataclass(frozen=True)
+class StageMoveResult:
+    """What became of one PO of a move of several: moved from `previous`, or refused with `refusal`."""
+
+    purchase_order: PurchaseOrder
+    previous: str
+    refusal: str = ""
+
+    @property
+    def moved(self) -> bool:
+        return not self.refusal
+
+
+def purchase_orders_stage_change(
+    *, purchase_orders: list[PurchaseOrder], stage: str, by: User | None
+) -> list[StageMoveResult]:
+    """Move several POs to one stage, one at a time; a PO whose move is refused stays, and the others move.
+
+    Each move is purchase_order_stage_change in its own transaction, taken in the lock order (sales order,
+    then its POs, by id), so a refusal for one PO (a backward move by someone who is not a manager, a PO
+    already there) takes nothing back from the others, and a rep reads what happened PO by PO.
+    """
+    if stage not in Stage.values:
+        raise ValidationFailed({"stage": [f"Unknown stage {stage!r}; choose one of {', '.join(Stage.values)}."]})
+    _require_role(by, Role.PRODUCTION, action="move purchase-order stages")
+    results = []
+    for po in sorted(purchase_orders, key=lambda po: (po.sales_order_id, po.pk)):
+        previous = po.stage
+        try:
+            purchase_order_stage_change(purchase_order=po, stage=stage, by=by)
+        except (TransitionNotAllowed, ValidationFailed, RoleRequired) as refusal:
+            results.append(StageMoveResult(purchase_order=po, previous=previous, refusal=str(refusal)))
+        else:
+            results.append(StageMoveResult(purchase_order=po, previous=previous))
+    return results
+
+
 def _sales_order_ship_when_all_shipped(*, sales_order_id: int) -> None:
     """Move the SO to Shipped once every one of its POs has shipped (rule 3)."""
     order = locks.lock_sales_order(sales_order_id).order  # held already by the stage change

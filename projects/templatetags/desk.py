@@ -73,3 +73,12 @@ def activity_summary(activity) -> str:
     if label.startswith("Note by "):
         label = "a note"
     return f"{activity.verb[:1].upper()}{activity.verb[1:]} {label}"
+
+
+@register.filter
+def filters_active(form) -> int:
+    """How many of a filter form's fields hold something other than their default, for its Filters button."""
+    if form is None or not form.is_bound:
+        return 0
+    # A box left unticked reads False and an empty choice "": neither is a filter.
+    return sum(1 for field in form if field.value() and field.value() != field.initial)

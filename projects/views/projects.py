@@ -10,7 +10,7 @@ from core.roles import Role, has_role
 from projects.forms import NoteForm, ProjectFilterForm
 from projects.models import Project, SalesOrder
 from projects.pages import project_overview
-from projects.selectors import project_activity, project_notes, sales_order_list
+from projects.selectors import project_activity, project_notes, projects_with_figures, sales_order_list
 from projects.selectors import project_list as select_projects
 
 PAGE_SIZE = 50
@@ -18,10 +18,12 @@ PAGE_SIZE = 50
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    form = ProjectFilterForm(request.GET or None)
-    projects = select_projects()
-    if form.is_bound and form.is_valid():
+    form = ProjectFilterForm.for_user(request.GET, request.user)
+    projects = projects_with_figures()
+    if form.is_valid():
         data = form.cleaned_data
+        if data["whose"] == ProjectFilterForm.MINE:
+            projects = projects.filter(order_rep=request.user)
         if data["q"]:
             projects = projects.filter(
                 Q(number__icontains=data["q"]) | Q(name__icontains=data["q"]) | Q(client__name__icontains=data["q"])
@@ -32,12 +34,15 @@ def project_list(request: HttpRequest) -> HttpResponse:
         if data["client"]:
             projects = projects.filter(client=data["client"])
     page = Paginator(projects.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
+    for project in projects:
+        project.stage_label = SalesOrder.Status(project.stage).label if project.stage else ""
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
-        "projects": page.object_list,
+        "projects": projects,
         "query": query.urlencode(),
         "can_sell": has_role(request.user, Role.SALES),
         "nav_section": "projects",

@@ -313,17 +313,18 @@ def _rows_html(rows: list[dict]) -> SafeString:
         )
         html.append(
             f"<tr{void}>"
-            f'<td class="nowrap">{pick}<a href="{e["url"]}">{e["number"]}</a></td>'
+            # The number, client and total first: on a phone they stay on screen while the rest scrolls.
+            f'<td class="nowrap" data-col="number">{pick}<a href="{e["url"]}">{e["number"]}</a></td>'
+            f'<td class="client" data-col="client">{e["client"]}</td>'
+            f'<td class="num" data-col="total">{e["total"]}</td>'
             f'<td class="nowrap">{date_format(row["date"])}</td>'
             f'<td><span class="pill {e["status"]}">{e["status_label"]}</span></td>'
             f'<td><span class="pill {e["kind"]}">{e["kind_label"]}</span></td>'
-            f'<td class="client">{e["client"]}</td>'
             f'<td class="nowrap"><a href="{e["project_url"]}" title="{e["project_name"]}">{e["project"]}</a></td>'
             f'<td class="nowrap"><a href="{e["sales_order_url"]}">{e["sales_order"]}</a></td>'
             f'<td class="nowrap">{e["order_rep"]}</td>'
             f'<td class="num" data-col="subtotal">{e["subtotal"]}</td>'
             f'<td class="num" data-col="tax">{e["tax"]}</td>'
-            f'<td class="num" data-col="total">{e["total"]}</td>'
             f'<td class="num" data-col="paid">{e["paid"]}</td>'
             f'<td class="{owing}" data-col="balance-due">{e["balance_due"]}</td>'
             f'<td class="{due}" data-col="due-date">{date_format(row["due_date"])}</td>'

@@ -43,6 +43,7 @@ SKIP = {
     "note-pin": "POST only",
     "sales-order-status": "POST only",
     "purchase-order-stage": "POST only",
+    "purchase-order-stage-bulk": "POST only",
     "purchase-order-status": "POST only",
     "backorder-flag": "POST only",
     "backorder-resolve": "POST only",

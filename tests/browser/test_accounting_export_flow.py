@@ -70,7 +70,7 @@ def test_rep_exports_two_filtered_invoices_to_quickbooks(page, sign_in, screensh
     # and after a reload the two rows are Exported, the third still Open
     page.reload()
     statuses = {
-        row.locator("td").nth(0).inner_text().strip(): row.locator("td").nth(2).inner_text().strip()
+        row.locator("td").nth(0).inner_text().strip(): row.locator("td").nth(4).inner_text().strip()
         for row in rows.all()
     }
     assert statuses == {mugs.number: "Exported", caps.number: "Exported", pens.number: "Open"}

@@ -168,3 +168,110 @@ def test_other_roles_read_the_page_but_may_not_move_it(request, role, mug_order,
 
 def test_an_unknown_purchase_order_is_not_found(production_rep, signed_in):
     assert signed_in(production_rep).get(reverse("purchase-order-detail", args=[999])).status_code == 404
+
+
+# --- moving several POs from the list --------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_pos(mug_order):
+    """The mug order's PO (Confirmed) and two more: one Submitted, one already Shipped."""
+    submitted = PurchaseOrderFactory(number="PO-2001", stage=PurchaseOrder.Stage.SUBMITTED)
+    shipped = PurchaseOrderFactory(number="PO-2002", stage=PurchaseOrder.Stage.SHIPPED)
+    return mug_order.po, submitted, shipped
+
+
+def bulk_move(client, pos, stage, query=""):
+    url = reverse("purchase-order-stage-bulk") + (f"?{query}" if query else "")
+    return client.post(url, {"po": [po.pk for po in pos], "stage": stage})
+
+
+def stages(*pos) -> list[str]:
+    return [PurchaseOrder.objects.get(pk=po.pk).stage for po in pos]
+
+
+def test_production_moves_several_pos_at_once_from_the_list(three_pos, production_rep, signed_in):
+    confirmed, submitted, _shipped = three_pos
+    client = signed_in(production_rep)
+    # The list offers the move: a box per row named by the PO's number, a stage and a button.
+    page = client.get(reverse("purchase-order-list")).content.decode()
+    assert '<label for="bulk_stage">Move selected to</label>' in page
+    assert f'value="{confirmed.pk}" form="bulk-stage" id="pick-po-{confirmed.pk}" aria-label="Select PO-1001"' in page
+    assert ">Move selected</button>" in page
+
+    response = bulk_move(client, [confirmed, submitted], "shipped", query="stage=&q=PO")
+
+    assert response.status_code == 302
+    assert response.url == reverse("purchase-order-list") + "?stage=&q=PO"
+    assert stages(confirmed, submitted) == ["shipped", "shipped"]
+    # Each move went through the PO stage service: its activity row and the rules that follow a stage.
+    assert confirmed.project.activities.filter(verb="moved stage of", to_value="Shipped").count() == 1
+    page = client.get(response.url).content.decode()
+    assert "Moved to Shipped: PO-1001 (from Confirmed), PO-2001 (from Submitted)." in page
+
+
+def test_a_po_that_cannot_move_is_named_and_the_others_still_move(three_pos, production_rep, signed_in):
+    confirmed, submitted, shipped = three_pos
+    client = signed_in(production_rep)
+    # A production rep moves forward only: PO-2002 is Shipped already, past Confirmed.
+    response = bulk_move(client, [confirmed, submitted, shipped], "confirmed")
+    assert response.status_code == 302
+    assert stages(confirmed, submitted, shipped) == ["confirmed", "confirmed", "shipped"]
+    page = client.get(response.url).content.decode()
+    assert "Moved to Confirmed: PO-2001 (from Submitted)." in page
+    assert "Not moved: Purchase order PO-1001 is Confirmed; it cannot move to Confirmed." in page
+    assert "Not moved: Purchase order PO-2002 is Shipped; it cannot move to Confirmed." in page
+
+
+def test_a_manager_may_move_pos_back(three_pos, manager, signed_in):
+    confirmed, submitted, shipped = three_pos
+    response = bulk_move(signed_in(manager), [confirmed, shipped], "submitted")
+    assert response.status_code == 302
+    assert stages(confirmed, submitted, shipped) == ["submitted", "submitted", "submitted"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"stage": "shipped"}, "Tick the purchase orders to move, in the PO column."),
+        ({"po": ["{po}"], "stage": ""}, "Choose the stage to move the selected purchase orders to."),
+        ({"po": ["{po}"], "stage": "lost"}, "Select a valid choice. lost is not one of the available choices."),
+        ({"po": ["{po}", "999999"], "stage": "shipped"}, "No purchase order has the id 999999"),
+        ({"po": ["{po}", "PO-1001"], "stage": "shipped"}, "PO-1001 is not a purchase order id"),
+        ({"po": ["{po}", "9" * 30], "stage": "shipped"}, "is not a purchase order id"),
+    ],
+)
+def test_bad_input_is_refused_naming_it_and_nothing_moves(data, message, three_pos, production_rep, signed_in):
+    confirmed, submitted, shipped = three_pos
+    data = {
+        key: [v.format(po=confirmed.pk) for v in value] if isinstance(value, list) else value
+        for key, value in data.items()
+    }
+    response = signed_in(production_rep).post(reverse("purchase-order-stage-bulk"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert stages(confirmed, submitted, shipped) == ["confirmed", "submitted", "shipped"]
+
+
+def test_a_refused_form_keeps_the_ticks(three_pos, production_rep, signed_in):
+    confirmed, _submitted, _shipped = three_pos
+    response = bulk_move(signed_in(production_rep), [confirmed], "")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'id="pick-po-{confirmed.pk}" aria-label="Select PO-1001" checked' in page
+    assert error_next_to(page, "bulk_stage", "Choose the stage to move the selected purchase orders to.")
+
+
+@pytest.mark.parametrize("role", ["sales_rep", "invoicing_rep"])
+def test_other_roles_see_no_bulk_move_and_may_not_post_it(request, role, three_pos, signed_in):
+    confirmed, submitted, shipped = three_pos
+    client = signed_in(request.getfixturevalue(role))
+    page = client.get(reverse("purchase-order-list"))
+    assert page.context["bulk_form"] is None
+    assert 'form="bulk-stage"' not in page.content.decode()
+    assert bulk_move(client, [confirmed, submitted], "shipped").status_code == 403
+    assert stages(confirmed, submitted, shipped) == ["confirmed", "submitted", "shipped"]
+
+
+def test_the_bulk_move_is_post_only(production_rep, signed_in):
+    assert signed_in(production_rep).get(reverse("purchase-order-stage-bulk")).status_code == 405

@@ -16,9 +16,11 @@ PAGE_BASE = 4
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_project_list_costs_the_same_for_5_or_50_projects(rows, signed_in, production_rep, django_assert_num_queries):
-    ProjectFactory.create_batch(rows)
+    # Each project with an order of one item: its stage, in-hands date, amounts and open backorders are
+    # subqueries of the list's one query.
+    SalesOrderItemFactory.create_batch(rows)
     client = signed_in(production_rep)
-    # The page count, the projects with client and reps, and the options of the rep and client filters.
+    # The page count, the projects with client, reps and figures, and the options of the rep and client filters.
     with django_assert_num_queries(PAGE_BASE + 4):
         response = client.get(reverse("project-list"))
     assert response.status_code == 200
@@ -31,7 +33,8 @@ def test_purchase_order_list_costs_the_same_for_5_or_50_orders(
 ):
     PurchaseOrderFactory.create_batch(rows)
     client = signed_in(production_rep)
-    # The page count, the orders with project, client, supplier and rep, their items, and the supplier options.
+    # The page count, the orders with project, client, supplier, rep and total (a subquery), their items, and
+    # the supplier options; the "Move selected to" form's stages are fixed choices.
     with django_assert_num_queries(PAGE_BASE + 4):
         response = client.get(reverse("purchase-order-list"))
     assert response.status_code == 200

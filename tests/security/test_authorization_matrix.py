@@ -220,6 +220,10 @@ ROUTES: dict[str, Route] = {
     "purchase-order-list": Route(PAGE, {"GET": READ}),
     "purchase-order-detail": Route(PAGE, {"GET": READ}, pk("po")),
     "purchase-order-stage": Route(PAGE, {"POST": Allow(roles("Production"), body(stage="shipped"))}, pk("po")),
+    # The list's "Move selected to": the same role as one PO's stage control.
+    "purchase-order-stage-bulk": Route(
+        PAGE, {"POST": Allow(roles("Production"), lambda world: {"po": [world.po.pk], "stage": "shipped"})}
+    ),
     "purchase-order-status": Route(PAGE, {"POST": Allow(roles("Production"), body(status="follow_up"))}, pk("po")),
     "backorder-flag": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("po")),
     "purchase-order-pdf": Route(PAGE, {"GET": READ}, pk("po")),
