@@ -2,15 +2,6 @@
 (function () {
   "use strict";
 
-  // Buttons with data-confirm ask before submitting.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var question = (button && button.dataset.confirm) || event.target.dataset.confirm;
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-    }
-  });
-
   // The Menu button folds the navigation away on narrow screens (the CSS reads aria-expanded).
   var menuButton = document.querySelector(".menu-button[aria-controls]");
   if (menuButton) {
