@@ -20,6 +20,16 @@
     });
   }
 
+  // Escape closes the open Recent menu and hands the focus back to its summary.
+  var recent = document.querySelector(".recent-menu");
+  if (recent) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !recent.open) return;
+      recent.open = false;
+      recent.querySelector("summary").focus();
+    });
+  }
+
   // "/" puts the cursor in the header's search box, as on most sites, unless one is typing already.
   var search = document.getElementById("site-search");
   if (search) {
