@@ -6,5 +6,9 @@ class InvoicingConfig(AppConfig):
     name = "invoicing"
 
     def ready(self) -> None:
-        # What this app adds to the project and sales order pages (projects.pages).
-        from invoicing import pages  # noqa: F401
+        from accounts.recent import forget_when_deleted
+        from invoicing import pages  # noqa: F401  (what this app adds to the project and sales order pages)
+        from invoicing.models import Invoice
+
+        # A discarded draft invoice leaves every Recent menu.
+        forget_when_deleted(Invoice)

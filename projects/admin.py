@@ -1,22 +1,10 @@
-from django import forms
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from core.roles import is_manager
+from projects.forms import CompanySettingsForm
 from projects.models import Activity, Client, CompanySettings, Note, Project, SalesOrder, SalesOrderItem
-
-
-class CompanySettingsForm(forms.ModelForm):
-    class Meta:
-        model = CompanySettings
-        fields = ["name", "address", "tax_id", "currency", "email", "phone", "website", "remit_to"]
-
-    def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
-            raise forms.ValidationError("Enter the currency's three-letter ISO 4217 code, such as USD, EUR or CAD.")
-        return currency
 
 
 @admin.register(CompanySettings)

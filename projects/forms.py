@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from core.fields import MoneyField, QuantityField
 from core.roles import Role, user_roles
-from projects.models import MAX_QUANTITY, Client, SalesOrderItem, suppliers
+from projects.models import MAX_QUANTITY, Client, CompanySettings, SalesOrderItem, suppliers
 from projects.services.notes import NOTE_MAX_LENGTH
 
 
@@ -157,6 +157,39 @@ class ClientForm(forms.Form):
         # One currency for the whole company: said here so nobody looks for a per-client choice.
         terms = self.fields["terms_days"]
         terms.help_text = f"Days the client has to pay an invoice, 0 for due on receipt. Amounts are in {currency}."
+
+
+# --- company settings (the managers' page and the admin) ----------------------------------------
+
+
+class CompanySettingsForm(forms.ModelForm):
+    """The seller printed on every invoice, PO and credit note; each error names its field."""
+
+    class Meta:
+        model = CompanySettings
+        fields = ["name", "address", "tax_id", "currency", "email", "phone", "website", "remit_to"]
+        labels = {
+            "name": "Company name",
+            "tax_id": "Tax id",
+            "email": "Contact email",
+            "remit_to": "Remit to / bank details",
+        }
+        widgets = {"address": forms.Textarea(attrs={"rows": 3}), "remit_to": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update(_text_errors(field.label))
+        self.fields["email"].error_messages["invalid"] = (
+            "Contact email must be an email address, such as billing@example.com."
+        )
+        self.fields["address"].help_text = "Printed under the name on invoices, POs and credit notes"
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+            raise forms.ValidationError("Enter the currency's three-letter ISO 4217 code, such as USD, EUR or CAD.")
+        return currency
 
 
 # --- the sales rep's project and sales-order pages ----------------------------------------------

@@ -2,6 +2,7 @@ from django.urls import path
 
 from projects.views import notes, order_entry, projects, sales_orders
 from projects.views.clients import client_detail, client_edit, client_list, client_new
+from projects.views.company_settings import company_settings_page
 
 urlpatterns = [
     # Managers' home is Money waiting; everyone else's is My desk, which managers find at desk/.
@@ -21,4 +22,5 @@ urlpatterns = [
     path("clients/new/", client_new, name="client-create"),
     path("clients/<int:pk>/", client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", client_edit, name="client-edit"),
+    path("settings/company/", company_settings_page, name="company-settings"),
 ]

@@ -6,5 +6,9 @@ class PurchasingConfig(AppConfig):
     name = "purchasing"
 
     def ready(self) -> None:
-        # What this app adds to the project and sales order pages (projects.pages).
-        from purchasing import pages  # noqa: F401
+        from accounts.recent import forget_when_deleted
+        from purchasing import pages  # noqa: F401  (what this app adds to the project and sales order pages)
+        from purchasing.models import PurchaseOrder
+
+        # A deleted purchase order leaves every Recent menu.
+        forget_when_deleted(PurchaseOrder)

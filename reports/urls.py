@@ -4,6 +4,7 @@ from django.urls import path
 
 from reports.views import backorder_report, desk, invoice_report, money_waiting
 from reports.views.sales_order_report import sales_order_report
+from reports.views.saved_filters import saved_filter_create, saved_filter_delete
 from reports.views.search import search_view
 from reports.views.supplier_performance import supplier_performance_page
 
@@ -17,4 +18,6 @@ urlpatterns = [
     path("invoices/report/", invoice_report.invoice_report, name="invoice-report"),
     path("invoices/report/export/", invoice_report.invoice_accounting_export, name="invoice-accounting-export"),
     path("suppliers/performance/", supplier_performance_page, name="supplier-performance"),
+    path("reports/<str:report>/saved-filters/", saved_filter_create, name="saved-filter-create"),
+    path("reports/saved-filters/<int:pk>/delete/", saved_filter_delete, name="saved-filter-delete"),
 ]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.recent import recent_record
 from backorders.forms import (
     BackorderCancelForm,
     BackorderExpectedDateForm,
@@ -372,7 +373,11 @@ def _resolve_requested(request: HttpRequest) -> int | None:
 
 @login_required
 def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return purchase_order_page(request, purchase_order_or_404(pk))
+    po = purchase_order_or_404(pk)
+    recent_record(
+        user=request.user, subject=po, number=po.number, name=po.project.client.name, url=po.get_absolute_url()
+    )
+    return purchase_order_page(request, po)
 
 
 def _refusal_status(error: DomainError) -> int:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.recent import recent_record
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.roles import Role, has_role, is_manager
 from core.views import add_domain_error, report_domain_error, role_required
@@ -241,7 +242,15 @@ def _invoice_form_post(
 
 @login_required
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invoice_page(request, _invoice_or_404(pk))
+    invoice = _invoice_or_404(pk)
+    recent_record(
+        user=request.user,
+        subject=invoice,
+        number=invoice.number or "Draft invoice",
+        name=invoice.sales_order.project.client.name,
+        url=invoice.get_absolute_url(),
+    )
+    return _invoice_page(request, invoice)
 
 
 def _pdf_response(invoice: Invoice, *, disposition: str) -> HttpResponse:

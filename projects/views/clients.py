@@ -10,7 +10,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from accounts.recent import recent_record
 from core.errors import DomainError
 from core.roles import Role, has_role
 from core.views import add_domain_error, role_required
@@ -57,6 +59,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_or_404(pk)
+    recent_record(
+        user=request.user, subject=client, number="", name=client.name, url=reverse("client-detail", args=[client.pk])
+    )
     projects = list(project_list().filter(client=client).order_by("-number"))
     orders = list(sales_orders_with_figures(SalesOrder.objects.filter(project__client=client)).order_by("pk"))
     orders_by_project = defaultdict(list)

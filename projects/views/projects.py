@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.recent import recent_record
 from core.roles import Role, has_role
 from projects.forms import NoteForm, ProjectFilterForm
 from projects.models import Project, SalesOrder
@@ -87,4 +88,12 @@ def project_page(request: HttpRequest, project: Project, *, note_form: NoteForm 
 
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return project_page(request, project_or_404(pk))
+    project = project_or_404(pk)
+    recent_record(
+        user=request.user,
+        subject=project,
+        number=project.number,
+        name=f"{project.name} · {project.client.name}",
+        url=project.get_absolute_url(),
+    )
+    return project_page(request, project)

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.recent import recent_record
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.roles import Role, has_role
 from projects.models import SalesOrder
@@ -55,7 +56,15 @@ def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", ht
 
 @login_required
 def sales_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _order_or_404(pk))
+    order = _order_or_404(pk)
+    recent_record(
+        user=request.user,
+        subject=order,
+        number=order.number,
+        name=order.project.client.name,
+        url=order.get_absolute_url(),
+    )
+    return _page(request, order)
 
 
 @login_required

@@ -22,6 +22,8 @@ from backorders.selectors import (
 )
 from core.downloads import bom_wanted, csv_response, xlsx_response
 from core.fields import QueryDateField
+from reports.models import SavedFilter
+from reports.saved_filters import saved_filters_context
 
 
 class BackorderReportForm(forms.Form):
@@ -121,5 +123,6 @@ def backorder_report(request: HttpRequest) -> HttpResponse:
         csv_url="?" + urlencode({**query, "format": "csv"}),
         xlsx_url="?" + urlencode({**query, "format": "xlsx"}),
         today=today,
+        **saved_filters_context(request, report=SavedFilter.Report.BACKORDERS),
     )
     return render(request, "backorders/report.html", context)

@@ -34,6 +34,8 @@ from reports.invoice_report import (
     report_order_reps,
 )
 from reports.invoice_report_exports import XLSX_COLUMNS, invoice_report_csv, invoice_report_xlsx_rows
+from reports.models import SavedFilter
+from reports.saved_filters import saved_filters_context
 
 PERIODS = {
     "this_month": "This month",
@@ -179,6 +181,7 @@ def _report_page(
         "export_form": export_form or AccountingExportForm(),
         # The export form posts the page's own query, so a refusal shows the same filters, order and page.
         "export_url": reverse("invoice-accounting-export") + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        **saved_filters_context(request, report=SavedFilter.Report.INVOICES),
     }
     # Refused filters are left out of what the page shows; downloads and exports wait for valid ones.
     if filters is None:

@@ -2,15 +2,6 @@
 (function () {
   "use strict";
 
-  // Buttons with data-confirm ask before submitting.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var question = (button && button.dataset.confirm) || event.target.dataset.confirm;
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-    }
-  });
-
   // The Menu button folds the navigation away on narrow screens (the CSS reads aria-expanded).
   var menuButton = document.querySelector(".menu-button[aria-controls]");
   if (menuButton) {
@@ -26,6 +17,16 @@
       if (event.key !== "Escape" || menuButton.getAttribute("aria-expanded") !== "true") return;
       setOpen(false);
       if (menu && menu.contains(document.activeElement)) menuButton.focus();
+    });
+  }
+
+  // Escape closes the open Recent menu and hands the focus back to its summary.
+  var recent = document.querySelector(".recent-menu");
+  if (recent) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !recent.open) return;
+      recent.open = false;
+      recent.querySelector("summary").focus();
     });
   }
 

@@ -1,6 +1,5 @@
-// The invoicing pages' JavaScript: the Copy button of the client link on the invoice page, the
-// confirmation dialog of the buttons that ask first (marking, issuing), and on the create-invoice
-// page live line amounts, totals, the partial/final preview and a Remove button per row. The server computes the same figures on every render; this keeps them current while
+// The invoicing pages' JavaScript: the Copy button of the client link on the invoice page, and on
+// the create-invoice page live line amounts, totals, the partial/final preview and a Remove button per row. The server computes the same figures on every render; this keeps them current while
 // typing. Money is counted in whole cents with BigInt, each line's tax rounded half-up, as the
 // issued invoice will be.
 (function () {
@@ -28,71 +27,6 @@
     });
     source.addEventListener("focus", function () {
       source.select();
-    });
-  });
-})();
-
-// Buttons with data-confirm-dialog ask their question in the page's <dialog> before their form is
-// sent; confirmed, the form's hidden confirm field says so. Without JavaScript (or <dialog>) the
-// form goes without it and the server asks on a page of its own.
-(function () {
-  "use strict";
-
-  var dialog = document.getElementById("confirm-dialog");
-  if (!dialog || typeof dialog.showModal !== "function") {
-    return;
-  }
-  var message = dialog.querySelector("[data-dialog-message]");
-  var ok = dialog.querySelector("[data-dialog-ok]");
-  var cancel = dialog.querySelector("[data-dialog-cancel]");
-  var pending = null;
-
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var form = event.target;
-    var field = form.querySelector("[data-confirm-field]");
-    if (!button || !button.dataset.confirmDialog || !field || field.value === "1") {
-      return;
-    }
-    event.preventDefault();
-    pending = { form: form, button: button, field: field };
-    message.textContent = button.dataset.confirmDialog;
-    ok.textContent = button.dataset.confirmLabel || button.textContent.trim();
-    dialog.showModal();
-    cancel.focus();
-  });
-
-  ok.addEventListener("click", function () {
-    var answered = pending;
-    pending = null;
-    dialog.close();
-    if (!answered) {
-      return;
-    }
-    answered.field.value = "1";
-    if (typeof answered.form.requestSubmit === "function") {
-      answered.form.requestSubmit(answered.button);
-    } else {
-      answered.form.submit();
-    }
-  });
-
-  cancel.addEventListener("click", function () {
-    dialog.close();
-  });
-
-  // Closed with Go back or Escape: nothing is sent, and the focus returns to the button that asked.
-  dialog.addEventListener("close", function () {
-    if (pending) {
-      pending.button.focus();
-      pending = null;
-    }
-  });
-
-  // Back from the next page, the form must ask again rather than go through on a stale "yes".
-  window.addEventListener("pageshow", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-confirm-field]"), function (field) {
-      field.value = "";
     });
   });
 })();

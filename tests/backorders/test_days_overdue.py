@@ -114,9 +114,9 @@ def test_days_overdue_costs_no_query_per_row(manager, production_rep, django_ass
     for n in range(count):
         backorder(description=f"Item {n}", days_late=n % 5, production_rep=production_rep)
     page, api = signed_in(manager), token_client(manager)
-    # session, user, the supplier and client choices, the totals, one page of rows, and the navigation's
-    # role check and unread count: the days overdue are worked out from the rows' expected dates
-    with django_assert_num_queries(8):
+    # session, user, the supplier and client choices, the totals, one page of rows, the saved filters, and the
+    # navigation's role check, unread count and Recent menu: the days overdue come from the rows' expected dates
+    with django_assert_num_queries(10):
         response = page.get(URL, {"overdue": "yes"})
     assert len(response.context["rows"]) == len([n for n in range(count) if n % 5])
     # token, count, page (PO and item joined)

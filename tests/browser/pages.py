@@ -70,6 +70,8 @@ SKIP = {
     "account-token-create": "POST only",
     "account-token-revoke": "POST only",
     "account-sign-in-unlock": "POST only",
+    "saved-filter-create": "POST only: comes back to its report",
+    "saved-filter-delete": "POST only",
     # htmx fragments swapped into a page (the note form's suggestions, the order editor's totals).
     "mention-suggestions": "htmx fragment",
     "sales-order-totals": "POST only: htmx fragment",

@@ -43,7 +43,6 @@ def test_partial_then_final_invoice_in_the_browser(
     )
     order = mug_order.order
     client = order.project.client
-    page.on("dialog", lambda dialog: dialog.accept())
 
     # when Ivy signs in and opens the order from her desk
     sign_in(invoicing_rep)
@@ -95,8 +94,9 @@ def test_partial_then_final_invoice_in_the_browser(
     expect(page.get_by_test_id("invoice-total")).to_have_text("1,150.16")
     expect(page.get_by_test_id("invoice-lines")).not_to_contain_text("Setup charge")
 
-    # when she emails it to the client
+    # when she emails it to the client, confirming in the page's dialog
     page.get_by_role("button", name="Email to client").click()
+    page.get_by_role("dialog").get_by_role("button", name="Email INV-000001").click()
 
     # then it is Sent to Client and the client has the email with the PDF
     expect(page.get_by_test_id("invoice-status")).to_have_text("Sent to Client")
@@ -146,6 +146,7 @@ def test_partial_then_final_invoice_in_the_browser(
     expect(page.get_by_test_id("invoice-kind")).to_have_text("Final")
     expect(page.get_by_test_id("invoice-position")).to_have_text("2 of 2")
     page.get_by_role("button", name="Email to client").click()
+    page.get_by_role("dialog").get_by_role("button", name="Email INV-000002").click()
     expect(page.get_by_test_id("invoice-status")).to_have_text("Sent to Client")
 
     # then nothing remains and the order is Invoiced

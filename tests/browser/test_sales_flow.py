@@ -16,7 +16,6 @@ pytestmark = pytest.mark.browser
 def test_from_a_new_client_to_a_purchase_order_emailed_to_the_supplier(
     page, sign_in, screenshot, sales_rep, production_rep, invoicing_rep
 ):
-    page.on("dialog", lambda dialog: dialog.accept())
     sign_in(sales_rep)
 
     # A new client, from the Clients page.
@@ -103,6 +102,7 @@ def test_from_a_new_client_to_a_purchase_order_emailed_to_the_supplier(
     page.get_by_role("link", name="PO-1002").first.click()
     mail.outbox.clear()
     page.get_by_role("button", name="Email PO to supplier").click()
+    page.get_by_role("dialog").get_by_role("button", name="Email PO-1002").click()
     expect(page.get_by_test_id("po-email-state")).to_contain_text("orders@mugs.example.com")
     [message] = mail.outbox
     assert message.to == ["orders@mugs.example.com"]

@@ -243,12 +243,13 @@ def test_the_page_costs_the_same_for_two_clients_or_twenty(bill, ivy_client, dja
     for index in range(2):
         bill(ClientFactory(name=f"Few {index}"), "10.00", index * 40)
     ivy_client.get(URL)
-    # session, user, the user's groups for the role check, the navigation's unread count, the aging
-    with django_assert_num_queries(5):
+    # session, user, the user's groups for the role check, the navigation's unread count and Recent
+    # menu, the aging
+    with django_assert_num_queries(6):
         assert ivy_client.get(URL, {"as_of": AS_OF.isoformat()}).status_code == 200
     for index in range(18):
         bill(ClientFactory(name=f"Many {index}"), "10.00", index * 10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = ivy_client.get(URL, {"as_of": AS_OF.isoformat()})
     assert response.content.decode().count("<tr data-client=") == 20
 

@@ -253,8 +253,8 @@ def test_an_empty_kind_says_so(client, invoicing_rep, project):
 def test_filtering_by_kind_costs_what_the_whole_inbox_costs(client, invoicing_rep, project, django_assert_num_queries):
     notify_kinds(invoicing_rep, project, [Kind.INVOICE_VOIDED, Kind.MENTION] * 10)
     client.force_login(invoicing_rep)
-    # session, user, the navigation's roles and unread count, the page count, the page's rows with projects
-    with django_assert_num_queries(6):
+    # session, user, the navigation's roles, unread count and Recent menu, the page count, the page's rows
+    with django_assert_num_queries(7):
         client.get(INBOX, {"kind": "invoice_voided"})
 
 

@@ -83,8 +83,8 @@ def test_the_inbox_costs_the_same_queries_for_five_or_twenty_five_rows(
 ):
     client.force_login(sales_rep)
     notify_many(sales_rep, project, 5)
-    # session, user, the navigation's roles and unread count, the page count, the page's rows with projects
-    with django_assert_num_queries(6) as five:
+    # session, user, the navigation's roles, unread count and Recent menu, the page count, the page's rows
+    with django_assert_num_queries(7) as five:
         client.get(INBOX)
     notify_many(sales_rep, project, 20, start=5)
     with django_assert_num_queries(len(five.captured_queries)):

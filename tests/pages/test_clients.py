@@ -20,9 +20,9 @@ from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in page pays 4 queries before its own: the session, the user, the user's groups
-# (for the role checks and the navigation) and the unread-notification count in the navigation.
-PAGE_BASE = 4
+# Every signed-in page pays 5 queries before its own: the session, the user, the user's groups
+# (for the role checks and the navigation), the unread-notification count and the Recent menu.
+PAGE_BASE = 5
 
 TERMS_MESSAGE = "Payment terms must be a whole number of days from 0 to 365."
 VALID = {

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, the user's groups (the role check, cached on the user for the rest of the request),
 # the three figures (ready to invoice, open backorders by expected date, invoices by week: one
-# conditional aggregation each), and the navigation's unread count.
-MONEY_WAITING_QUERIES = 7
+# conditional aggregation each), and the navigation's unread count and Recent menu.
+MONEY_WAITING_QUERIES = 8
 
 
 @pytest.fixture

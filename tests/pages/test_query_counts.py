@@ -3,15 +3,19 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.recent import RECENT_SHOWN
 from tests.factories import ProjectFactory, PurchaseOrderFactory, SalesOrderFactory, SalesOrderItemFactory
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in page pays 4 queries before its own: the session, the user, the user's groups
-# (for the role checks and the navigation) and the unread-notification count in the navigation.
-PAGE_BASE = 4
+# Every signed-in page pays 5 queries before its own: the session, the user, the user's groups
+# (for the role checks and the navigation), the unread-notification count in the navigation and the
+# header's Recent menu (its rows carry their number and name, so one query whatever they are).
+PAGE_BASE = 5
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -72,3 +76,29 @@ def test_the_order_editor_costs_the_same_whatever_the_clients_history(
         response = client.get(reverse("sales-order-create", args=[project.pk]))
     assert response.status_code == 200
     assert response.content.decode().count("data-pick ") == min(3 * orders, 8)
+
+
+def test_the_recent_menu_costs_one_query_for_none_or_a_full_menu(signed_in, production_rep, django_assert_num_queries):
+    client = signed_in(production_rep)
+    # The API tokens page's own query: the user's token.
+    with django_assert_num_queries(PAGE_BASE + 1) as empty:
+        response = client.get(reverse("account-tokens"))
+    assert 'data-testid="recent-menu"' in response.content.decode()
+    assert len([query for query in empty.captured_queries if "accounts_recentitem" in query["sql"]]) == 1
+
+    for project in ProjectFactory.create_batch(RECENT_SHOWN + 2):
+        client.get(reverse("project-detail", args=[project.pk]))
+    with django_assert_num_queries(PAGE_BASE + 1):
+        response = client.get(reverse("account-tokens"))
+    assert response.content.decode().count('<span class="recent-number">P-') == RECENT_SHOWN
+
+
+def test_opening_a_page_records_it_in_two_queries(signed_in, production_rep):
+    projects = ProjectFactory.create_batch(RECENT_SHOWN + 2)
+    client = signed_in(production_rep)
+    for project in projects:
+        with CaptureQueriesContext(connection) as opened:
+            client.get(reverse("project-detail", args=[project.pk]))
+        # One upsert and one trim of what is beyond the menu, whatever the menu held; then the header's read.
+        recent = [query["sql"].split()[0] for query in opened.captured_queries if "accounts_recentitem" in query["sql"]]
+        assert recent == ["INSERT", "DELETE", "SELECT"]

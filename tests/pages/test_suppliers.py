@@ -19,9 +19,9 @@ from tests.pages.helpers import error_next_to
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in page pays 4 queries before its own: the session, the user, the user's groups
-# (for the role checks and the navigation) and the unread-notification count in the navigation.
-PAGE_BASE = 4
+# Every signed-in page pays 5 queries before its own: the session, the user, the user's groups
+# (for the role checks and the navigation), the unread-notification count and the Recent menu.
+PAGE_BASE = 5
 
 VALID = {"name": "Mugs & Co", "email": "orders@mugs.example", "phone": "+1 555 0100"}
 MARKUP = '<script>alert("x")</script><b>bold</b>'

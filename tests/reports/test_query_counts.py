@@ -11,15 +11,15 @@ from tests.factories import ClientFactory, PurchaseOrderFactory, PurchaseOrderIt
 # The Invoices Report page: session, user, the user's groups (role check), the client and order-rep
 # choices, one page of rows (keyset, with each order's remaining amount as a subquery), the totals
 # and chart (one grouped query), the remaining amount of the orders involved, and the unread count
-# in the navigation.
-REPORT_PAGE_QUERIES = 9
+# and Recent menu in the navigation, and the user's saved filters.
+REPORT_PAGE_QUERIES = 11
 # The CSV: session, user, groups, the two choice lists, then in one transaction (here a savepoint
 # and its release) the orders' remaining amounts and the rows; on PostgreSQL also the cursor's plan
 # setting.
 REPORT_CSV_QUERIES = 9
 # The Backorders report: session, user, the supplier and client choices, one page of rows, the
-# totals, and the navigation's role check and unread count.
-BACKORDER_PAGE_QUERIES = 8
+# totals, the user's saved filters, and the navigation's role check, unread count and Recent menu.
+BACKORDER_PAGE_QUERIES = 10
 BACKORDER_CSV_QUERIES = 5
 
 

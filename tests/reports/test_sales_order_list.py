@@ -12,8 +12,8 @@ from tests.reports.conftest import signed_in
 
 URL = reverse("sales-order-list")
 # Session, user, the client choices, the totals (one aggregate), one page of rows with their amounts
-# as subqueries, and the navigation's role check and unread count.
-SALES_ORDER_LIST_QUERIES = 7
+# as subqueries, and the navigation's role check, unread count and Recent menu.
+SALES_ORDER_LIST_QUERIES = 8
 
 
 def order(*, status, client=None, items=((10, "2.50", 0, 0, 0),)) -> SalesOrder:

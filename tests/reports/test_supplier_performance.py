@@ -506,9 +506,9 @@ def test_the_xlsx_has_the_same_rows_as_numbers(this_quarter, manager):
     assert values[2] == ["Bolt Bags", 2, 0, 0, 0, None, None, None, None]
 
 
-# The page: session, user, the navigation's role check and unread count, and the figures in one
-# query (on SQLite a second one, the backorders' days late for the 90th percentile).
-PAGE_QUERIES = 5
+# The page: session, user, the navigation's role check, unread count and Recent menu, and the figures
+# in one query (on SQLite a second one, the backorders' days late for the 90th percentile).
+PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("suppliers", [1, 8])
@@ -524,7 +524,7 @@ def test_the_page_costs_the_same_queries_for_few_or_many_suppliers(manager, djan
         response = browser.get(URL + "?sort=p90")
     assert len(read_table(response.content.decode()).rows) == suppliers
     # The CSV: session and user (no navigation), and the figures.
-    with django_assert_num_queries(PAGE_QUERIES - 2 + extra):
+    with django_assert_num_queries(PAGE_QUERIES - 3 + extra):
         assert len(b"".join(browser.get(URL + "?format=csv").streaming_content).splitlines()) == suppliers + 1
 
 

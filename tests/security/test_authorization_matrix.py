@@ -31,6 +31,7 @@ from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Payment
 from invoicing.payments import payment_record
 from invoicing.services.void import invoice_void
+from reports.models import SavedFilter
 from tests.security.conftest import GROUP_USERS, NO_ROLE, SIGNED_OUT, SUPERUSER, USER_KEYS, World
 
 METHODS = ("GET", "POST", "PATCH")
@@ -159,6 +160,18 @@ def proposal(world: World) -> dict:
         kind="goods_ready",
         status="pending",
         defaults={"supplier_status_code": "80", "supplier_status": "80 Complete"},
+    )
+    return {"pk": found.pk}
+
+
+def company_form(world: World) -> dict:
+    return {"name": "Matrix Promotions", "address": "1 Matrix Way", "currency": "USD", "email": "desk@example.com"}
+
+
+def saved_filter(world: World) -> dict:
+    """Filters of the Backorders report saved by the invoicing rep, for the URL that deletes them."""
+    found, _ = SavedFilter.objects.get_or_create(
+        user=world.users["invoicing"], report="backorders", name="Matrix overdue", defaults={"query": "overdue=yes"}
     )
     return {"pk": found.pk}
 
@@ -331,6 +344,16 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "notification-preferences": Route(PAGE, {"GET": READ, "POST": Allow(SIGNED_IN, body(email_enabled="on"))}),
     # --- accounts: everyone keeps their own API token; locked sign-ins are the managers' to lift ---
+    # The seller printed on every PDF: Managers edit it; a refused field would come back 400 by the field.
+    "company-settings": Route(PAGE, {"GET": Allow(roles("Managers")), "POST": Allow(roles("Managers"), company_form)}),
+    # A report's filters saved by name: everyone who reads the Backorders report saves on it; each
+    # deletes only their own, and someone else's are not there for them (404).
+    "saved-filter-create": Route(
+        PAGE,
+        {"POST": Allow(SIGNED_IN, body(name="Overdue", query="overdue=yes"))},
+        lambda world: {"report": "backorders"},
+    ),
+    "saved-filter-delete": Route(PAGE, {"POST": Allow(OWNER, others=NOT_FOUND)}, saved_filter),
     "account-tokens": Route(PAGE, {"GET": READ}),
     "account-token-create": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
     "account-token-revoke": Route(PAGE, {"POST": Allow(SIGNED_IN)}),
