@@ -39,6 +39,8 @@ MAX_QUERY_LENGTH = 100
 # A trigram index finds "contains" only for three characters or more: a shorter query matches the start
 # of a name, or the digits after a number's prefix ("77" finds P-7700), which the same indexes serve.
 CONTAINS_FROM = 3
+# Matches among this many newest rows are looked for first, walking the number's btree (see _contains_ids).
+RECENT_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,37 @@ def _number_matches(query: str, field: str = "number") -> Q:
     return Q(**{f"{field}__icontains": f"-{query}"})
 
 
+def _contains_ids(model: type[Model], *, anywhere: Q, exclude: list[int], wanted: int) -> list[int]:
+    """The ids of the newest rows that match `anywhere`, but for those already found."""
+    matches = model.objects.filter(anywhere).exclude(pk__in=exclude)
+    if connection.vendor != "postgresql":
+        return list(matches.order_by("-number").values_list("pk", flat=True)[:wanted])
+    # Walked newest first through the number's btree, a rare match would read the whole history before
+    # LIMIT is met; read through the trigram index, a common one ("holiday gifts") would read every
+    # match before the newest are sorted out. So: first the RECENT_ROWS newest rows, a bounded range of
+    # the btree; then, only if they held too few matches, the older rows through the trigram index
+    # (ordered by an expression no btree holds, so PostgreSQL cannot walk one). LIMIT stops the union
+    # after its first part when that part fills the page.
+    boundary = Coalesce(
+        Subquery(
+            model.objects.filter(number__isnull=False)
+            .order_by("-number")
+            .values("number")[RECENT_ROWS - 1 : RECENT_ROWS]
+        ),
+        Value(""),
+    )
+    recent = matches.filter(number__gte=boundary).order_by("-number").values_list("pk", "number")[:wanted]
+    # Compared and ordered in byte order, which no btree holds: only the trigram indexes can serve this part.
+    older = (
+        matches.alias(number_bytes=Collate("number", "C"))
+        .filter(number_bytes__lt=boundary)
+        .order_by("-number_bytes")
+        .values_list("pk", "number")[:wanted]
+    )
+    rows = sorted(recent.union(older, all=True)[:wanted], key=lambda row: row[1], reverse=True)
+    return [pk for pk, _number in rows]
+
+
 def _matching_ids(model: type[Model], *, query: str, anywhere: Q) -> tuple[list[int], bool]:
     """The ids of the first matches, numbers that start with the query first, newest first in each tier."""
     wanted = SEARCH_LIMIT + 1  # one more than shown says whether more match
@@ -105,12 +138,7 @@ def _matching_ids(model: type[Model], *, query: str, anywhere: Q) -> tuple[list[
     )
     if len(ids) < wanted:
         # Only when the prefix did not fill the page: "INV-0" never reads the invoices that merely contain it.
-        ids += list(
-            model.objects.filter(anywhere)
-            .exclude(pk__in=ids)
-            .order_by("-number")
-            .values_list("pk", flat=True)[: wanted - len(ids)]
-        )
+        ids += _contains_ids(model, anywhere=anywhere, exclude=ids, wanted=wanted - len(ids))
     return ids[:SEARCH_LIMIT], len(ids) > SEARCH_LIMIT
 
 

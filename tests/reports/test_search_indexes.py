@@ -2,17 +2,18 @@
 
 The tables here are small, so PostgreSQL is told not to read them whole (enable_seqscan off): the plan
 then shows which index can answer each condition. A "contains" statement is planned with plain index
-scans off as well, or the planner might walk the number's btree in order and filter, which on a small
-table costs about as little; at the history's size the benchmark (benchmarks/search.py) shows the
-plans PostgreSQL picks by itself.
+scans off as well, so its older rows' part shows the trigram indexes rather than a walk of a small
+btree; at the history's size the benchmark (benchmarks/search.py) shows the plans PostgreSQL picks by
+itself.
 """
 
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from reports import search as search_module
 from reports.search import search, search_exact_number
 from tests.factories import ClientFactory, ProjectFactory, PurchaseOrderFactory, SalesOrderFactory, SupplierFactory
 
@@ -73,7 +74,7 @@ def matching_statements(query: str) -> list[tuple[str, str, bool]]:
         if " LIKE " not in sql:
             continue  # the rows found, read again by primary key with what the page shows
         table = re.search(r'FROM "(\w+)"', sql).group(1)
-        statements.append((table, sql, 'COLLATE "C"' in sql))
+        statements.append((table, sql, 'COLLATE "C"::text LIKE' in sql))
     return statements
 
 
@@ -84,8 +85,41 @@ def test_every_contains_statement_reads_its_trigram_indexes(query, some_history)
     assert sorted(table for table, _sql in statements) == sorted(TRIGRAM_INDEXES)
     for table, sql in statements:
         plan = plan_of(sql, index_scans=False)
-        assert indexes_in(plan) == TRIGRAM_INDEXES[table], plan
+        # Numbered kinds first look among their newest rows, a range of the number's own btree; the
+        # older rows (and clients and suppliers) only through the trigram indexes.
+        assert TRIGRAM_INDEXES[table] <= indexes_in(plan), plan
         assert "Seq Scan" not in plan, plan
+
+
+def analyzed_plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_older_rows_are_not_read_when_the_newest_hold_a_page_of_matches(some_history, monkeypatch):
+    # 30 projects named "Northstar gifts N": the 20 newest hold more than a page of them.
+    monkeypatch.setattr(search_module, "RECENT_ROWS", 20)
+    (sql,) = [
+        sql
+        for table, sql, prefix in matching_statements("northstar gifts")
+        if table == "projects_project" and not prefix
+    ]
+    plan = analyzed_plan(sql)
+    assert 'Subquery Scan on "*SELECT* 2" (never executed)' in plan, plan
+
+
+def test_a_rare_match_reads_the_older_rows_through_the_trigram_index(some_history, monkeypatch):
+    monkeypatch.setattr(search_module, "RECENT_ROWS", 20)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        # "gifts 2" is in the names of the 3rd and the 21st to 30th projects: the oldest one is outside the window.
+        statements = matching_statements("northstar gifts 2")
+    (sql,) = [sql for table, sql, prefix in statements if table == "projects_project" and not prefix]
+    plan = analyzed_plan(sql)
+    assert "Bitmap Index Scan on project_name_trgm" in plan, plan
+    assert "never executed" not in plan.split("Bitmap Heap Scan")[1].split("\n")[0], plan
 
 
 @pytest.mark.parametrize("query", ["SO-50", "p-5", "INV-0"])
