@@ -6,17 +6,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from projects.models import SalesOrder
-from reports.search import SEARCH_LIMIT, search, search_exact_number
+from reports.search import MAX_QUERY_LENGTH, MIN_QUERY_LENGTH, SEARCH_LIMIT, search, search_exact_number
 
 
 class SearchForm(forms.Form):
     # Used by this view only: the box itself is written once, in base.html's header.
-    q = forms.CharField(label="Search", max_length=100, required=False)
+    # At least two characters: one would match most of the history and tell nobody anything.
+    q = forms.CharField(label="Search", min_length=MIN_QUERY_LENGTH, max_length=MAX_QUERY_LENGTH, required=False)
 
 
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
-    """Jump to the object an exact number names, or list what matches the query."""
+    """Jump to the object an exact number names, or list what matches the query, kind by kind."""
     form = SearchForm(request.GET)
     # A NUL cannot be searched (or shown); the box keeps the rest of what was typed.
     query = request.GET.get("q", "").replace("\x00", "")
