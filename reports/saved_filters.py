@@ -4,6 +4,8 @@ A report page shows the user's saved filters as links and a "Save these filters"
 (`saved_filters_context`); the views in reports/views/saved_filters.py save and delete them.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -19,7 +21,7 @@ QUERY_MAX = 2000
 NOT_SAVED = ("page", "after", "before", "format", "bom", "csrfmiddlewaretoken")
 
 # Each report's page, and the role that may read it (None: everyone signed in).
-REPORTS = {
+REPORTS: dict[str, tuple[str, str | None]] = {
     SavedFilter.Report.INVOICES: ("invoice-report", Role.INVOICING),
     SavedFilter.Report.BACKORDERS: ("backorder-report", None),
 }
@@ -94,11 +96,12 @@ def saved_filter_save(*, form: SavedFilterForm) -> SavedFilter | None:
 def saved_filters_context(request: HttpRequest, *, report: str) -> dict:
     """The report page's Saved filters: the user's (one query) and the form that saves the page's own."""
     # A refused name comes back on the report's page with its error (reports.views.saved_filters).
+    user = cast(User, request.user)  # the report views are behind login_required
     form = getattr(request, "saved_filter_form", None) or SavedFilterForm(
-        user=request.user, report=report, initial={"query": query_to_save(request.GET)}
+        user=user, report=report, initial={"query": query_to_save(request.GET)}
     )
     return {
-        "saved_filters": list(SavedFilter.objects.filter(user=request.user, report=report).order_by("name", "id")),
+        "saved_filters": list(SavedFilter.objects.filter(user=user, report=report).order_by("name", "id")),
         "saved_filter_form": form,
         "saved_filter_report": report,
         "saved_filter_report_url": report_url(report),

@@ -98,7 +98,7 @@ def _number_matches(query: str, field: str = "number") -> Q:
 
 def _contains_ids(model: type[Model], *, anywhere: Q, exclude: list[int], wanted: int) -> list[int]:
     """The ids of the newest rows that match `anywhere`, but for those already found."""
-    matches = model.objects.filter(anywhere).exclude(pk__in=exclude)
+    matches = model._default_manager.filter(anywhere).exclude(pk__in=exclude)
     if connection.vendor != "postgresql":
         return list(matches.order_by("-number").values_list("pk", flat=True)[:wanted])
     # Walked newest first through the number's btree, a rare match would read the whole history before
@@ -109,7 +109,7 @@ def _contains_ids(model: type[Model], *, anywhere: Q, exclude: list[int], wanted
     # after its first part when that part fills the page.
     boundary = Coalesce(
         Subquery(
-            model.objects.filter(number__isnull=False)
+            model._default_manager.filter(number__isnull=False)
             .order_by("-number")
             .values("number")[RECENT_ROWS - 1 : RECENT_ROWS]
         ),
@@ -131,7 +131,7 @@ def _matching_ids(model: type[Model], *, query: str, anywhere: Q) -> tuple[list[
     """The ids of the first matches, numbers that start with the query first, newest first in each tier."""
     wanted = SEARCH_LIMIT + 1  # one more than shown says whether more match
     ids = list(
-        model.objects.alias(number_key=_number_key())
+        model._default_manager.alias(number_key=_number_key())
         .filter(number_key__startswith=query.upper())
         .order_by("-number_key")
         .values_list("pk", flat=True)[:wanted]
@@ -178,7 +178,7 @@ def search_exact_number(*, query: str) -> Project | SalesOrder | PurchaseOrder |
     # One query for the four kinds, each an equality on its number's prefix index; numbers are unique
     # within a kind, so at most one row each.
     queries = [
-        model.objects.alias(number_key=_number_key())
+        model._default_manager.alias(number_key=_number_key())
         .filter(number_key=query.upper())
         .order_by()
         .values_list(Value(kind), "pk")

@@ -1,6 +1,9 @@
 """The managers' Company settings page: the seller's name, address, tax id, contact and bank details."""
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -16,7 +19,7 @@ def company_settings_page(request: HttpRequest) -> HttpResponse:
     company = CompanySettings.load()
     form = CompanySettingsForm(request.POST if request.method == "POST" else None, instance=company)
     if request.method == "POST" and form.is_valid():
-        _company, changed = company_settings_update(by=request.user, **form.cleaned_data)
+        _company, changed = company_settings_update(by=cast(User, request.user), **form.cleaned_data)
         if changed:
             labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
             messages.success(
