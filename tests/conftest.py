@@ -27,18 +27,6 @@ load_profile()
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
-# Modules that take half a minute or more: the page crawls in the browser. They run first, with the
-# fuzz modules, so that the two workers of make test share the long ones at the start instead of one
-# worker finishing a crawl alone at the end.
-LONG_MODULES = ("tests/browser/test_accessibility.py", "tests/browser/test_narrow_screens.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Run the long modules first, each module kept whole (its module-scoped fixtures are built once)."""
-    long_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("fuzz")}
-    long_modules.update(LONG_MODULES)
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in long_modules)
-
 
 def need_service(available: bool, reason: str) -> None:
     """Skip a test whose service is absent, or fail it when CI requires the services."""
