@@ -189,7 +189,7 @@ def project_activity(*, project: Project, limit: int = 50) -> list[Activity]:
     return list(Activity.objects.filter(project=project).select_related("actor").order_by("-created_at", "-id")[:limit])
 
 
-# --- the search box in the header ----------------------------------------------------------------
+# --- the order editor's quick picks --------------------------------------------------------------
 
 
 RECENT_ORDERS = 10

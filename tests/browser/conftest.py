@@ -52,6 +52,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def no_browser_dialogs(page):
+    """Fail the test on any window.confirm, alert or prompt: every confirmation is the page's own dialog."""
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(f"a {dialog.type} dialog: {dialog.message}") or dialog.dismiss())
+    yield
+    assert dialogs == []
+
+
+@pytest.fixture
 def new_context(chromium, live_server, request):
     """Open a browser window on the live server; anything going wrong in it fails the test at teardown.
 

@@ -10,16 +10,11 @@ from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder
 from purchasing.models import PurchaseOrder
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_browser_dialogs(page):
-    """Fail the test on any window.confirm, alert or prompt: every confirmation is the page's own dialog."""
-    dialogs = []
-    page.on("dialog", lambda dialog: dialogs.append(f"a {dialog.type} dialog: {dialog.message}") or dialog.dismiss())
-    yield
-    assert dialogs == []
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_browser_dialogs"),
+]
 
 
 @pytest.fixture

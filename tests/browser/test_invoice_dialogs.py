@@ -11,16 +11,11 @@ from invoicing.services.issue import LineRequest, invoice_create
 from projects.models import SalesOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_browser_dialogs(page):
-    """Fail a test whose pages open a window.confirm: these pages ask in their own dialogs."""
-    dialogs = []
-    page.on("dialog", lambda dialog: dialogs.append(f"a {dialog.type} dialog: {dialog.message}") or dialog.dismiss())
-    yield
-    assert dialogs == []
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_browser_dialogs"),
+]
 
 
 @pytest.fixture

@@ -31,7 +31,11 @@ from tests.factories import (
     goods_ready,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_browser_dialogs"),
+]
 
 TABLE = Path(os.environ.get("TEST_OUTPUT_DIR", "test-results")) / "rep-days.md"
 
@@ -61,15 +65,6 @@ class Tally:
         with TABLE.open("a") as table:
             table.write(f"| {role} | {task} | {self.clicks} | {self.fields} | {before} |\n")
         print(f"{role}: {task}: {self.clicks} clicks, {self.fields} fields (before: {before})")
-
-
-@pytest.fixture(autouse=True)
-def no_browser_dialogs(page):
-    """A task counted here never meets the browser's own dialog: each question is the page's."""
-    dialogs = []
-    page.on("dialog", lambda dialog: dialogs.append(f"a {dialog.type} dialog: {dialog.message}") or dialog.dismiss())
-    yield
-    assert dialogs == []
 
 
 @pytest.fixture

@@ -13,16 +13,11 @@ from purchasing.models import PurchaseOrder
 from purchasing.promostandards.simulator import SimulatedOrder
 from tests.backorders.conftest import order_status_supplier, simulator  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_browser_dialogs(page):
-    """Fail a test whose pages open a window.confirm: these pages ask in their own dialogs."""
-    dialogs = []
-    page.on("dialog", lambda dialog: dialogs.append(f"a {dialog.type} dialog: {dialog.message}") or dialog.dismiss())
-    yield
-    assert dialogs == []
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_browser_dialogs"),
+]
 
 
 def test_the_production_rep_confirms_the_suppliers_back_order_in_one_click(
