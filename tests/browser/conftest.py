@@ -104,7 +104,8 @@ def sign_in(request):
         page.get_by_label("User name").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("networkidle")
+        # Signed in once the sign-in page has sent the browser on and the next page has loaded.
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 
     return sign_in_as

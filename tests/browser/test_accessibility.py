@@ -133,7 +133,6 @@ def test_axe_finds_nothing_serious_on_any_page(page, sign_in, world):
         except PlaywrightError as error:
             problems.append(f"{name} ({address}): {error.message.splitlines()[0]}")
             return
-        page.wait_for_load_state("networkidle")
         if response is None or response.status != 200:
             problems.append(f"{name} ({address}): answered {response.status if response else 'nothing'}")
             return

@@ -1,11 +1,16 @@
 """The security tests' world: one project along the backorder story, and a user per group."""
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.test import Client as WebClient
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -34,6 +39,8 @@ NO_ROLE = "no_role"
 SUPERUSER = "superuser"
 USER_KEYS = (SIGNED_OUT, *GROUP_USERS, NO_ROLE, SUPERUSER)
 
+ModelT = TypeVar("ModelT", bound=models.Model)
+
 
 @dataclass
 class World:
@@ -53,12 +60,11 @@ class World:
     invoice: Invoice
     notification: Notification
     client_token: str
+    sessions: dict[str, str]  # each signed-in user's session cookie, made once with the world
 
 
-@pytest.fixture
-def world(db, settings, fresh_heartbeats) -> World:
-    # Factories hash a password per user; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def build_world() -> World:
+    """The world, written through the services; users and tokens first, then the backorder story."""
     users = {key: UserFactory(username=f"matrix.{key}", roles=[group]) for key, group in GROUP_USERS.items()}
     users[NO_ROLE] = UserFactory(username="matrix.no_role", roles=[])
     users[SUPERUSER] = UserFactory(username="matrix.superuser", is_superuser=True, is_staff=True)
@@ -111,4 +117,52 @@ def world(db, settings, fresh_heartbeats) -> World:
         invoice=invoice,
         notification=Notification.objects.get(recipient=users["invoicing"], event_key=f"note:{flagged.note.pk}"),
         client_token=client_link_token(invoice),
+        sessions={key: session_cookie(user) for key, user in users.items()},
     )
+
+
+def session_cookie(user: User) -> str:
+    """A signed-in session for the user: its cookie's value, for a request to carry."""
+    browser = WebClient()
+    browser.force_login(user)
+    return browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The world, built once per test module in a transaction that is rolled back when the module ends.
+
+    pytest-django runs each test in a transaction of its own, which inside this one is a savepoint: a
+    test's writes are rolled back with it, and the next test finds the world exactly as it was built.
+    The module's tests are all of that kind (none commits), so nothing here is ever committed.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+# The world's rows a test may change in memory (a client's name, an item's description) and save.
+REREAD = (
+    "client",
+    "project",
+    "order",
+    "mugs",
+    "setup",
+    "po",
+    "po_mugs",
+    "backorder",
+    "note",
+    "invoice",
+    "notification",
+)
+
+
+@pytest.fixture
+def world(db, built_world: World, fresh_heartbeats) -> World:
+    """The module's world with every object read again, so what one test changes in memory the next never sees."""
+    users = {key: fresh(user) for key, user in built_world.users.items()}
+    return replace(built_world, users=users, **{name: fresh(getattr(built_world, name)) for name in REREAD})
+
+
+def fresh(instance: ModelT) -> ModelT:
+    return type(instance)._default_manager.get(pk=instance.pk)

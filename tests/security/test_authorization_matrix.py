@@ -520,19 +520,11 @@ def shared_client() -> Client:
 
 
 class Session:
-    """Send requests as each user: one sign-in per user and test, each request in a rolled-back savepoint."""
+    """Send requests as each user, signed in with the world's sessions, each request in a rolled-back savepoint."""
 
     def __init__(self, world: World):
         self.world = world
-        self.cookies: dict[str, str] = {}
         self.client = shared_client()
-
-    def cookie(self, user: str) -> str:
-        if user not in self.cookies:
-            client = Client()
-            client.force_login(self.world.users[user])
-            self.cookies[user] = client.cookies[settings.SESSION_COOKIE_NAME].value
-        return self.cookies[user]
 
     def send(self, user: str, method: str, url: str, *, kind: str, data: dict | None = None):
         client = self.client
@@ -543,7 +535,7 @@ class Session:
                 headers["HTTP_AUTHORIZATION"] = f"Token {self.world.tokens[user]}"
             else:
                 # A sign-out in the request is rolled back with it, so the session is good for the next.
-                client.cookies[settings.SESSION_COOKIE_NAME] = self.cookie(user)
+                client.cookies[settings.SESSION_COOKIE_NAME] = self.world.sessions[user]
         with transaction.atomic():
             if method == "GET":
                 response = client.get(url, **headers)

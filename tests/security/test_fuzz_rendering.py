@@ -41,7 +41,7 @@ from invoicing.models import InvoiceLine
 from projects.services.notes import note_create
 from tests.hypothesis_profiles import examples
 
-# The world is built once per test and each example rolls its writes back, so function-scoped
+# The world is built once per module and each example rolls its writes back, so function-scoped
 # fixtures are safe here. The counts keep the whole file near two minutes on two cores; make fuzz
 # multiplies them (see tests/hypothesis_profiles.py).
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -115,13 +115,9 @@ def shared_client() -> Client:
 
 @pytest.fixture
 def browse(world):
-    """Read a URL as one of the world's users (or signed out), with sessions made before any example."""
+    """Read a URL as one of the world's users (or signed out), with the sessions made with the world."""
     client = shared_client()
-    sessions: dict[str, str] = {}
-    for key, user in world.users.items():
-        client.cookies = SimpleCookie()
-        client.force_login(user)
-        sessions[key] = client.cookies["sessionid"].value
+    sessions = world.sessions
 
     def get(url: str, user: str | None = None, **extra):
         client.cookies = SimpleCookie()
