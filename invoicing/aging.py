@@ -82,7 +82,12 @@ def _sum_after(model, as_of: date, amount: str) -> Coalesce:
 
 
 def unpaid_invoices(*, as_of: date):
-    """Issued invoices dated by the day with something owed on it, each annotated with `open_balance`."""
+    """Issued invoices dated by the day with something owed on it, each annotated with `open_balance`.
+
+    Only two kinds of invoice can have been owed on the day: those owed today (the partial index on
+    `owed_amount` holds just these), and those paid or credited after the day (one query by date). So
+    the invoices' query never reads the paid history, however long it grows.
+    """
     balance = (
         F("total")
         - F("credited_amount")
@@ -90,9 +95,13 @@ def unpaid_invoices(*, as_of: date):
         + _sum_after(Payment, as_of, "amount")
         + _sum_after(CreditNote, as_of, "total")
     )
+    paid_later = Payment.objects.filter(date__gt=as_of).order_by().values_list("invoice_id", flat=True)
+    credited_later = CreditNote.objects.filter(date__gt=as_of).order_by().values_list("invoice_id", flat=True)
+    settled_later = set(paid_later.union(credited_later))
+    maybe_owed = Q(owed_amount__gt=0) | Q(pk__in=sorted(settled_later)) if settled_later else Q(owed_amount__gt=0)
     return (
         Invoice.objects.exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
-        .filter(date__lte=as_of)
+        .filter(maybe_owed, date__lte=as_of)
         .annotate(open_balance=balance)
         .filter(open_balance__gt=0)
     )

@@ -79,6 +79,14 @@ class Invoice(models.Model):
     # below refuses an overpayment even if two payments race past the application checks.
     paid_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     credited_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    # The balance due, kept by the database itself in the same write as the counters above, for queries:
+    # the partial index below is on it, so AR aging and the report's "balance due" filter read only the
+    # invoices still owed, not the history. In Python, read `balance_due`, which a save cannot leave stale.
+    owed_amount = models.GeneratedField(
+        expression=F("total") - F("credited_amount") - F("paid_amount"),
+        output_field=models.DecimalField(**MONEY),
+        db_persist=True,
+    )
     # The bill-to as it was at issue: a client's later change of address does not rewrite old invoices.
     bill_to_name = models.CharField(max_length=200, blank=True)
     bill_to_address = models.TextField(blank=True)
@@ -121,6 +129,12 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["date", "sequence_number"], name="invoice_date_seq_idx"),
             models.Index(fields=["status"], name="invoice_status_idx"),
+            # Issued invoices with money still owed: however long the history, AR aging reads only these.
+            models.Index(
+                fields=["date"],
+                condition=Q(owed_amount__gt=0) & ~Q(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID]),
+                name="invoice_owed_date_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,6 +228,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+        indexes = [models.Index(fields=["date"], name="payment_date_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="payment_method_valid"),
@@ -240,6 +255,7 @@ class CreditNote(models.Model):
 
     class Meta:
         ordering = ["-sequence_number"]
+        indexes = [models.Index(fields=["date"], name="credit_note_date_idx")]
         constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive")]
 
     def __str__(self) -> str:

@@ -244,12 +244,12 @@ def test_the_page_costs_the_same_for_two_clients_or_twenty(bill, ivy_client, dja
         bill(ClientFactory(name=f"Few {index}"), "10.00", index * 40)
     ivy_client.get(URL)
     # session, user, the user's groups for the role check, the navigation's unread count and Recent
-    # menu, the aging
-    with django_assert_num_queries(6):
+    # menu, the invoices paid or credited after the day, the aging
+    with django_assert_num_queries(7):
         assert ivy_client.get(URL, {"as_of": AS_OF.isoformat()}).status_code == 200
     for index in range(18):
         bill(ClientFactory(name=f"Many {index}"), "10.00", index * 10)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = ivy_client.get(URL, {"as_of": AS_OF.isoformat()})
     assert response.content.decode().count("<tr data-client=") == 20
 

@@ -50,6 +50,7 @@ def test_the_page_links_the_xlsx_for_its_day(two_clients, ivy_client, django_ass
     page = ivy_client.get(URL, {"as_of": AS_OF.isoformat()})
     assert page.context["xlsx_url"] == "?as_of=2026-06-30&format=xlsx"
     assert 'data-testid="aging-xlsx">Download XLSX</a>' in page.content.decode()
-    # session, user, the user's groups for the role check, the aging: as many as the CSV
-    with django_assert_num_queries(4):
+    # session, user, the user's groups for the role check, the invoices paid or credited after the day,
+    # the aging: as many as the CSV
+    with django_assert_num_queries(5):
         assert sheet_of(ivy_client.get(URL, {"as_of": AS_OF.isoformat(), "format": "xlsx"})).max_row == 4
