@@ -12,6 +12,7 @@ from imports.reading import megabytes
 
 class ImportFileForm(forms.Form):
     file = forms.FileField(
+        allow_empty_file=True,  # an empty file is refused by the reading, in its words
         label="File (CSV or XLSX)",
         help_text=(
             f"A CSV (comma- or semicolon-separated, UTF-8 or Windows-1252) or an Excel .xlsx workbook, at most "

@@ -7,6 +7,7 @@ rolls the whole import back.
 """
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import tablib
@@ -22,6 +23,7 @@ from imports.kinds import KINDS, Kind
 from imports.models import ImportedRecord, ImportRun
 from imports.reading import Table, read_table
 
+DRAFT_KEPT = timedelta(days=1)
 SHOWN_ROWS = 500  # rows of each group the preview lists; the counts are always whole
 
 
@@ -196,7 +198,9 @@ def evaluate(
     if commit and errors:
         # import_data has rolled every row back; say why, row by row.
         raise ImportFailed(
-            "Nothing was imported: " + "; ".join(str(error) for error in errors) + ". Preview the file again."
+            "Nothing was imported: "
+            + "; ".join(str(error).rstrip(".") for error in errors)
+            + ". Preview the file again."
         )
     outcome.refusals = [refusal for line in sorted(refused) for refusal in refused[line]]
     outcome.refused_rows = len(refused)
@@ -266,8 +270,8 @@ def import_upload(*, kind: Kind, file_name: str, content: bytes, by: User) -> Im
     """Keep an uploaded file for its preview; dry-run it at once when every header is the name of a field."""
     _require_manager(by)
     table, columns = import_file_read(kind=kind, file_name=file_name, content=content)
-    # A manager's earlier previews of this kind that were never confirmed are dropped with their files.
-    ImportRun.objects.filter(by=by, kind=kind.slug, state=ImportRun.State.PREVIEWED).delete()
+    # Previews never confirmed are dropped with their files after a day (a preview open in another tab stays).
+    ImportRun.objects.filter(state=ImportRun.State.PREVIEWED, created_at__lt=timezone.now() - DRAFT_KEPT).delete()
     run = ImportRun.objects.create(kind=kind.slug, file_name=file_name[:255], by=by, content=content, columns=columns)
     # Columns no field is named like are left out, and the preview says so; a needed field that no header
     # names sends the manager to match the columns first.
