@@ -118,7 +118,6 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "outcome": run.outcome,
         "left_out": left_out,
         "matched": matched,
-        "records": run.records.all() if run.state == ImportRun.State.IMPORTED else [],
         "list_url": reverse(kind.list_url),
         "nav_section": "import",
     }
