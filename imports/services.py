@@ -145,13 +145,15 @@ def evaluate(
         values = {name: row[indexes[name]] if indexes[name] < len(row) else "" for name in fields}
         for name in fields:
             value = values[name]
-            if (index, indexes[name]) in table.formulas or (isinstance(value, str) and value.lstrip().startswith("=")):
-                formula = value if isinstance(value, str) and value.lstrip().startswith("=") else "a formula"
+            written = isinstance(value, str) and value.lstrip().startswith("=")
+            if written or (index, indexes[name]) in table.formulas:
+                # A workbook's formula arrives as the value Excel last computed; a CSV's as its text.
+                what = f"{shown(value)} is a formula" if written else "holds a formula"
+                if not written and not is_blank(value):
+                    what += f" (showing {shown(value)})"
                 problems.append(
                     Refusal(
-                        line,
-                        header_of[name],
-                        f"{shown(formula)} is a formula; the desk imports values only: paste the values in its place",
+                        line, header_of[name], f"{what}; the desk imports values only: paste the values in its place"
                     )
                 )
         if not problems:
@@ -177,10 +179,11 @@ def evaluate(
     resource = kind.resource(by=by, noun=kind.noun)
     result = resource.import_data(dataset, dry_run=not commit, use_transactions=True, raise_errors=False)
     errors: list[Refusal] = []
-    for line, row_result in zip(lines, result.rows, strict=True):
+    for position, (line, row_result) in enumerate(zip(lines, result.rows, strict=True)):
         import_type = row_result.import_type
         if import_type == "invalid":
-            refused[line] = _refusals(kind, line, row_result.validation_error, header_of, dataset, lines)
+            cells = dict(zip(fields, dataset[position], strict=True))
+            refused[line] = _refusals(kind, line, row_result.validation_error, header_of, cells)
         elif import_type == "error":
             refused[line] = [Refusal(line, "", str(error.error)) for error in row_result.errors]
             errors += refused[line]
@@ -218,9 +221,8 @@ def _row_key(values: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _refusals(
-    kind: Kind, line: int, error: ValidationError, header_of: dict[str, str], dataset: tablib.Dataset, lines: list[int]
+    kind: Kind, line: int, error: ValidationError, header_of: dict[str, str], row: dict[str, Any]
 ) -> list[Refusal]:
-    row = dict(zip(dataset.headers, dataset[lines.index(line)], strict=True))
     found = []
     for name, problems in error.error_dict.items():
         column = header_of.get(name, "")

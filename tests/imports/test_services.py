@@ -173,7 +173,9 @@ def test_an_xlsx_workbook_with_a_formula_and_a_date_excel_made_is_refused_by_cel
     assert [row["label"] for row in run.outcome["created"]] == ["Nord"]
     assert [refusal["line"] for refusal in run.outcome["refusals"]] == [3, 4]
     assert [refusal["column"] for refusal in run.outcome["refusals"]] == ["Billing Email", "External Reference"]
-    assert run.outcome["refusals"][0]["message"].endswith("the desk imports values only: paste the values in its place")
+    assert run.outcome["refusals"][0]["message"] == (
+        "holds a formula; the desk imports values only: paste the values in its place"
+    )
     assert run.outcome["refusals"][1]["message"].startswith("2026-03-04 is a date in the file where text belongs")
     import_confirm(run=run, by=manager)
     assert Client.objects.get().external_ref == "1042"
