@@ -67,7 +67,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy core accounts projects purchasing backorders invoicing reports notifications config
+	$(VENV)/bin/mypy core accounts projects purchasing backorders invoicing imports reports notifications config
 
 format: install
 	$(VENV)/bin/ruff check --fix .

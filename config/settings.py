@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "reports",
     "backorders",
     "invoicing",
+    "imports",
     "notifications",
 ]
 
@@ -390,6 +391,9 @@ if not DEBUG and not SITE_URL:
 DEVELOPMENT_SITE_URL = site_address("DEVELOPMENT_SITE_URL", "http://127.0.0.1:8000")
 CLIENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CLIENT_LINK_MAX_AGE_DAYS", "30"))
 CURRENCY = os.environ.get("CURRENCY", "USD")  # the company's one currency, named beside payment terms
+# Importing clients and suppliers (imports/): the largest file one import reads, and its most rows.
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(10 * 1000 * 1000)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
 
 # Export to accounting (invoicing/accounting_export.py): what the import files need and the desk has no field for.
 # Xero: the sales (revenue) account every line is coded to, the tax rate names of a taxed and an untaxed line

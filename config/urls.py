@@ -23,6 +23,7 @@ urlpatterns = [
     path("backorders/", include("backorders.urls")),
     path("invoices/", include("invoicing.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("imports.urls")),
     path("", include("projects.urls")),
     path("", include("purchasing.urls")),
     path("", include("backorders.purchase_order_urls")),

@@ -81,11 +81,21 @@ class Client(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="Percent; a new sales order's items start with it",
     )
+    # The client's id in the system it came from (commonsku, QuickBooks); an import matches rows by it.
+    external_ref = models.CharField(
+        "external reference", max_length=100, blank=True, help_text="Its id in the system it was imported from"
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(terms_days__lte=365), name="client_terms_days_max"),
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~Q(external_ref=""),
+                name="client_external_ref_unique",
+                violation_error_message="Another client has this external reference.",
+            ),
             models.CheckConstraint(
                 condition=Q(default_tax_rate__gte=0) & Q(default_tax_rate__lte=100),
                 name="client_default_tax_rate_range",

@@ -26,10 +26,22 @@ class Supplier(models.Model):
     order_status_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     order_status_error = models.CharField(max_length=500, blank=True, editable=False)
     order_status_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The supplier's id in the system it came from (commonsku, QuickBooks); an import matches rows by it.
+    external_ref = models.CharField(
+        "external reference", max_length=100, blank=True, help_text="Its id in the system it was imported from"
+    )
 
     class Meta:
         db_table = "projects_supplier"
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~Q(external_ref=""),
+                name="supplier_external_ref_unique",
+                violation_error_message="Another supplier has this external reference.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

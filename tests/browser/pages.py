@@ -81,6 +81,8 @@ SKIP = {
     "credit-note-pdf": "PDF download",
     "purchase-order-pdf": "PDF download",
     "invoice-client-pdf": "PDF download",
+    "import-template": "CSV or XLSX download",
+    "import-confirm": "POST only: comes back to the import's page",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
     "invoice-client-view": "looked at signed out",
 }
@@ -125,7 +127,22 @@ KWARGS: dict[str, Callable[[World], dict]] = {
     # The world's invoice has one credit note and more left to credit, so the form shows its lines.
     "credit-note-create": lambda world: {"pk": world.invoice.pk},
     "credit-note-detail": lambda world: {"pk": world.credit_note.pk},
+    "import-kind": lambda world: {"kind": "clients"},
+    # A file of clients previewed: its page lists a row to create and a refused one.
+    "import-preview": lambda world: {"pk": import_run(world).pk},
+    # A file whose columns need matching by hand.
+    "import-columns": lambda world: {"pk": import_run(world, headers="Account,Accounts Email").pk},
 }
+
+
+def import_run(world: World, headers: str = "Customer,Email"):
+    """A file of clients the world's manager uploaded and has not confirmed."""
+    from imports.kinds import KINDS
+    from imports.services import import_upload
+
+    content = f"{headers}\nHarbor Fair Events International,ap@harbor.example.com\nDunes,not an email\n"
+    return import_upload(kind=KINDS["clients"], file_name="clients.csv", content=content.encode(), by=world.manager)
+
 
 # Query strings that make a page show rows rather than its empty state.
 QUERIES = {"search": "q=Northwind", "sales-order-list": "status=ready_to_be_invoiced"}

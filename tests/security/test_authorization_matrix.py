@@ -176,8 +176,24 @@ def saved_filter(world: World) -> dict:
     return {"pk": found.pk}
 
 
+def import_run(world: World) -> dict:
+    """A file of clients a manager has uploaded and not confirmed yet, for the URLs that name one."""
+    from imports.kinds import KINDS
+    from imports.models import ImportRun
+    from imports.services import import_upload
+
+    run = ImportRun.objects.filter(file_name="matrix-clients.csv").first() or import_upload(
+        kind=KINDS["clients"],
+        file_name="matrix-clients.csv",
+        content=b"Customer,Email\nMatrix Imports,ap@matrix.example.com\n",
+        by=world.users["managers"],
+    )
+    return {"pk": run.pk}
+
+
 READ = Allow(SIGNED_IN)
 PUBLIC = Allow(EVERYONE)
+MANAGERS = Allow(roles("Managers"))
 
 ROUTES: dict[str, Route] = {
     # --- signing in and out, health ---------------------------------------------------------------
@@ -346,6 +362,13 @@ ROUTES: dict[str, Route] = {
     # --- accounts: everyone keeps their own API token; locked sign-ins are the managers' to lift ---
     # The seller printed on every PDF: Managers edit it; a refused field would come back 400 by the field.
     "company-settings": Route(PAGE, {"GET": Allow(roles("Managers")), "POST": Allow(roles("Managers"), company_form)}),
+    # Importing data (the Settings menu): Managers only. A POST with no file or no column chosen comes back 400.
+    "import-index": Route(PAGE, {"GET": MANAGERS}),
+    "import-kind": Route(PAGE, {"GET": MANAGERS, "POST": MANAGERS}, lambda world: {"kind": "clients"}),
+    "import-template": Route(PAGE, {"GET": MANAGERS}, lambda world: {"kind": "suppliers"}),
+    "import-columns": Route(PAGE, {"GET": MANAGERS, "POST": MANAGERS}, import_run),
+    "import-preview": Route(PAGE, {"GET": MANAGERS}, import_run),
+    "import-confirm": Route(PAGE, {"POST": MANAGERS}, import_run),
     # A report's filters saved by name: everyone who reads the Backorders report saves on it; each
     # deletes only their own, and someone else's are not there for them (404).
     "saved-filter-create": Route(
