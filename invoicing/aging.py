@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from core.downloads import XlsxColumn, spreadsheet_safe
@@ -88,17 +89,16 @@ def unpaid_invoices(*, as_of: date):
     `owed_amount` holds just these), and those paid or credited after the day (one query by date). So
     the invoices' query never reads the paid history, however long it grows.
     """
-    balance = (
-        F("total")
-        - F("credited_amount")
-        - F("paid_amount")
-        + _sum_after(Payment, as_of, "amount")
-        + _sum_after(CreditNote, as_of, "total")
-    )
     paid_later = Payment.objects.filter(date__gt=as_of).order_by().values_list("invoice_id", flat=True)
     credited_later = CreditNote.objects.filter(date__gt=as_of).order_by().values_list("invoice_id", flat=True)
     settled_later = set(paid_later.union(credited_later))
-    maybe_owed = Q(owed_amount__gt=0) | Q(pk__in=sorted(settled_later)) if settled_later else Q(owed_amount__gt=0)
+    if not settled_later:
+        # Nothing paid or credited since the day: what was owed then is what is owed now.
+        balance: Combinable = F("owed_amount")
+        maybe_owed = Q(owed_amount__gt=0)
+    else:
+        balance = F("owed_amount") + _sum_after(Payment, as_of, "amount") + _sum_after(CreditNote, as_of, "total")
+        maybe_owed = Q(owed_amount__gt=0) | Q(pk__in=sorted(settled_later))
     return (
         Invoice.objects.exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
         .filter(maybe_owed, date__lte=as_of)

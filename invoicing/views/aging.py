@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from core.views import role_required
 from invoicing.aging import AGING_XLSX_COLUMNS, BUCKETS, ar_aging, ar_aging_csv, ar_aging_xlsx_rows
 
 TODAY_USED = "The aging below is as of today."
+CLIENTS_PER_PAGE = 100
 
 
 class AgingForm(forms.Form):
@@ -50,17 +52,23 @@ def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             sheet_title=f"AR aging {as_of.isoformat()}",
         )
     client_invoices = reverse("invoice-report") + "?"
+    # The totals are over every client; the table shows a page of them (the downloads hold them all).
+    page = Paginator(report.rows, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
     context = {
         "form": form,
         "buckets": BUCKETS,
         "report": report,
+        "page": page,
+        "query": query_string.urlencode(),
         "rows": [
             {
                 "row": row,
                 "amounts": [row.amounts[bucket.key] for bucket in BUCKETS],
                 "url": client_invoices + urlencode({"client": row.client_id}),
             }
-            for row in report.rows
+            for row in page.object_list
         ],
         "totals": [report.totals[bucket.key] for bucket in BUCKETS],
         "csv_url": "?" + urlencode({"as_of": as_of.isoformat(), "format": "csv"}),

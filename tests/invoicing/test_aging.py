@@ -182,6 +182,22 @@ def test_the_page_shows_a_row_per_client_linking_to_its_invoices_and_the_totals(
     ]
 
 
+def test_many_clients_are_shown_a_page_at_a_time_with_the_totals_of_all(two_clients, bill, ivy_client, monkeypatch):
+    monkeypatch.setattr("invoicing.views.aging.CLIENTS_PER_PAGE", 2)
+    bill(ClientFactory(name="Beta"), "7.00", 0)
+
+    first = ivy_client.get(URL, {"as_of": AS_OF.isoformat()})
+    second = ivy_client.get(URL, {"as_of": AS_OF.isoformat(), "page": 2})
+
+    rows = [response.context["rows"] for response in (first, second)]
+    assert [[item["row"].client_name for item in page] for page in rows] == [["Acme", "Beta"], ["Zoë Łódź & Co"]]
+    for response in (first, second):
+        page = response.content.decode()
+        assert response.context["report"].total == Decimal("1399.10")  # every client's, on each page
+        assert "of 3, by name; the totals are of all 3." in page
+    assert 'href="?as_of=2026-06-30&amp;page=2">Next page</a>' in first.content.decode()
+
+
 def test_the_page_defaults_to_today_in_the_companys_zone(two_clients, ivy_client):
     html = ivy_client.get(URL).content.decode()
 

@@ -1,0 +1,220 @@
+"""Measure AR aging over a long, mostly paid history: the page against its own SQL, and against the old full read.
+
+    .venv/bin/python benchmarks/aging.py [--database-url URL] [--rows 200000] [--repetitions 10] [--refill]
+
+Uses the history of benchmarks/search.py (the same database by default: N projects, orders, POs and
+invoices over ten years, every invoice paid), and makes it an AR history: each paid invoice gets its
+payment row, dated 25 days after the invoice (today at the latest), and one invoice in 50 is left
+owing (no payment). Then VACUUM ANALYZE.
+
+Then, with DEBUG off and a manager signed in through Django's test client, for AR aging as of today and
+as of 90 days ago:
+
+(a) the page rendered: GET /invoices/aging/?as_of=..., through the whole middleware stack, median of N;
+(b) its SQL alone: every statement the page ran, executed again on a plain psycopg connection, median;
+(c) the ratio (a)/(b);
+(d) the statement the aging ran before the owed invoices were kept (every issued invoice dated by the
+    day, its balance computed, then filtered), executed the same way: what the page's SQL was;
+
+and the EXPLAIN (ANALYZE, BUFFERS) of the page's slowest statement. Prints the figures; --output also
+writes them to a file.
+"""
+
+import argparse
+import importlib.util
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 200
+TARGET_RATIO = 1.2
+OWING_ONE_IN = 50
+
+
+def load_search_benchmark():
+    """benchmarks/search.py, whose history this benchmark reads."""
+    spec = importlib.util.spec_from_file_location("search_benchmark", Path(__file__).with_name("search.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    history = load_search_benchmark()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", history.DEFAULT_DATABASE_URL))
+    parser.add_argument("--rows", type=int, default=history.MAX_ROWS, help="Invoices in the history.")
+    parser.add_argument("--repetitions", type=int, default=10, help="Renders and SQL runs (the median is reported).")
+    parser.add_argument("--refill", action="store_true", help="Drop the database and fill it again.")
+    parser.add_argument("--output", default="", help="Also write the figures to this file.")
+    args = parser.parse_args()
+    if args.rows > history.MAX_ROWS:
+        parser.error(f"--rows: at most {history.MAX_ROWS:,} on this machine.")
+
+    os.environ.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "aging-benchmark-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SITE_URL": "http://testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    history.prepare(args.database_url, refill=args.refill)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    history.fill(args.rows)
+    receivables()
+    report = measure(args, history.execution_ms)
+    print(report)
+    if args.output:
+        Path(args.output).write_text(report)
+        print(f"\nWritten to {args.output}")
+    return 0
+
+
+def receivables() -> None:
+    """A payment row for each paid invoice, and one invoice in 50 left owing; once."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # No payment is dated in the future: one paid within 25 days of a recent invoice was paid today.
+        cursor.execute("UPDATE invoicing_payment SET date = current_date WHERE date > current_date")
+        cursor.execute("SELECT count(*) FROM invoicing_payment")
+        if cursor.fetchone()[0] >= 1000:
+            print("Payments already recorded; the receivables are as they were.", flush=True)
+            return
+        started = time.perf_counter()
+        cursor.execute(
+            """
+            UPDATE invoicing_invoice SET paid_amount = 0, status = 'open'
+            WHERE status = 'paid' AND id %% %s = 0
+            """,
+            [OWING_ONE_IN],
+        )
+        cursor.execute(
+            """
+            INSERT INTO invoicing_payment (invoice_id, date, amount, method, reference, recorded_by_id,
+                                           created_at, updated_at)
+            SELECT id, LEAST(date + 25, current_date), paid_amount, 'ach', '', issued_by_id, now(), now()
+            FROM invoicing_invoice WHERE paid_amount > 0
+            """
+        )
+        cursor.execute("VACUUM ANALYZE invoicing_invoice")
+        cursor.execute("VACUUM ANALYZE invoicing_payment")
+    print(f"Payments recorded and one invoice in {OWING_ONE_IN} left owing in {time.perf_counter() - started:.0f} s")
+
+
+def old_statement(as_of) -> str:
+    """The aging's statement as it was: every issued invoice dated by the day, its balance then filtered."""
+    from django.db import connection
+    from django.db.models import Count, F, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from invoicing.aging import BUCKETS, MONEY_OUTPUT, ZERO, _sum_after
+    from invoicing.models import CreditNote, Invoice, Payment
+
+    balance = (
+        F("total")
+        - F("credited_amount")
+        - F("paid_amount")
+        + _sum_after(Payment, as_of, "amount")
+        + _sum_after(CreditNote, as_of, "total")
+    )
+    sums = {
+        bucket.key: Coalesce(
+            Sum("open_balance", filter=bucket.condition(as_of)), Value(ZERO), output_field=MONEY_OUTPUT
+        )
+        for bucket in BUCKETS
+    }
+    rows = (
+        Invoice.objects.exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
+        .filter(date__lte=as_of)
+        .annotate(open_balance=balance)
+        .filter(open_balance__gt=0)
+        .values(client_id=F("sales_order__project__client_id"), client_name=F("sales_order__project__client__name"))
+        .annotate(**sums, total=Sum("open_balance"), invoice_count=Count("id"))
+        .order_by("client_name", "client_id")
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params)
+
+
+def measure(args, execution_ms) -> str:
+    import psycopg
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from invoicing.models import Invoice, Payment
+
+    client = Client()
+    client.force_login(User.objects.get(username="max.manager"))
+    today = timezone.localdate()
+    lines = [
+        "# AR aging over a long, mostly paid history",
+        "",
+        f"{Invoice.objects.count():,} invoices, {Invoice.objects.filter(owed_amount__gt=0).count():,} owing, "
+        f"{Payment.objects.count():,} payments; {platform.node()}, {os.cpu_count()} cores; median of "
+        f"{args.repetitions}.",
+        "",
+        "| as of | page ms | its SQL ms | page / SQL | old statement ms | old / new SQL | clients |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    plans = []
+    for label, as_of in (("today", today), ("90 days ago", today - timedelta(days=90))):
+        path = reverse("invoice-aging") + f"?as_of={as_of.isoformat()}"
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        statements = [query["sql"] for query in captured.captured_queries]
+        clients = response.content.count(b"<tr data-client=")
+        renders, sql, old = [], [], []
+        # The same session settings as the desk's own connections (config/settings.py: no JIT).
+        with psycopg.connect(args.database_url, autocommit=True, options="-c jit=off") as raw:
+            for _ in range(args.repetitions):
+                started = time.perf_counter()
+                client.get(path)
+                renders.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                for statement in statements:
+                    raw.execute(statement).fetchall()
+                sql.append((time.perf_counter() - started) * 1000)
+            previous = old_statement(as_of)
+            for _ in range(max(3, args.repetitions // 3)):
+                started = time.perf_counter()
+                raw.execute(previous).fetchall()
+                old.append((time.perf_counter() - started) * 1000)
+            timed = []
+            for statement in statements:
+                plan = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement).fetchall())
+                timed.append((execution_ms(plan), statement, plan))
+            slowest = max(timed)
+        page, own, before = statistics.median(renders), statistics.median(sql), statistics.median(old)
+        lines.append(
+            f"| {label} | {page:.1f} | {own:.1f} | {page / own:.2f}x | {before:.1f} | {before / own:.0f}x | {clients} |"
+        )
+        plans.append(f"## As of {label}: the slowest statement ({slowest[0]:.1f} ms)\n\n```\n{slowest[2]}\n```")
+        if page > TARGET_MS:
+            lines.append(f"|  | above the {TARGET_MS} ms target |  |  |  |  |  |")
+    lines.append("")
+    lines.append(f"Targets: each page under {TARGET_MS} ms and within {TARGET_RATIO}x of its own SQL.")
+    return "\n".join([*lines, "", *plans])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
