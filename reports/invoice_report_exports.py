@@ -213,4 +213,3 @@ def invoice_report_csv_sql(filters=None, *, sort: str = DEFAULT_SORT) -> list[tu
         remaining_by_order_queryset(filters).query.sql_with_params(),
         invoice_report_csv_queryset(filters, sort=sort).query.sql_with_params(),
     ]
-
