@@ -8,7 +8,9 @@ want the plain file instead.
 XLSX: `write_xlsx` writes the rows with XlsxWriter in its constant-memory mode: each row goes to a
 temporary file as soon as the next one starts, so memory stays flat however many rows there are, and
 the sheet is zipped at the end. It is the fastest writer of those measured whose files Excel opens
-(benchmarks/exports.py: about 6 times faster than openpyxl's write-only mode). `xlsx_response` writes
+(benchmarks/exports.py, 100,000 rows: 7.6 s against openpyxl write-only's 10.9 s and PyExcelerate's
+12.5 s, in 15 MB where PyExcelerate takes 120 MB), though still about 14 times PostgreSQL's COPY:
+its cost is Python's, per cell. `xlsx_response` writes
 into a spooled temporary file that FileResponse sends in blocks: a workbook cannot be sent as it is
 being written, since the zip's directory comes last. Exports too large to build in a request are
 written by the worker instead (reports/exports/).
