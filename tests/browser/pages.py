@@ -24,6 +24,7 @@ from notifications.models import Notification
 from projects.models import Client, Note, Project, SalesOrder
 from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder, Supplier
+from reports.models import ExportJob
 from tests.conftest import MugOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory
 
@@ -81,6 +82,8 @@ SKIP = {
     "credit-note-pdf": "PDF download",
     "purchase-order-pdf": "PDF download",
     "invoice-client-pdf": "PDF download",
+    # A large export's file (before it is written, its page, which is looked at as export-job).
+    "export-job-download": "file download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
     "invoice-client-view": "looked at signed out",
 }
@@ -125,7 +128,25 @@ KWARGS: dict[str, Callable[[World], dict]] = {
     # The world's invoice has one credit note and more left to credit, so the form shows its lines.
     "credit-note-create": lambda world: {"pk": world.invoice.pk},
     "credit-note-detail": lambda world: {"pk": world.credit_note.pk},
+    # A large export the manager asked for, half written: the page shows its progress bar.
+    "export-job": lambda world: {"pk": running_export(world).pk},
 }
+
+
+def running_export(world: World) -> ExportJob:
+    job, _ = ExportJob.objects.get_or_create(
+        requested_by=world.manager,
+        kind=ExportJob.Kind.INVOICES_CSV,
+        defaults={
+            "status": ExportJob.Status.RUNNING,
+            "rows_total": 48_000,
+            "rows_written": 12_000,
+            "filename": "invoices-report.csv",
+            "expires_at": timezone.now() + timedelta(days=1),
+        },
+    )
+    return job
+
 
 # Query strings that make a page show rows rather than its empty state.
 QUERIES = {"search": "q=Northwind", "sales-order-list": "status=ready_to_be_invoiced"}
