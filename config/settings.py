@@ -331,6 +331,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Large downloads (reports/exports.py): an Invoices Report CSV or XLSX of more rows than this is written by
+# the worker into EXPORTS_ROOT (a directory every web and worker process shares) and kept EXPORT_TTL_HOURS;
+# beat deletes expired files and re-queues jobs left queued every EXPORT_SWEEP_INTERVAL_SECONDS.
+EXPORT_IN_WORKER_ROWS = int(os.environ.get("EXPORT_IN_WORKER_ROWS", "20000"))
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT") or BASE_DIR / "exports")
+EXPORT_TTL_HOURS = float(os.environ.get("EXPORT_TTL_HOURS", "24"))
+# The worker records the rows written this often, for the progress bar.
+EXPORT_PROGRESS_EVERY_ROWS = int(os.environ.get("EXPORT_PROGRESS_EVERY_ROWS", "5000"))
+EXPORT_SWEEP_INTERVAL_SECONDS = float(os.environ.get("EXPORT_SWEEP_INTERVAL_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["sweep-export-jobs"] = {
+    "task": "reports.tasks.export_jobs_sweep_task",
+    "schedule": EXPORT_SWEEP_INTERVAL_SECONDS,
+    "options": {"expires": EXPORT_SWEEP_INTERVAL_SECONDS},
+}
+
 # Overdue backorder reminders (backorders/reminders.py): beat sends them daily at this hour of the company's
 # TIME_ZONE (beat's crontabs read that zone); a run is safe to repeat, the same day sends nothing twice.
 # A backorder more than OVERDUE_ESCALATE_AFTER_DAYS days overdue is sent to the managers too.

@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     BACKORDERS_OVERDUE = "backorders_overdue", "Overdue backorders"
     # Its order is Ready to be Invoiced again too, but an API client must tell a void from a ready order.
     INVOICE_VOIDED = "invoice_voided", "Invoice voided"
+    # A large download written by the worker is ready; it belongs to no project.
+    EXPORT_READY = "export_ready", "Export ready"
 
 
 class EmailState(models.TextChoices):
@@ -33,7 +35,10 @@ class Notification(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # What caused it, e.g. "note:42" or "so:7:ready:133"; one row per (event, recipient).
     event_key = models.CharField(max_length=100)
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="notifications")
+    # None for what concerns no one project (an export that is ready).
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
     message = models.CharField(max_length=500)
     # What the email says beyond the message, such as a digest's list; the inbox shows the message only.
     detail = models.TextField(blank=True)

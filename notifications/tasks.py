@@ -46,7 +46,7 @@ DIGEST_KINDS = {Notification.Kind.BACKORDERS_OVERDUE}
 
 
 def email_subject(notification: Notification) -> str:
-    if notification.kind in DIGEST_KINDS:
+    if notification.kind in DIGEST_KINDS or notification.project is None:
         return f"[Backorder Desk] {notification.message}"
     return f"[Backorder Desk] {notification.get_kind_display()}: {notification.project.number}"
 

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat, Left
 from django.db.models.lookups import In
+from psycopg.types.string import TextLoader
 
 from core.downloads import FORMULA_SIGNS, XlsxColumn
 from core.money import cents
@@ -42,7 +43,7 @@ CSV_COLUMNS = [
 ]
 
 
-CSV_CHUNK_ROWS = 2000
+CSV_CHUNK_ROWS = 5000
 
 
 def _spreadsheet_safe(expression):
@@ -104,21 +105,30 @@ def remaining_by_order_queryset(filters=None) -> QuerySet:
     )
 
 
-def invoice_report_csv(filters=None, *, sort: str = DEFAULT_SORT) -> Iterator[str]:
-    """Yield the report as CSV text in chunks, read through a server-side cursor, never all at once."""
+def invoice_report_csv(
+    filters=None, *, sort: str = DEFAULT_SORT, progress: Callable[[int], None] | None = None
+) -> Iterator[str]:
+    """Yield the report as CSV text in chunks of CSV_CHUNK_ROWS rows, read through a server-side cursor.
+
+    `progress`, if given, is called with the rows written so far after each chunk.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     with _export_snapshot():
         # The orders' remaining amounts come from one grouped query over the few items with something
         # left, held as a dict (one entry per such order), instead of a subquery per row: at 100,000
         # invoices PostgreSQL spent 2.3 of 3.4 seconds probing items row by row.
-        remaining = {order: cents(amount) for order, amount in remaining_by_order_queryset(filters)}
-        zero = Decimal("0.00")
+        remaining = {order: str(cents(amount)) for order, amount in remaining_by_order_queryset(filters)}
+        zero = "0.00"
         writer.writerow(CSV_COLUMNS)
         yield _drain(buffer)
-        for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort)):
+        written = 0
+        for chunk in _chunks(invoice_report_csv_queryset(filters, sort=sort), as_text=True):
             writer.writerows([row[:-1] + (remaining.get(row[-1], zero),) for row in chunk])
             yield _drain(buffer)
+            written += len(chunk)
+            if progress is not None:
+                progress(written)
 
 
 XLSX_COLUMNS = [
@@ -169,7 +179,7 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def _chunks(rows: QuerySet) -> Iterator[list[tuple]]:
+def _chunks(rows: QuerySet, *, as_text: bool = False) -> Iterator[list[tuple]]:
     if connection.vendor != "postgresql":
         # SQLite hands back floats for money; the ORM's converters turn them into cents.
         chunk = []
@@ -181,12 +191,17 @@ def _chunks(rows: QuerySet) -> Iterator[list[tuple]]:
         if chunk:
             yield chunk
         return
-    # PostgreSQL's values are already what the CSV shows (ISO dates, numeric(14, 2) money), so a
-    # raw server-side cursor skips the ORM's per-row conversions and the rows go straight to C.
+    # A raw server-side cursor skips the ORM's per-row conversions and the rows go straight to C.
     # Inside the transaction the cursor streams from the executor instead of being materialised
     # on the server first, as a cursor held across commits would be.
     sql, params = rows.query.sql_with_params()
     with connection.chunked_cursor() as cursor:
+        if as_text:
+            # PostgreSQL's text of a date and a numeric(14, 2) is what the CSV shows (2026-05-01,
+            # 1234.50): read as text, no date or Decimal is made per cell only for the csv module
+            # to turn it back into the same text. 1.48 s became 0.83 s at 100,000 rows.
+            for type_name in ("date", "numeric"):
+                cursor.cursor.adapters.register_loader(type_name, TextLoader)
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(CSV_CHUNK_ROWS):
             yield chunk

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import backorder_report, desk, invoice_report, money_waiting
+from reports.views import backorder_report, desk, exports, invoice_report, money_waiting
 from reports.views.sales_order_report import sales_order_report
 from reports.views.saved_filters import saved_filter_create, saved_filter_delete
 from reports.views.search import search_view
@@ -17,6 +17,8 @@ urlpatterns = [
     path("backorders/", backorder_report.backorder_report, name="backorder-report"),
     path("invoices/report/", invoice_report.invoice_report, name="invoice-report"),
     path("invoices/report/export/", invoice_report.invoice_accounting_export, name="invoice-accounting-export"),
+    path("exports/<int:pk>/", exports.export_job_page, name="export-job"),
+    path("exports/<int:pk>/download/", exports.export_job_download, name="export-job-download"),
     path("suppliers/performance/", supplier_performance_page, name="supplier-performance"),
     path("reports/<str:report>/saved-filters/", saved_filter_create, name="saved-filter-create"),
     path("reports/saved-filters/<int:pk>/delete/", saved_filter_delete, name="saved-filter-delete"),

@@ -2,12 +2,14 @@
 
 from datetime import date, timedelta
 from html import escape
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +25,7 @@ from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoice
 from invoicing.models import REPORTED_STATUSES, Invoice
 from invoicing.selectors import PARTLY_PAID, InvoiceReportFilters
 from reports.charts import month_chart_svg
+from reports.exports import invoice_report_export_start, invoice_report_needs_worker
 from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
@@ -153,9 +156,21 @@ def _money(value) -> str:
 def invoice_report(request: HttpRequest) -> HttpResponse:
     form, filters, period = _filters_from(request)
     sort = parse_sort(request.GET.get("sort"))
-    if request.GET.get("format") == "csv" and filters is not None:
-        return _csv_response(filters, sort, bom=bom_wanted(request))
-    if request.GET.get("format") == "xlsx" and filters is not None:
+    export_format = request.GET.get("format")
+    if export_format in ("csv", "xlsx") and filters is not None:
+        if invoice_report_needs_worker(filters):
+            # Too many rows to write in a request: the worker writes the file, the job's page follows it.
+            job = invoice_report_export_start(
+                by=cast(User, request.user),
+                export_format=export_format,
+                filters=filters,
+                sort=sort,
+                bom=bom_wanted(request),
+                query=request.GET.urlencode(),
+            )
+            return redirect("export-job", pk=job.pk)
+        if export_format == "csv":
+            return _csv_response(filters, sort, bom=bom_wanted(request))
         return _xlsx_response(filters, sort)
     return _report_page(request, form, filters, period, sort)
 

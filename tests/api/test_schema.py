@@ -142,6 +142,7 @@ ENUMS = {
         "invoice_sent",
         "backorders_overdue",
         "invoice_voided",
+        "export_ready",
     ],
 }
 

@@ -24,6 +24,7 @@ from notifications.models import Notification
 from projects.models import Client, Note, Project, SalesOrder
 from projects.services.notes import note_create
 from purchasing.models import PurchaseOrder, Supplier
+from reports.models import ExportJob
 from tests.conftest import MugOrder
 from tests.factories import SalesOrderFactory, SalesOrderItemFactory, UserFactory
 
@@ -83,6 +84,8 @@ SKIP = {
     "invoice-client-pdf": "PDF download",
     "import-template": "CSV or XLSX download",
     "import-confirm": "POST only: comes back to the import's page",
+    # A large export's file (before it is written, its page, which is looked at as export-job).
+    "export-job-download": "file download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
     "invoice-client-view": "looked at signed out",
 }
@@ -132,6 +135,8 @@ KWARGS: dict[str, Callable[[World], dict]] = {
     "import-preview": lambda world: {"pk": import_run(world).pk},
     # A file whose columns need matching by hand.
     "import-columns": lambda world: {"pk": import_run(world, headers="Account,Accounts Email").pk},
+    # A large export the manager asked for, half written: the page shows its progress bar.
+    "export-job": lambda world: {"pk": running_export(world).pk},
 }
 
 
@@ -142,6 +147,21 @@ def import_run(world: World, headers: str = "Customer,Email"):
 
     content = f"{headers}\nHarbor Fair Events International,ap@harbor.example.com\nDunes,not an email\n"
     return import_upload(kind=KINDS["clients"], file_name="clients.csv", content=content.encode(), by=world.manager)
+
+
+def running_export(world: World) -> ExportJob:
+    job, _ = ExportJob.objects.get_or_create(
+        requested_by=world.manager,
+        kind=ExportJob.Kind.INVOICES_CSV,
+        defaults={
+            "status": ExportJob.Status.RUNNING,
+            "rows_total": 48_000,
+            "rows_written": 12_000,
+            "filename": "invoices-report.csv",
+            "expires_at": timezone.now() + timedelta(days=1),
+        },
+    )
+    return job
 
 
 # Query strings that make a page show rows rather than its empty state.
