@@ -1,8 +1,8 @@
 """Money waiting: what is ready to invoice, what open backorders hold back, and what clients still owe.
 
-Three queries whatever the amount of data, each one pass over its rows that returns one row or a
+Four queries whatever the amount of data, each one pass over its rows that returns one row or a
 dozen (grouped by a key worked out in the database: building a statement of thirty-odd filtered
-sums cost the ORM more than PostgreSQL took to run it):
+sums cost the ORM more than PostgreSQL took to run it), and none reads the whole history:
 
 - ready to invoice now: the Sales orders list's totals for the orders Ready to be Invoiced
   (projects.sales_order_report, the item figures of projects.selectors);
@@ -10,8 +10,9 @@ sums cost the ORM more than PostgreSQL took to run it):
   the Backorders report's value, summed by expected date (overdue, this week, the next weeks,
   later, no date);
 - invoiced and unpaid: issued invoices that are not void, total − credited − paid (the Invoices
-  Report's balance due), and per week of the last weeks the amount invoiced and what of it is
-  still owed today.
+  Report's balance due, kept by the database as `owed_amount`), read through the partial index of
+  the invoices still owed; and per week of the last weeks (read by date) the amount invoiced and
+  what of it is still owed today.
 
 Every figure comes with the report filters whose totals give exactly that figure.
 """
@@ -177,24 +178,17 @@ def _blocked(today: date) -> tuple[int, Decimal, list[BlockedBucket]]:
 def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
     newest = week_start(today)
     starts = [newest - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, -1, -1)]
-    # One row per week of the trend (the Monday), the older invoices together under no date, and any
-    # dated after this week under their own weeks: every row counts towards what is unpaid.
-    key = Case(When(date__lt=starts[0], then=Value(None)), default=_monday_of("date"), output_field=DateField())
+    issued = Invoice.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+    # The trend reads only its own weeks (and any invoice dated later), through the index on the date.
     rows = (
-        Invoice.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
-        .annotate(key=key)
+        issued.filter(date__gte=starts[0])
+        .annotate(key=_monday_of("date"))
         .values_list("key")
-        .annotate(
-            count=Count("pk"),
-            invoiced=Sum("total"),
-            unpaid=Sum(invoice_balance_due()),
-            owing=Count("pk", filter=invoice_owing()),
-        )
+        .annotate(count=Count("pk"), invoiced=Sum("total"), unpaid=Sum(invoice_balance_due()))
         .order_by()
     )
-    # key: (invoices, invoiced, unpaid now, invoices with something owed)
-    groups: dict[date | None, tuple[int, Decimal, Decimal, int]] = {row[0]: row[1:] for row in rows}
-    empty = (0, ZERO_AMOUNT, ZERO_AMOUNT, 0)
+    groups: dict[date, tuple[int, Decimal, Decimal]] = {row[0]: row[1:] for row in rows}
+    empty = (0, ZERO_AMOUNT, ZERO_AMOUNT)
     weeks = [
         InvoicedWeek(
             start=start,
@@ -205,8 +199,9 @@ def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
         )
         for start in starts
     ]
-    unpaid_count = sum(group[3] for group in groups.values())
-    return unpaid_count, sum((group[2] for group in groups.values()), ZERO_AMOUNT), weeks
+    # What is unpaid, whenever invoiced: only the invoices still owed, read through their partial index.
+    owed = issued.filter(invoice_owing()).aggregate(count=Count("pk"), amount=Sum(invoice_balance_due()))
+    return owed["count"], owed["amount"] or ZERO_AMOUNT, weeks
 
 
 def money_waiting(*, today: date) -> MoneyWaiting:
