@@ -229,6 +229,15 @@ class SalesOrderItem(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [
+            # Items with something left to invoice, by order: the remaining amount of a report's orders
+            # reads these, and a long history is nearly all invoiced.
+            models.Index(
+                fields=["sales_order"],
+                condition=Q(quantity__gt=F("cancelled_quantity") + F("invoiced_quantity")),
+                name="so_item_remaining_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="so_item_quantity_positive"
