@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     BACKORDERS_OVERDUE = "backorders_overdue", "Overdue backorders"
     # Its order is Ready to be Invoiced again too, but an API client must tell a void from a ready order.
     INVOICE_VOIDED = "invoice_voided", "Invoice voided"
+    # The client answered on its status page that what is ready may ship (and be invoiced) now.
+    CLIENT_OK_TO_SHIP = "client_ok_to_ship", "Client OK to ship"
 
 
 class EmailState(models.TextChoices):
