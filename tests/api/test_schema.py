@@ -142,6 +142,7 @@ ENUMS = {
         "invoice_sent",
         "backorders_overdue",
         "invoice_voided",
+        "client_ok_to_ship",
     ],
 }
 

@@ -1,4 +1,4 @@
-"""The client's status page of an order: what shipped, what is backordered until when, what was invoiced, what remains."""
+"""The client's status page of an order: what shipped, what is backordered until when, what was invoiced and remains."""
 
 import time
 from unittest import mock
@@ -55,7 +55,13 @@ def test_the_page_shows_no_price_not_invoiced_no_note_and_no_way_into_the_desk(p
     # the 200 backordered mugs are not invoiced: neither their unit price nor their amount shows
     assert "4.25" not in html and "850.00" not in html and "850" not in html
     # nothing internal: the flag's reason and note, the PO, the supplier, the desk's people
-    for private in ("Supplier short on white mugs", "@sam", "PO-1001", order.purchase_orders.get().supplier.name, "Ivy"):
+    for private in (
+        "Supplier short on white mugs",
+        "@sam",
+        "PO-1001",
+        order.purchase_orders.get().supplier.name,
+        "Ivy",
+    ):
         assert private not in html
     links = {link.split('"')[0] for link in html.split('href="')[1:]}
     assert all(link.startswith(("/static/", "/invoices/c/")) for link in links), links
@@ -109,7 +115,8 @@ def test_ok_to_ship_is_recorded_once_logged_and_told_to_production_and_invoicing
 
     for _ in range(2):  # a second press changes nothing
         response = csrf_client.post(
-            reverse("order-status-ok-to-ship", args=[token]), {"csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value}
+            reverse("order-status-ok-to-ship", args=[token]),
+            {"csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value},
         )
         assert response.status_code == 302
 
