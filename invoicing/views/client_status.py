@@ -10,8 +10,18 @@ from backorders.client_updates import sales_order_client_ok_to_ship
 from backorders.status_links import sales_order_for_token
 from invoicing.client_links import client_link_token
 from invoicing.models import Invoice
-from invoicing.views.invoices import _client_not_found, _private
+from invoicing.views.invoices import _client_not_found
+from invoicing.views.invoices import _private as _private_invoice
 from projects.models import CompanySettings, SalesOrder
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Keep the token out of other sites' referrers, search engines and shared caches, as the invoice link does."""
+    response = _private_invoice(response)
+    # Not "no-referrer": under it the browser sends "Origin: null" with the page's own form, which Django's
+    # CSRF check refuses. "same-origin" still tells no other site the address.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
 
 # A void invoice is withdrawn and a draft not yet issued: neither is the client's to see.
 _NOT_SHOWN = (Invoice.Status.VOID, Invoice.Status.DRAFT)
