@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 BODY_MAX_LENGTH = 5000
 
 # The sentence that opens an update, by what caused it.
-OPENINGS = {
+OPENINGS: dict[str, str] = {
     ClientUpdate.Reason.BACKORDER_FLAGGED: "Part of your order is delayed at the maker; the rest is on its way.",
     ClientUpdate.Reason.EXPECTED_DATE_MOVED: "The maker has given a new date for the goods still to come.",
     ClientUpdate.Reason.GOODS_SHIPPED: "Goods of your order have shipped.",

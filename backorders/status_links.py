@@ -33,9 +33,9 @@ def sales_order_for_token(token: str) -> SalesOrder | None:
         payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
         return None
-    order = SalesOrder.objects.select_related("project__client").filter(pk=payload.get("id")).first()
+    order = SalesOrder.objects.select_related("project__client").filter(pk=payload["id"]).first()
     if order is None or order.number != payload.get("number"):
         return None
     return order

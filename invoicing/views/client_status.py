@@ -14,6 +14,7 @@ from invoicing.views.invoices import _client_not_found
 from invoicing.views.invoices import _private as _private_invoice
 from projects.models import CompanySettings, SalesOrder
 
+
 def _private(response: HttpResponse) -> HttpResponse:
     """Keep the token out of other sites' referrers, search engines and shared caches, as the invoice link does."""
     response = _private_invoice(response)
