@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.models import MAX_QUANTITY
+from purchasing.models import EmailState
 
 
 class BackorderStatus(models.TextChoices):
@@ -132,3 +133,76 @@ class SupplierProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} proposed for {self.purchase_order}"
+
+
+class ClientUpdateReason(models.TextChoices):
+    BACKORDER_FLAGGED = "backorder_flagged", "Backorder flagged"
+    EXPECTED_DATE_MOVED = "expected_date_moved", "Expected date moved"
+    GOODS_SHIPPED = "goods_shipped", "Goods shipped"
+    BY_HAND = "by_hand", "Written by hand"
+
+
+class ClientUpdateStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"  # waiting for the order rep
+    SENT = "sent", "Sent"  # asked to be emailed (email_state says whether it has left)
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class ClientUpdate(models.Model):
+    """A status email to the client about one sales order: proposed by an event, sent by the order rep or at once.
+
+    An event (a backorder flagged, its expected date moved, goods shipped) proposes at most one update per
+    order and company day (`automatic`, `day`); a later event that day rewrites the text of the one still
+    proposed. The rep may write and send more by hand (`automatic` false).
+    """
+
+    Reason = ClientUpdateReason
+    Status = ClientUpdateStatus
+    EmailState = EmailState
+
+    sales_order = models.ForeignKey("projects.SalesOrder", on_delete=models.CASCADE, related_name="client_updates")
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    automatic = models.BooleanField(default=True)
+    day = models.DateField()
+    body = models.TextField(max_length=5000)
+    # The status link the body carries: sending replaces it with one signed at that moment.
+    link = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Nobody when the client's setting sent it automatically.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Delivery, claimed like an invoice email's so it leaves once.
+    email_to = models.EmailField(blank=True)
+    email_state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.NOT_REQUESTED)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=ClientUpdateReason.values), name="client_update_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ClientUpdateStatus.values), name="client_update_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(email_state__in=EmailState.values), name="client_update_email_state_valid"
+            ),
+            # At most one update proposed by events per order and day, however many events that day.
+            models.UniqueConstraint(
+                fields=["sales_order", "day"], condition=Q(automatic=True), name="client_update_one_automatic_a_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["email_state", "sent_at"], name="client_update_email_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Client update on {self.sales_order}"

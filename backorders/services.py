@@ -8,7 +8,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from backorders.models import Backorder, SupplierProposal
+from backorders.client_updates import client_update_propose
+from backorders.models import Backorder, ClientUpdate, SupplierProposal
 from core import locks
 from core.errors import TransitionNotAllowed, ValidationFailed
 from core.roles import Role
@@ -199,6 +200,8 @@ def backorder_flag(
             reason="backorder flagged; the rest can be invoiced now",
         )
         result.moved_to_ready = True
+    # The client waits for these goods: the order rep is offered an update to send (or it leaves at once).
+    client_update_propose(sales_order=order, reason=ClientUpdate.Reason.BACKORDER_FLAGGED)
     return result
 
 
@@ -346,7 +349,8 @@ def backorder_expected_date_change(
         raise ValidationFailed({"expected_date": ["Give the new date the supplier expects to ship."]})
     if expected_date < timezone.localdate():
         raise ValidationFailed({"expected_date": [f"The expected date {date_format(expected_date)} is in the past."]})
-    locked = _lock_open_backorder(backorder, "given a new expected date").backorder
+    held = _lock_open_backorder(backorder, "given a new expected date")
+    locked = held.backorder
     previous = locked.expected_date
     if previous == expected_date:
         raise ValidationFailed(
@@ -368,6 +372,7 @@ def backorder_expected_date_change(
         to_value=date_format(expected_date),
         detail=reason,
     )
+    client_update_propose(sales_order=held.order, reason=ClientUpdate.Reason.EXPECTED_DATE_MOVED)
     backorder.expected_date = locked.expected_date
     return locked
 

@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
         "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
     },
+    "requeue-pending-client-update-emails": {
+        "task": "backorders.tasks.client_update_email_requeue_task",
+        "schedule": NOTIFICATION_REQUEUE_INTERVAL_SECONDS,
+        "options": {"expires": NOTIFICATION_REQUEUE_INTERVAL_SECONDS},
+    },
     # Asks every supplier with an order status service about its open POs (backorders/order_status_sync.py).
     "sync-supplier-order-statuses": {
         "task": "backorders.tasks.supplier_order_status_sync_due_task",

@@ -22,9 +22,11 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("backorders/", include("backorders.urls")),
     path("invoices/", include("invoicing.urls")),
+    path("status/", include("invoicing.status_urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("imports.urls")),
     path("", include("projects.urls")),
     path("", include("purchasing.urls")),
     path("", include("backorders.purchase_order_urls")),
+    path("", include("backorders.client_update_urls")),
 ]

@@ -16,6 +16,8 @@ class NotificationKind(models.TextChoices):
     INVOICE_VOIDED = "invoice_voided", "Invoice voided"
     # A large download written by the worker is ready; it belongs to no project.
     EXPORT_READY = "export_ready", "Export ready"
+    # The client answered on its status page that what is ready may ship (and be invoiced) now.
+    CLIENT_OK_TO_SHIP = "client_ok_to_ship", "Client OK to ship"
 
 
 class EmailState(models.TextChoices):

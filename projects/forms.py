@@ -149,6 +149,15 @@ class ClientForm(forms.Form):
         error_messages={"max_value": "Default tax rate must be a percent from 0 to 100."},
     )
 
+    status_updates_automatic = forms.BooleanField(
+        label="Send status updates automatically",
+        required=False,
+        help_text=(
+            "When a backorder is flagged, its expected date moves or goods ship, the client is emailed the "
+            "update at once (at most one a day) instead of the order rep sending it from the sales order"
+        ),
+    )
+
     def clean_default_tax_rate(self) -> Decimal:
         return self.cleaned_data["default_tax_rate"] or Decimal("0.00")
 

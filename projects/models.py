@@ -85,6 +85,12 @@ class Client(models.Model):
     external_ref = models.CharField(
         "external reference", max_length=100, blank=True, help_text="Its id in the system it was imported from"
     )
+    # Off, the order rep reads each proposed status update on the sales order and sends it; on, it leaves at once.
+    status_updates_automatic = models.BooleanField(
+        "send status updates automatically",
+        default=False,
+        help_text="When a backorder is flagged, its date moves or goods ship, the client is emailed at once",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -161,6 +167,8 @@ class SalesOrder(models.Model):
     client_po_number = models.CharField(
         "client's PO number", max_length=50, blank=True, help_text="The client's own purchase order number, if any"
     )
+    # When the client answered "OK to ship what is ready now" on its status page (the first answer stands).
+    client_ok_to_ship_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

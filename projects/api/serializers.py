@@ -41,7 +41,16 @@ def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "billing_email", "billing_address", "tax_id", "terms_days", "default_tax_rate"]
+        fields = [
+            "id",
+            "name",
+            "billing_email",
+            "billing_address",
+            "tax_id",
+            "terms_days",
+            "default_tax_rate",
+            "status_updates_automatic",
+        ]
 
 
 class ProjectSerializer(serializers.ModelSerializer):

@@ -24,7 +24,15 @@ from projects.services.clients import client_create, client_update
 PAGE_SIZE = 50
 # Who may create and change clients; the services say the same (Managers always may).
 WRITERS = (Role.SALES,)
-FIELDS = ("name", "billing_email", "billing_address", "tax_id", "terms_days", "default_tax_rate")
+FIELDS = (
+    "name",
+    "billing_email",
+    "billing_address",
+    "tax_id",
+    "terms_days",
+    "default_tax_rate",
+    "status_updates_automatic",
+)
 
 
 def client_or_404(pk: int) -> Client:

@@ -28,7 +28,15 @@ def _order_or_404(pk: int) -> SalesOrder:
         raise Http404("No such sales order.") from error
 
 
-def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", http_status: int = 200) -> HttpResponse:
+def sales_order_page_response(
+    request: HttpRequest,
+    order: SalesOrder,
+    *,
+    status_error: str = "",
+    http_status: int = 200,
+    extra_context: dict | None = None,
+) -> HttpResponse:
+    """The sales order page; a form of a higher app that was refused comes back here with its errors."""
     items = list(order.items.all())
     locks = sales_order_item_locks(sales_order=order)
     for item in items:
@@ -50,6 +58,7 @@ def _page(request: HttpRequest, order: SalesOrder, *, status_error: str = "", ht
         # The purchase orders (and whether more can be made) and the invoices, from the apps that own them.
         **sales_order_page.context(request, order),
         "nav_section": "projects",
+        **(extra_context or {}),
     }
     return render(request, "projects/sales_order_detail.html", context, status=http_status)
 
@@ -64,7 +73,7 @@ def sales_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         name=order.project.client.name,
         url=order.get_absolute_url(),
     )
-    return _page(request, order)
+    return sales_order_page_response(request, order)
 
 
 @login_required
@@ -73,7 +82,9 @@ def sales_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order_or_404(pk)
     status = request.POST.get("status", "")
     if not status:
-        return _page(request, order, status_error="Choose the status to move the order to.", http_status=400)
+        return sales_order_page_response(
+            request, order, status_error="Choose the status to move the order to.", http_status=400
+        )
     try:
         sales_order_status_change(sales_order=order, status=status, by=request.user)
     except RoleRequired as error:
@@ -82,6 +93,6 @@ def sales_order_status(request: HttpRequest, pk: int) -> HttpResponse:
         field_errors = getattr(error, "errors", {})
         message = " ".join(message for messages_ in field_errors.values() for message in messages_) or str(error)
         http_status = 409 if isinstance(error, TransitionNotAllowed) else 400
-        return _page(request, _order_or_404(pk), status_error=message, http_status=http_status)
+        return sales_order_page_response(request, _order_or_404(pk), status_error=message, http_status=http_status)
     messages.success(request, f"Sales order {order.number} is now {SalesOrder.Status(status).label}.")
     return redirect("sales-order-detail", pk=order.pk)

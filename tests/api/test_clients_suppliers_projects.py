@@ -28,6 +28,7 @@ def test_sales_creates_reads_and_changes_a_client(as_sales):
         "tax_id": "EIN 12-3456789",
         "terms_days": 15,
         "default_tax_rate": "8.25",
+        "status_updates_automatic": False,
     }
     assert as_sales.get(f"/api/clients/{client['id']}/").json() == client
     changed = as_sales.patch(f"/api/clients/{client['id']}/", {"terms_days": 45}, format="json")

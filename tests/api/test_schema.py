@@ -143,6 +143,7 @@ ENUMS = {
         "backorders_overdue",
         "invoice_voided",
         "export_ready",
+        "client_ok_to_ship",
     ],
 }
 

@@ -82,12 +82,17 @@ SKIP = {
     "credit-note-pdf": "PDF download",
     "purchase-order-pdf": "PDF download",
     "invoice-client-pdf": "PDF download",
+    "order-status-ok-to-ship": "POST only: comes back to the client's status page",
+    "client-update-send": "POST only",
+    "client-update-dismiss": "POST only",
     "import-template": "CSV or XLSX download",
     "import-confirm": "POST only: comes back to the import's page",
     # A large export's file (before it is written, its page, which is looked at as export-job).
     "export-job-download": "file download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).
     "invoice-client-view": "looked at signed out",
+    # So is the client's status page of an order: it has no navigation to fold.
+    "order-status-client-view": "looked at signed out",
 }
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from backorders.models import Backorder
+from backorders.status_links import status_link_token
 from invoicing.client_links import client_link_token
 from invoicing.models import Invoice
 from notifications.models import Notification
@@ -138,14 +139,15 @@ def test_axe_finds_nothing_serious_on_any_page(page, sign_in, world):
             return
         problems.extend(f"{name} ({address}): {violation}" for violation in blocking_violations(page))
 
-    # Signed out: the sign-in page and the client's link to an invoice.
+    # Signed out: the sign-in page and the client's links to an invoice and to its order's status.
     look("login", reverse("login"))
     look("invoice-client-view", reverse("invoice-client-view", args=[client_link_token(world.invoice)]))
+    look("order-status-client-view", reverse("order-status-client-view", args=[status_link_token(world.order)]))
     sign_in(world.manager)
     pages = addresses(world)
     for name, address in pages:
         look(name, address)
-    print(f"axe-core looked at {len(pages) + 2} pages")
+    print(f"axe-core looked at {len(pages) + 3} pages")
     assert not problems, "axe-core found serious or critical problems:\n" + "\n".join(problems)
     assert {"desk", "project-detail", "sales-order-detail", "purchase-order-detail", "invoice-detail"} <= {
         name for name, _ in pages

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from backorders.status_links import status_link_token
 from invoicing.client_links import client_link_token
 from tests.browser.pages import KWARGS, QUERIES, SKIP, addresses, page_routes, unmapped
 
@@ -191,3 +192,8 @@ def test_signed_out_pages_fit_a_phone(page, sign_in, screenshot, world):
     expect(page.get_by_role("heading", name="INVOICE")).to_be_visible()
     assert not overflow(page), overflow(page)
     screenshot("narrow-invoice-client-view")
+
+    page.goto(reverse("order-status-client-view", args=[status_link_token(world.order)]))
+    expect(page.get_by_role("heading", name=f"Order {world.order.number}")).to_be_visible()
+    assert not overflow(page), overflow(page)
+    screenshot("narrow-order-status-client-view")

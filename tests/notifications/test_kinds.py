@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from backorders.client_updates import sales_order_client_ok_to_ship
 from backorders.reminders import backorder_overdue_reminders_send
 from backorders.services import BackorderRequest, backorder_flag
 from invoicing.services.issue import invoice_create
@@ -76,6 +77,10 @@ def test_each_event_of_the_backorder_story_notifies_under_a_kind_of_its_own(
     backorder_overdue_reminders_send(now=timezone.now() + timedelta(days=9))
     events["backorders are overdue"] = [row for row in written_since(mark) if row[0] == "pat"]
 
+    mark = last_id()
+    sales_order_client_ok_to_ship(sales_order=mug_order.order)
+    events["the client says what is ready may ship"] = [row for row in written_since(mark) if row[0] == "pat"]
+
     assert events == {
         "a note mentions someone": [("pat", "mention")],
         "a backorder is flagged": [("sam", "backorder_flagged")],
@@ -83,8 +88,9 @@ def test_each_event_of_the_backorder_story_notifies_under_a_kind_of_its_own(
         "an invoice is emailed to the client": [("sam", "invoice_sent")],
         "an invoice is voided": [("ivy", "invoice_voided")],
         "backorders are overdue": [("pat", "backorders_overdue")],
+        "the client says what is ready may ship": [("pat", "client_ok_to_ship")],
     }
-    # Six events, six kinds: no kind stands for two events, and every kind is some event's.
+    # Seven events, seven kinds: no kind stands for two events, and every kind is some event's.
     kinds = [kind for rows in events.values() for _user, kind in rows]
     # A large export that is ready is no event of an order's story (tests/reports/test_export_jobs.py).
     assert sorted(kinds) == sorted(kind for kind in Kind.values if kind != Kind.EXPORT_READY)

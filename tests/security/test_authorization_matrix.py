@@ -26,7 +26,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from backorders.models import SupplierProposal
+from backorders.models import ClientUpdate, SupplierProposal
+from backorders.status_links import status_link_token
 from invoicing.credit_notes import credit_note_create
 from invoicing.models import CreditNote, Payment
 from invoicing.payments import payment_record
@@ -201,6 +202,20 @@ def export_job(world: World) -> dict:
     return {"pk": found.pk}
 
 
+def status_token(world: World) -> dict:
+    """The client's status link of the world's order, for the pages that take it."""
+    return {"token": status_link_token(world.order)}
+
+
+def client_update(world: World) -> dict:
+    """An update proposed to the order rep on the world's order, for the URL that dismisses one."""
+    found = ClientUpdate.objects.filter(sales_order=world.order, automatic=False, status="proposed").first()
+    found = found or ClientUpdate.objects.create(
+        sales_order=world.order, reason="by_hand", automatic=False, day=timezone.localdate(), body="Matrix update."
+    )
+    return {"pk": found.pk}
+
+
 READ = Allow(SIGNED_IN)
 PUBLIC = Allow(EVERYONE)
 MANAGERS = Allow(roles("Managers"))
@@ -361,6 +376,14 @@ ROUTES: dict[str, Route] = {
     # The client's link: the signed token is the key (an invalid one is tested below).
     "invoice-client-view": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
     "invoice-client-pdf": Route(PAGE, {"GET": PUBLIC}, lambda world: {"token": world.client_token}),
+    # The client's status page of an order, and its "OK to ship what is ready now": the signed link is the key.
+    "order-status-client-view": Route(PAGE, {"GET": PUBLIC}, status_token),
+    "order-status-ok-to-ship": Route(PAGE, {"POST": PUBLIC}, status_token),
+    # The order rep (Sales) sends or dismisses an update to the client; an empty text answers 400.
+    "client-update-send": Route(
+        PAGE, {"POST": Allow(roles("Sales"), body(body="Your order is on its way."))}, pk("order")
+    ),
+    "client-update-dismiss": Route(PAGE, {"POST": Allow(roles("Sales"))}, client_update),
     # --- notifications ------------------------------------------------------------------------------
     "notification-inbox": Route(PAGE, {"GET": READ}),
     # Someone else's notification answers like a missing one.

@@ -1,0 +1,102 @@
+"""What a client may see of its sales order: the goods shipped, backordered (until when), still to ship and to invoice.
+
+Quantities only: prices belong to invoices, and the client sees the invoices it was sent (the status page adds
+them from invoicing/). Nothing here names a purchase order, a supplier, a note or a person of the desk.
+
+Shipped follows the goods figures of purchasing/figures.py: an item's shipped quantity counts the lines of
+POs whose goods are there (Shipped or later, or whose rest was declared shipping when a backorder was
+flagged); the open backordered part of such a PO has not left, so it is taken off.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.formats import date_format
+
+from backorders.models import Backorder
+from projects.models import SalesOrder, SalesOrderItem
+
+
+@dataclass
+class BackorderedPart:
+    quantity: int
+    expected_date: date | None
+
+    @property
+    def expected(self) -> str:
+        return date_format(self.expected_date) if self.expected_date else "date to be confirmed"
+
+
+@dataclass
+class ItemStatus:
+    """One item as the client sees it."""
+
+    description: str
+    is_goods: bool  # a product that ships; a service (a setup charge) is only invoiced
+    ordered: int
+    shipped: int
+    backordered: int
+    not_shipped: int  # neither shipped nor backordered: still with the maker, on time
+    invoiced: int
+    to_invoice: int
+    backorders: list[BackorderedPart] = field(default_factory=list)
+
+
+@dataclass
+class OrderStatus:
+    order: SalesOrder
+    items: list[ItemStatus]
+
+    @property
+    def backordered(self) -> list[ItemStatus]:
+        return [item for item in self.items if item.backordered]
+
+    @property
+    def shipped(self) -> list[ItemStatus]:
+        return [item for item in self.items if item.shipped]
+
+    @property
+    def waiting(self) -> list[ItemStatus]:
+        return [item for item in self.items if item.not_shipped]
+
+    @property
+    def anything_to_ship(self) -> bool:
+        """Whether some goods have not shipped yet (backordered or still with the maker)."""
+        return any(item.backordered or item.not_shipped for item in self.items)
+
+    @property
+    def anything_shipped(self) -> bool:
+        return any(item.shipped for item in self.items)
+
+
+def _item_status(item: SalesOrderItem, parts: list[BackorderedPart]) -> ItemStatus:
+    ordered = item.quantity - item.cancelled_quantity
+    is_goods = item.kind == SalesOrderItem.Kind.PRODUCT
+    backordered = item.backordered_quantity
+    shipped = min(ordered, max(0, item.shipped_quantity - backordered)) if is_goods else 0
+    not_shipped = max(0, ordered - shipped - backordered) if is_goods else 0
+    return ItemStatus(
+        description=item.description,
+        is_goods=is_goods,
+        ordered=ordered,
+        shipped=shipped,
+        backordered=backordered,
+        not_shipped=not_shipped,
+        invoiced=item.invoiced_quantity,
+        to_invoice=item.remaining_quantity,
+        backorders=parts,
+    )
+
+
+def order_status_for_client(sales_order: SalesOrder) -> OrderStatus:
+    """Each item of the order with what shipped, what is backordered (with the expected dates) and what remains."""
+    items = list(SalesOrderItem.objects.filter(sales_order_id=sales_order.pk).order_by("position", "id"))
+    open_backorders = Backorder.objects.filter(
+        purchase_order_item__sales_order_item__sales_order_id=sales_order.pk, status=Backorder.Status.OPEN
+    ).order_by("expected_date", "id")
+    parts: dict[int, list[BackorderedPart]] = {}
+    for item_id, quantity, expected_date in open_backorders.values_list(
+        "purchase_order_item__sales_order_item_id", "quantity", "expected_date"
+    ):
+        parts.setdefault(item_id, []).append(BackorderedPart(quantity=quantity, expected_date=expected_date))
+    return OrderStatus(order=sales_order, items=[_item_status(item, parts.get(item.pk, [])) for item in items])
