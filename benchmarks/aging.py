@@ -1,4 +1,4 @@
-"""Measure AR aging over a long, mostly paid history: the page against its own SQL, and against the old full read.
+"""Measure AR aging and Money waiting over a long, mostly paid history: each page against its own SQL.
 
     .venv/bin/python benchmarks/aging.py [--database-url URL] [--rows 200000] [--repetitions 10] [--refill]
 
@@ -16,8 +16,8 @@ as of 90 days ago:
 (d) the statement the aging ran before the owed invoices were kept (every issued invoice dated by the
     day, its balance computed, then filtered), executed the same way: what the page's SQL was;
 
-and the EXPLAIN (ANALYZE, BUFFERS) of the page's slowest statement. Prints the figures; --output also
-writes them to a file.
+and the same (a) to (c) for Money waiting (the managers' home), with the EXPLAIN (ANALYZE, BUFFERS) of
+each page's slowest statement. Prints the figures; --output also writes them to a file.
 """
 
 import argparse
@@ -153,12 +153,35 @@ def old_statement(as_of) -> str:
         return cursor.mogrify(sql, params)
 
 
+def page_against_sql(client, path: str, raw, repetitions: int, execution_ms):
+    """The page's median render, its statements' median run alone, and its slowest statement's plan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    statements = [query["sql"] for query in captured.captured_queries]
+    renders, sql = [], []
+    for _ in range(repetitions):  # alternating, so a busy machine weighs on both alike
+        started = time.perf_counter()
+        client.get(path)
+        renders.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        for statement in statements:
+            raw.execute(statement).fetchall()
+        sql.append((time.perf_counter() - started) * 1000)
+    timed = []
+    for statement in statements:
+        plan = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement).fetchall())
+        timed.append((execution_ms(plan), plan))
+    return response, statistics.median(renders), statistics.median(sql), max(timed)
+
+
 def measure(args, execution_ms) -> str:
     import psycopg
     from django.contrib.auth.models import User
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import timezone
 
@@ -168,51 +191,41 @@ def measure(args, execution_ms) -> str:
     client.force_login(User.objects.get(username="max.manager"))
     today = timezone.localdate()
     lines = [
-        "# AR aging over a long, mostly paid history",
+        "# AR aging and Money waiting over a long, mostly paid history",
         "",
         f"{Invoice.objects.count():,} invoices, {Invoice.objects.filter(owed_amount__gt=0).count():,} owing, "
         f"{Payment.objects.count():,} payments; {platform.node()}, {os.cpu_count()} cores; median of "
         f"{args.repetitions}.",
         "",
-        "| as of | page ms | its SQL ms | page / SQL | old statement ms | old / new SQL | clients |",
+        "| page | ms | its SQL ms | page / SQL | old statement ms | old / new SQL | rows shown |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     plans = []
-    for label, as_of in (("today", today), ("90 days ago", today - timedelta(days=90))):
-        path = reverse("invoice-aging") + f"?as_of={as_of.isoformat()}"
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        statements = [query["sql"] for query in captured.captured_queries]
-        clients = response.content.count(b"<tr data-client=")
-        renders, sql, old = [], [], []
-        # The same session settings as the desk's own connections (config/settings.py: no JIT).
-        with psycopg.connect(args.database_url, autocommit=True, options="-c jit=off") as raw:
-            for _ in range(args.repetitions):
-                started = time.perf_counter()
-                client.get(path)
-                renders.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
-                for statement in statements:
-                    raw.execute(statement).fetchall()
-                sql.append((time.perf_counter() - started) * 1000)
+    # The same session settings as the desk's own connections (config/settings.py: no JIT).
+    with psycopg.connect(args.database_url, autocommit=True, options="-c jit=off") as raw:
+        for label, as_of in (("today", today), ("90 days ago", today - timedelta(days=90))):
+            path = reverse("invoice-aging") + f"?as_of={as_of.isoformat()}"
+            response, page, own, (slowest_ms, plan) = page_against_sql(
+                client, path, raw, args.repetitions, execution_ms
+            )
             previous = old_statement(as_of)
+            old = []
             for _ in range(max(3, args.repetitions // 3)):
                 started = time.perf_counter()
                 raw.execute(previous).fetchall()
                 old.append((time.perf_counter() - started) * 1000)
-            timed = []
-            for statement in statements:
-                plan = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement).fetchall())
-                timed.append((execution_ms(plan), statement, plan))
-            slowest = max(timed)
-        page, own, before = statistics.median(renders), statistics.median(sql), statistics.median(old)
-        lines.append(
-            f"| {label} | {page:.1f} | {own:.1f} | {page / own:.2f}x | {before:.1f} | {before / own:.0f}x | {clients} |"
+            before = statistics.median(old)
+            clients = response.content.count(b"<tr data-client=")
+            lines.append(
+                f"| AR aging as of {label} | {page:.1f} | {own:.1f} | {page / own:.2f}x | {before:.1f} "
+                f"| {before / own:.0f}x | {clients} |"
+            )
+            plans.append(f"## AR aging as of {label}: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
+        response, page, own, (slowest_ms, plan) = page_against_sql(
+            client, reverse("money-waiting"), raw, args.repetitions, execution_ms
         )
-        plans.append(f"## As of {label}: the slowest statement ({slowest[0]:.1f} ms)\n\n```\n{slowest[2]}\n```")
-        if page > TARGET_MS:
-            lines.append(f"|  | above the {TARGET_MS} ms target |  |  |  |  |  |")
+        lines.append(f"| Money waiting | {page:.1f} | {own:.1f} | {page / own:.2f}x |  |  |  |")
+        plans.append(f"## Money waiting: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
     lines.append("")
     lines.append(f"Targets: each page under {TARGET_MS} ms and within {TARGET_RATIO}x of its own SQL.")
     return "\n".join([*lines, "", *plans])
