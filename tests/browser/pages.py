@@ -84,6 +84,7 @@ SKIP = {
     "invoice-client-pdf": "PDF download",
     "import-template": "CSV or XLSX download",
     "import-confirm": "POST only: comes back to the import's page",
+    "export-everything": "ZIP download",
     # A large export's file (before it is written, its page, which is looked at as export-job).
     "export-job-download": "file download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).

@@ -379,6 +379,8 @@ ROUTES: dict[str, Route] = {
     "import-columns": Route(PAGE, {"GET": MANAGERS, "POST": MANAGERS}, import_run),
     "import-preview": Route(PAGE, {"GET": MANAGERS}, import_run),
     "import-confirm": Route(PAGE, {"POST": MANAGERS}, import_run),
+    # Every record of the desk in one ZIP: the whole book of business, so Managers only.
+    "export-everything": Route(PAGE, {"GET": MANAGERS}),
     # A report's filters saved by name: everyone who reads the Backorders report saves on it; each
     # deletes only their own, and someone else's are not there for them (404).
     "saved-filter-create": Route(
