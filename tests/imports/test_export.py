@@ -188,7 +188,7 @@ def test_an_exported_desk_imports_into_an_empty_one_row_for_row(manager):
         external_ref="",
     )
     ClientFactory(
-        name="Zoë Łódź GmbH, \"Quoted\"",
+        name='Zoë Łódź GmbH, "Quoted"',
         billing_email="buchhaltung@lodz.example.com",
         billing_address="-Hinterhof-\nUlica 5",
         tax_id="+DE123",
