@@ -420,13 +420,16 @@ class _Pipe:
         self._parts: list[bytes] = []
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes, /) -> int:
         self._parts.append(bytes(data))
         self.size += len(data)
         return len(data)
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        pass  # the response's end closes nothing here: what is left is drained after the archive closes
 
     def drain(self) -> bytes:
         data = b"".join(self._parts)
