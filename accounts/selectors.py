@@ -1,4 +1,4 @@
-"""Reads about people's accounts: sign-ins locked by django-axes, API tokens."""
+"""Reads about people's accounts: sign-ins locked by django-axes, API tokens, the desk's managers."""
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+
+from core.roles import Role
 
 
 def sign_in_locks() -> QuerySet[AccessAttempt]:
@@ -20,3 +22,8 @@ def sign_in_locks() -> QuerySet[AccessAttempt]:
 def api_token_of(*, user: User) -> Token | None:
     """Return the user's API token (DRF keeps one per user), or None."""
     return Token.objects.filter(user=user).first()
+
+
+def first_managers() -> QuerySet[User]:
+    """The active users of the Managers group who are not superusers: the desk's own managers."""
+    return User.objects.filter(groups__name=Role.MANAGERS, is_active=True, is_superuser=False).order_by("id")

@@ -1,15 +1,19 @@
-"""Writes about people's accounts: unlocking a colleague's sign-in, API tokens."""
+"""Writes about people's accounts: unlocking a colleague's sign-in, API tokens, the first manager."""
 
 import logging
 
 from axes.models import AccessAttempt
 from axes.utils import reset
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.selectors import first_managers
 from core.authentication import token_expired
-from core.errors import RoleRequired
+from core.errors import RoleRequired, TransitionNotAllowed, ValidationFailed
 from core.roles import Role, has_role
 
 logger = logging.getLogger(__name__)
@@ -53,3 +57,37 @@ def api_token_revoke(*, user: User) -> bool:
     if deleted:
         logger.info("API token revoked by %s", user.get_username())
     return bool(deleted)
+
+
+@transaction.atomic
+def manager_create_first(*, username: str, email: str, password: str, by: User) -> User:
+    """Create the desk's first manager (a user in the Managers group), from the first-run page."""
+    if not has_role(by, Role.MANAGERS):
+        raise RoleRequired("Only Managers (or a superuser) may create the first manager.")
+    # Locking the group makes two people creating the first manager at once take turns.
+    managers, _ = Group.objects.get_or_create(name=Role.MANAGERS)
+    Group.objects.select_for_update().get(pk=managers.pk)
+    existing = first_managers().first()
+    if existing is not None:
+        raise TransitionNotAllowed(
+            f"The desk has a manager already ({existing.get_username()}); add other people in the admin (Users)."
+        )
+    errors: dict[str, list[str]] = {}
+    username = username.strip()
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as error:
+        errors["username"] = list(error.messages)
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [f"{username} is taken: choose another user name."]
+    candidate = User(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    user = User.objects.create_user(username=username, email=email, password=password)
+    user.groups.set([managers])
+    logger.info("First manager %s created by %s", username, by.get_username())
+    return user

@@ -11,6 +11,8 @@ from typing import Any
 
 from import_export import widgets
 
+from core.downloads import FORMULA_SIGNS
+
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug included); 2958465 is 9999-12-31.
 EXCEL_FIRST_SERIAL, EXCEL_LAST_SERIAL = 1, 2958465
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y", "%b %d, %Y", "%d %b %Y")
@@ -49,6 +51,9 @@ class TextCell(widgets.Widget):
                 "dates): format the column as Text, type the value again, and import the file again"
             )
         text = shown(value) if isinstance(value, (int, float, Decimal)) else str(value).strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_SIGNS:
+            # The desk's own CSVs (and Export everything) quote text a spreadsheet would run: "'+1 503 ...".
+            text = text[1:]
         if self.single_line:
             text = " ".join(text.split())
         else:

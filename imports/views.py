@@ -1,18 +1,20 @@
-"""The managers' Import pages: choose a file, match its columns, preview what it does, confirm."""
+"""The managers' Import pages: choose a file, match its columns, preview, confirm; and Export everything."""
 
+import logging
 from typing import cast
 
 import tablib
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, TransitionNotAllowed, ValidationFailed
 from core.roles import Role
 from core.views import add_domain_error, role_required
+from imports.exporting import FILES, export_filename, export_zip
 from imports.forms import ColumnsForm, ImportFileForm
 from imports.kinds import KINDS, Kind
 from imports.models import ImportRun
@@ -20,6 +22,8 @@ from imports.reading import FileRefused, read_table
 from imports.services import import_columns_set, import_confirm, import_upload
 
 RECENT_RUNS = 10
+
+logger = logging.getLogger(__name__)
 
 
 def _kind(slug: str) -> Kind:
@@ -37,7 +41,7 @@ def _recent(kind: Kind | None = None):
 
 @role_required(Role.MANAGERS)
 def import_index(request: HttpRequest) -> HttpResponse:
-    context = {"kinds": KINDS.values(), "recent": _recent(), "nav_section": "import"}
+    context = {"kinds": KINDS.values(), "recent": _recent(), "export_files": FILES, "nav_section": "import"}
     return render(request, "imports/index.html", context)
 
 
@@ -140,3 +144,14 @@ def import_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
         f"{len(outcome.unchanged)} unchanged, {outcome.refused_rows} refused rows left out.",
     )
     return redirect("import-preview", pk=run.pk)
+
+
+@role_required(Role.MANAGERS)
+@require_GET
+def export_everything(request: HttpRequest) -> StreamingHttpResponse:
+    """Every record of the desk as CSV files in one ZIP, sent as it is written."""
+    # Who took the whole book of business away, and when, outlives the download.
+    logger.info("Export everything downloaded by %s", request.user.get_username())
+    response = StreamingHttpResponse(export_zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+    return response

@@ -7,10 +7,14 @@ from reports.views.sales_order_report import sales_order_report
 from reports.views.saved_filters import saved_filter_create, saved_filter_delete
 from reports.views.search import search_view
 from reports.views.supplier_performance import supplier_performance_page
+from reports.views.welcome import welcome, welcome_demo, welcome_manager
 
 urlpatterns = [
     path("", money_waiting.home, name="home"),
     path("desk/", desk.desk, name="desk"),
+    path("welcome/", welcome, name="welcome"),
+    path("welcome/manager/", welcome_manager, name="welcome-manager"),
+    path("welcome/demo/", welcome_demo, name="welcome-demo"),
     path("money-waiting/", money_waiting.money_waiting_page, name="money-waiting"),
     path("search/", search_view, name="search"),
     path("sales-orders/", sales_order_report, name="sales-order-list"),

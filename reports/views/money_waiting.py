@@ -17,6 +17,7 @@ from core.views import role_required
 from reports.charts import _money_label, _nice_ceiling
 from reports.money_waiting import InvoicedWeek, money_waiting
 from reports.views.desk import desk
+from reports.welcome import desk_is_new
 
 WIDTH, HEIGHT = 960, 240
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 44
@@ -74,6 +75,9 @@ def money_waiting_page(request: HttpRequest) -> HttpResponse:
         "blocked": blocked,
         "weeks": weeks,
         "chart": week_chart_svg(figures.weeks),
+        # A desk with nothing waiting may be a new one: then the page points to the first-run steps. Asked
+        # only then, so that a desk at work pays nothing for it.
+        "first_run": not (figures.ready.count or figures.blocked_count or figures.unpaid_count) and desk_is_new(),
     }
     return render(request, "projects/money_waiting.html", context)
 

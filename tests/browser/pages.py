@@ -87,6 +87,10 @@ SKIP = {
     "client-update-dismiss": "POST only",
     "import-template": "CSV or XLSX download",
     "import-confirm": "POST only: comes back to the import's page",
+    "export-everything": "ZIP download",
+    # The first-run page's forms post here and come back to it (welcome), which is looked at.
+    "welcome-manager": "POST only: comes back to the first-run page",
+    "welcome-demo": "POST only: comes back to the first-run page or goes home",
     # A large export's file (before it is written, its page, which is looked at as export-job).
     "export-job-download": "file download",
     # The client's link is looked at signed out (test_signed_out_pages_fit_a_phone).

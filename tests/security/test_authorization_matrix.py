@@ -402,6 +402,13 @@ ROUTES: dict[str, Route] = {
     "import-columns": Route(PAGE, {"GET": MANAGERS, "POST": MANAGERS}, import_run),
     "import-preview": Route(PAGE, {"GET": MANAGERS}, import_run),
     "import-confirm": Route(PAGE, {"POST": MANAGERS}, import_run),
+    # Every record of the desk in one ZIP: the whole book of business, so Managers only.
+    "export-everything": Route(PAGE, {"GET": MANAGERS}),
+    # The first-run page and its two forms. A POST with nothing filled in comes back 400 by the fields; the
+    # world's desk has a manager and clients, so nothing would be created or loaded anyway.
+    "welcome": Route(PAGE, {"GET": MANAGERS}),
+    "welcome-manager": Route(PAGE, {"POST": MANAGERS}),
+    "welcome-demo": Route(PAGE, {"POST": MANAGERS}),
     # A report's filters saved by name: everyone who reads the Backorders report saves on it; each
     # deletes only their own, and someone else's are not there for them (404).
     "saved-filter-create": Route(
