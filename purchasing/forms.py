@@ -180,7 +180,7 @@ class SupplierForm(forms.Form):
     shipment_enabled = forms.BooleanField(
         label="Read shipments from the supplier",
         required=False,
-        help_text="Carrier, tracking and quantities of the open POs, read every hour; off: not asked",
+        help_text="Carrier, tracking and quantities of the open POs, read every so often; off: not asked",
     )
 
     SERVICE_FIELDS = {
