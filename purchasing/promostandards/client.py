@@ -87,6 +87,7 @@ class OrderStatusClient:
     wsdl_path = WSDL_PATH
     binding = BINDING
     not_the_service = failures.NOT_THE_SERVICE
+    service_name = "Order Status Service"
 
     def __init__(self, *, url: str, username: str, password: str, timeout: float):
         self.url = url
@@ -160,12 +161,12 @@ class OrderStatusClient:
                 ) from error
             raise self._error(
                 self.not_the_service,
-                f"{self.url} answered HTTP {error.status_code} instead of an order status: {error.content!r:.200}",
+                f"{self.url} answered HTTP {error.status_code}, not the {self.service_name}: {error.content!r:.200}",
             ) from error
         except (ZeepError, etree.LxmlError, ValueError) as error:
             raise self._error(
                 self.not_the_service,
-                f"{self.url} answered in a shape the Order Status Service does not have: {error}",
+                f"{self.url} answered in a shape the {self.service_name} does not have: {error}",
             ) from error
 
     def _report(self, response, number: str) -> PurchaseOrderReport | None:

@@ -52,6 +52,7 @@ class ShipmentNotificationClient(OrderStatusClient):
     wsdl_path = WSDL_PATH
     binding = BINDING
     not_the_service = failures.NOT_THE_SHIPMENT_SERVICE
+    service_name = "Order Shipment Notification Service"
 
     def purchase_order_shipments(self, *, number: str) -> list[Package]:
         """Return the packages the supplier shipped on one PO; none when it shipped nothing (or knows no such PO)."""

@@ -188,6 +188,8 @@ def test_the_client_status_page_shows_carrier_and_tracking(shipment_supplier, si
     assert '<a href="https://www.ups.com/track?tracknum=1Z999AA10123456784"' in html
     assert "Acme Freight\n        AF-55120, shipped" in html and "tracknum=AF-55120" not in html
     assert "300 × 11 oz mug, 2-colour print" in html
+    # (the PO is not marked Shipped yet: the packages are on their way, not "nothing shipped")
+    assert "Nothing has shipped yet." not in html
     assert "PO-1001" not in html and shipment_supplier.name not in html
 
 
