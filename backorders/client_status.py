@@ -5,7 +5,8 @@ them from invoicing/). Nothing here names a purchase order, a supplier, a note o
 
 Shipped follows the goods figures of purchasing/figures.py: an item's shipped quantity counts the lines of
 POs whose goods are there (Shipped or later, or whose rest was declared shipping when a backorder was
-flagged); the open backordered part of such a PO has not left, so it is taken off.
+flagged); the open backordered part of such a PO has not left, so it is taken off. The packages suppliers
+reported (purchasing.Shipment) are listed with carrier, tracking and ship date, without naming the PO.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder
 from projects.models import SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder
+from purchasing.selectors import shipments_of
 
 
 @dataclass
@@ -43,9 +46,21 @@ class ItemStatus:
 
 
 @dataclass
+class ShipmentForClient:
+    """A package a supplier reported shipping: carrier, tracking (with the carrier's link where known) and what."""
+
+    ship_date: date | None
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    lines: list[tuple[int, str]]  # quantity, the item's description
+
+
+@dataclass
 class OrderStatus:
     order: SalesOrder
     items: list[ItemStatus]
+    shipments: list[ShipmentForClient] = field(default_factory=list)
 
     @property
     def backordered(self) -> list[ItemStatus]:
@@ -99,4 +114,18 @@ def order_status_for_client(sales_order: SalesOrder) -> OrderStatus:
         "purchase_order_item__sales_order_item_id", "quantity", "expected_date"
     ):
         parts.setdefault(item_id, []).append(BackorderedPart(quantity=quantity, expected_date=expected_date))
-    return OrderStatus(order=sales_order, items=[_item_status(item, parts.get(item.pk, [])) for item in items])
+    shipments = [
+        ShipmentForClient(
+            ship_date=shipment.ship_date,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            tracking_url=shipment.tracking_url,
+            lines=[
+                (line.quantity, line.purchase_order_item.sales_order_item.description) for line in shipment.lines.all()
+            ],
+        )
+        for shipment in shipments_of(purchase_orders=PurchaseOrder.objects.filter(sales_order_id=sales_order.pk))
+    ]
+    return OrderStatus(
+        order=sales_order, items=[_item_status(item, parts.get(item.pk, [])) for item in items], shipments=shipments
+    )

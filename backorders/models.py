@@ -79,6 +79,7 @@ class ProposalKind(models.TextChoices):
     BACKORDER = "backorder", "Backorder"  # the supplier holds goods back (status 44)
     EXPECTED_DATE = "expected_date", "Later expected date"  # the supplier moved its date
     GOODS_READY = "goods_ready", "Goods ready"  # partial or complete shipment (75 / 80)
+    SHIPPED = "shipped", "Shipped"  # the supplier's shipments cover every product line of the PO
 
 
 class ProposalStatus(models.TextChoices):

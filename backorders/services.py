@@ -418,6 +418,8 @@ def supplier_proposal_description(proposal: SupplierProposal) -> str:
         before = date_format(backorder.expected_date) if backorder and backorder.expected_date else "no date"
         after = date_format(proposal.expected_date) if proposal.expected_date else "no date"
         return f"Move the backorder's expected date from {before} to {after}"
+    if proposal.kind == SupplierProposal.Kind.SHIPPED:
+        return f"Move {proposal.purchase_order} to {PurchaseOrder.Stage.SHIPPED.label}"
     return f"Move {proposal.purchase_order} to {PurchaseOrder.Stage.READY_FOR_BILLING.label}"
 
 
@@ -462,6 +464,9 @@ def supplier_proposal_confirm(
         backorder_expected_date_change(
             backorder=locked.backorder, expected_date=locked.expected_date, by=by, reason=supplier_said
         )
+    elif locked.kind == SupplierProposal.Kind.SHIPPED:
+        # The same move as the Stage control: the goods figures and the client update follow the stage.
+        purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.SHIPPED, by=by)
     else:
         # The same move as the Stage control: rule 2 resolves the PO's backorders and readies its order.
         purchase_order_stage_change(purchase_order=po, stage=PurchaseOrder.Stage.READY_FOR_BILLING, by=by)

@@ -14,6 +14,7 @@ from backorders.client_updates import (
 )
 from backorders.order_status_sync import supplier_order_status_sync
 from backorders.reminders import backorder_overdue_reminders_send
+from backorders.shipment_sync import supplier_shipment_sync, suppliers_with_shipment_service
 from notifications.services import write_surviving_reconnects
 from purchasing.models import Supplier
 
@@ -37,6 +38,25 @@ def supplier_order_status_sync_due_task() -> int:
     for supplier_id in supplier_ids:
         # One that waited a whole round in the queue is worthless once the next round is queued.
         supplier_order_status_sync_task.apply_async(args=(supplier_id,), expires=interval)
+    return len(supplier_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def supplier_shipment_sync_task(supplier_id: int) -> str:
+    """Ask one supplier's shipment notification service about its open POs; safe to run twice."""
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None:
+        return "no such supplier"
+    return str(supplier_shipment_sync(supplier=supplier))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def supplier_shipment_sync_due_task() -> int:
+    """Queue one shipment sync per supplier whose shipment service is switched on (beat runs this)."""
+    interval = settings.SUPPLIER_SHIPMENT_INTERVAL_SECONDS
+    supplier_ids = list(suppliers_with_shipment_service().values_list("pk", flat=True))
+    for supplier_id in supplier_ids:
+        supplier_shipment_sync_task.apply_async(args=(supplier_id,), expires=interval)
     return len(supplier_ids)
 
 

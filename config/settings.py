@@ -293,6 +293,8 @@ HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS = float(os.environ.get("HEALTHZ_MAX_HEARTBEAT_
 # PromoStandards Order Status Service: how often beat asks the suppliers, and how long one call may take
 # (to connect, and for each read) before the supplier counts as down for this round.
 SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS", "3600"))
+# How often beat asks each supplier's shipment notification service (the same timeout holds).
+SUPPLIER_SHIPMENT_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_SHIPMENT_INTERVAL_SECONDS", "3600"))
 SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS", "10"))
 # Suppliers' services are called over https at public addresses only, except these hosts (names, or
 # name:port): plain http and local or private addresses are allowed for them. With DEBUG, the address
@@ -333,6 +335,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backorders.tasks.supplier_order_status_sync_due_task",
         "schedule": SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS,
         "options": {"expires": SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS},
+    },
+    # Reads what suppliers with a shipment service shipped on open POs (backorders/shipment_sync.py).
+    "sync-supplier-shipments": {
+        "task": "backorders.tasks.supplier_shipment_sync_due_task",
+        "schedule": SUPPLIER_SHIPMENT_INTERVAL_SECONDS,
+        "options": {"expires": SUPPLIER_SHIPMENT_INTERVAL_SECONDS},
     },
 }
 

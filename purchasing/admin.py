@@ -17,6 +17,10 @@ def _https_url_formfield(field, **kwargs):
     return field.formfield(**kwargs)
 
 
+# The services' settings only Managers change: what identifies them, and the shipment switch.
+SERVICE_SETTINGS = [*SUPPLIER_SERVICE_FIELDS, "shipment_enabled"]
+
+
 class SupplierAdminForm(forms.ModelForm):
     # Never read back: a blank box keeps the stored password, for the same service only.
     order_status_password = forms.CharField(
@@ -31,7 +35,15 @@ class SupplierAdminForm(forms.ModelForm):
 
     class Meta:
         model = Supplier
-        fields = ["name", "email", "phone", "order_status_url", "order_status_username"]
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "order_status_url",
+            "order_status_username",
+            "shipment_url",
+            "shipment_enabled",
+        ]
         formfield_callback = _https_url_formfield
         help_texts = {
             "order_status_url": "https; plain http or a local address only for the hosts "
@@ -49,12 +61,12 @@ class SupplierAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "email", "phone", *SUPPLIER_SERVICE_FIELDS]
+        fields = ["name", "email", "phone", *SERVICE_SETTINGS]
         return [*fields, "order_status_password"] if is_manager(request.user) else fields
 
     def get_readonly_fields(self, request, obj=None):
         # Read-only fields are left out of the form: whatever is posted for them changes nothing.
-        return [] if is_manager(request.user) else list(SUPPLIER_SERVICE_FIELDS)
+        return [] if is_manager(request.user) else list(SERVICE_SETTINGS)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -65,7 +77,7 @@ class SupplierAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # What is stored, not the form's initial: a read-only field has no initial in the form.
-        stored = Supplier.objects.filter(pk=obj.pk).values(*SUPPLIER_SERVICE_FIELDS).first() if change else None
+        stored = Supplier.objects.filter(pk=obj.pk).values(*SERVICE_SETTINGS).first() if change else None
         previous = stored or dict(SUPPLIER_SERVICE_UNSET)
         supplier_order_status_service_apply(
             supplier=obj,

@@ -160,10 +160,35 @@ class SupplierForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
+    shipment_url = forms.URLField(
+        label="Shipment notification service URL",
+        required=False,
+        assume_scheme="https",
+        max_length=_max_length(Supplier, "shipment_url"),
+        help_text=(
+            "The supplier's PromoStandards Order Shipment Notification Service (2.0.0) address, https; "
+            "it is sent the order status user id and password"
+        ),
+        error_messages={
+            **_text_errors("Shipment notification service URL"),
+            "invalid": "Shipment notification service URL must be a web address, such as "
+            "https://supplier.example/orderShipmentNotification.",
+        },
+        validators=[validate_order_status_url],
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    shipment_enabled = forms.BooleanField(
+        label="Read shipments from the supplier",
+        required=False,
+        help_text="Carrier, tracking and quantities of the open POs, read every so often; off: not asked",
+    )
+
     SERVICE_FIELDS = {
         "order_status_url": "Only Managers may set or change the order status service URL.",
         "order_status_username": "Only Managers may set or change the order status user id.",
         "order_status_password": "Only Managers may set or change the order status password.",
+        "shipment_url": "Only Managers may set or change the shipment notification service URL.",
+        "shipment_enabled": "Only Managers may switch the shipment notification service on or off.",
     }
 
     def __init__(self, *args, has_order_status_password: bool = False, can_change_service: bool = True, **kwargs):
@@ -187,17 +212,25 @@ class SupplierForm(forms.Form):
         if not self.can_change_service:
             # A disabled field keeps its stored value whatever is posted; posting another is refused, not ignored.
             for name, message in self.SERVICE_FIELDS.items():
+                if name == "shipment_enabled":
+                    # A disabled checkbox is never posted: one posted that was off is a change.
+                    if name in self.data and not self.get_initial_for_field(self.fields[name], name):
+                        self.add_error(name, message)
+                    continue
                 posted = self.data.get(name)
                 if posted is not None and posted.strip() != (self.get_initial_for_field(self.fields[name], name) or ""):
                     self.add_error(name, message)
             return data
-        if data.get("order_status_url") and not (data.get("order_status_username") or "").strip():
+        if data.get("shipment_enabled") and not data.get("shipment_url"):
+            self.add_error("shipment_url", "Give the shipment notification service URL to read shipments from.")
+        has_service = bool(data.get("order_status_url") or data.get("shipment_url"))
+        if has_service and not (data.get("order_status_username") or "").strip():
             self.add_error("order_status_username", "Give the user id the supplier's order status service expects.")
         service_changed = (
-            any(name in self.changed_data for name in ("order_status_url", "order_status_username"))
+            any(name in self.changed_data for name in ("order_status_url", "order_status_username", "shipment_url"))
             or not self.has_order_status_password
         )
-        if data.get("order_status_url") and service_changed and not data.get("order_status_password"):
+        if has_service and service_changed and not data.get("order_status_password"):
             self.add_error(
                 "order_status_password",
                 "Type the password again: a changed URL or user id does not keep the stored one."

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from projects.models import MAX_QUANTITY, Project, SalesOrder, SalesOrderItem
 from purchasing.promostandards.addresses import validate_order_status_url
+from purchasing.tracking import tracking_url
 
 
 class Supplier(models.Model):
@@ -26,6 +27,15 @@ class Supplier(models.Model):
     order_status_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     order_status_error = models.CharField(max_length=500, blank=True, editable=False)
     order_status_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # PromoStandards Order Shipment Notification: its own address and switch, the same account and stored
+    # password as the order status service (a supplier gives a distributor one account for its services).
+    shipment_url = models.URLField(
+        "shipment notification service URL", max_length=300, blank=True, validators=[validate_order_status_url]
+    )
+    shipment_enabled = models.BooleanField("read shipments from the supplier", default=False)
+    shipment_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shipment_error = models.CharField(max_length=500, blank=True, editable=False)
+    shipment_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The supplier's id in the system it came from (commonsku, QuickBooks); an import matches rows by it.
     external_ref = models.CharField(
         "external reference", max_length=100, blank=True, help_text="Its id in the system it was imported from"
@@ -134,3 +144,54 @@ class PurchaseOrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sales_order_item.description} × {self.quantity}"
+
+
+class ShipmentSource(models.TextChoices):
+    SUPPLIER_SERVICE = "supplier_service", "Supplier's shipment notification service"
+
+
+class Shipment(models.Model):
+    """A package the supplier shipped on a PO: carrier, tracking number and ship date; one per tracking number."""
+
+    Source = ShipmentSource
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100)
+    ship_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=32, choices=Source.choices, default=Source.SUPPLIER_SERVICE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ship_date", "id"]
+        constraints = [
+            # A second read of the same shipment records nothing new.
+            models.UniqueConstraint(fields=["purchase_order", "tracking_number"], name="shipment_once_per_tracking"),
+            models.CheckConstraint(condition=Q(source__in=ShipmentSource.values), name="shipment_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip()
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's tracking page (UPS, FedEx, USPS), or "" for another carrier."""
+        return tracking_url(carrier=self.carrier, tracking_number=self.tracking_number)
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    purchase_order_item = models.ForeignKey(PurchaseOrderItem, on_delete=models.CASCADE, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY), name="shipment_line_quantity_positive"
+            ),
+            models.UniqueConstraint(fields=["shipment", "purchase_order_item"], name="shipment_line_once_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_item.sales_order_item.description} × {self.quantity}"

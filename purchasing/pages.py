@@ -7,7 +7,7 @@ from core.roles import Role, has_role
 from projects.models import Project, SalesOrder
 from projects.pages import project_overview, sales_order_page
 from purchasing.models import PurchaseOrder
-from purchasing.selectors import purchase_order_list
+from purchasing.selectors import purchase_order_list, shipments_of
 from purchasing.services import purchase_orders_plan
 
 EmailState = PurchaseOrder.EmailState
@@ -36,4 +36,6 @@ def sales_order_purchase_orders(request: HttpRequest, order: SalesOrder) -> dict
         # "Email all": the POs not emailed yet, each with the address it would go to, for the rep to review.
         "purchase_orders_to_email": [po for po in purchase_orders if po.email_state == EmailState.NOT_REQUESTED],
         "can_email_purchase_orders": has_role(request.user, Role.SALES, Role.PRODUCTION),
+        # What the suppliers reported shipping on them: carrier, tracking and quantities.
+        "shipments": list(shipments_of(purchase_orders=purchase_orders)) if purchase_orders else [],
     }

@@ -15,7 +15,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 
 from projects.models import MONEY
-from purchasing.models import PurchaseOrder, PurchaseOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Shipment, ShipmentLine
 
 
 def purchase_order_list() -> QuerySet[PurchaseOrder]:
@@ -56,4 +56,19 @@ def purchase_order_ship_to(*, purchase_order: PurchaseOrder) -> str:
         purchase_order.ship_to.strip()
         or purchase_order.sales_order.ship_to.strip()
         or purchase_order.project.client.billing_address.strip()
+    )
+
+
+def shipments_of(*, purchase_orders: QuerySet[PurchaseOrder] | list[PurchaseOrder]) -> QuerySet[Shipment]:
+    """The shipments recorded on some POs, oldest first, with their lines and each line's item (one query each)."""
+    return (
+        Shipment.objects.filter(purchase_order__in=purchase_orders)
+        .select_related("purchase_order")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ShipmentLine.objects.select_related("purchase_order_item__sales_order_item").order_by("id"),
+            )
+        )
+        .order_by("ship_date", "id")
     )

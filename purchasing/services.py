@@ -21,7 +21,7 @@ from projects.services.common import _next_number, _require_role, _save_checked,
 from projects.services.notes import note_pin
 from projects.services.sales_orders import BEFORE_SHIPPED, _sales_order_named, _sales_order_set_status
 from purchasing.figures import SHIPPED_OR_LATER, sales_order_purchase_figures_refresh
-from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Supplier
+from purchasing.models import STAGE_ORDER, PurchaseOrder, PurchaseOrderItem, Shipment, ShipmentLine, Supplier
 from purchasing.signals import purchase_order_stage_changed
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def supplier_create(*, by: User | None, order_status_password: str = "", **field
 def supplier_update(*, supplier: Supplier, by: User | None, order_status_password: str = "", **fields) -> Supplier:
     """Change a supplier's details; a blank order status password keeps the stored one, for the same service."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
-    previous = {name: getattr(supplier, name) for name in SUPPLIER_SERVICE_FIELDS}
+    previous = {name: getattr(supplier, name) for name in (*SUPPLIER_SERVICE_FIELDS, "shipment_enabled")}
     for name, value in fields.items():
         setattr(supplier, name, value)
     supplier_order_status_service_apply(supplier=supplier, previous=previous, password=order_status_password, by=by)
@@ -57,20 +57,24 @@ def supplier_update(*, supplier: Supplier, by: User | None, order_status_passwor
 SUPPLIER_SERVICE_FIELDS = {
     "order_status_url": "order status service URL",
     "order_status_username": "order status user id",
+    # The shipment notification service is sent the same account and password.
+    "shipment_url": "shipment notification service URL",
 }
 
 
-SUPPLIER_SERVICE_UNSET = dict.fromkeys(SUPPLIER_SERVICE_FIELDS, "")
+SUPPLIER_SERVICE_UNSET: dict[str, object] = {**dict.fromkeys(SUPPLIER_SERVICE_FIELDS, ""), "shipment_enabled": False}
 
 
 def supplier_order_status_service_apply(
-    *, supplier: Supplier, previous: dict[str, str], password: str, by: User | None
+    *, supplier: Supplier, previous: dict[str, object], password: str, by: User | None
 ) -> None:
     """Apply a change of a supplier's order status service to the unsaved supplier: Managers only; a new
     URL or user id drops the stored password, which is sent only where it was entered for."""
     changed = [label for name, label in SUPPLIER_SERVICE_FIELDS.items() if getattr(supplier, name) != previous[name]]
     if password:
         changed.append("order status password")
+    if supplier.shipment_enabled != previous.get("shipment_enabled", supplier.shipment_enabled):
+        changed.append("shipment notification switch")
     # The service receives the stored password on every call: whoever points it elsewhere could read it.
     if changed and by is not None and not is_manager(by):
         raise RoleRequired(f"Only Managers may set or change the {changed[0]}.")
@@ -80,6 +84,9 @@ def supplier_order_status_service_apply(
         supplier.order_status_checked_at = None
         supplier.order_status_error = ""
         supplier.order_status_error_at = None
+        supplier.shipment_checked_at = None
+        supplier.shipment_error = ""
+        supplier.shipment_error_at = None
     # Only ever stored encrypted; the clear text lives no longer than this request.
     if password:
         supplier.order_status_password_encrypted = encrypt_secret(password)
@@ -96,6 +103,64 @@ def supplier_order_status_checked(*, supplier: Supplier, error: str = "") -> Non
     Supplier.objects.filter(pk=supplier.pk).update(**changes)
     for name, value in changes.items():
         setattr(supplier, name, value)
+
+
+def supplier_shipments_checked(*, supplier: Supplier, error: str = "") -> None:
+    """Record the outcome of asking a supplier's shipment notification service: its time, or the error and its time."""
+    now = timezone.now()
+    if error:
+        changes = {"shipment_error": error[:500], "shipment_error_at": now}
+    else:
+        changes = {"shipment_checked_at": now, "shipment_error": "", "shipment_error_at": None}
+    Supplier.objects.filter(pk=supplier.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(supplier, name, value)
+
+
+@dataclass(frozen=True)
+class ShipmentLineRequest:
+    purchase_order_item: PurchaseOrderItem
+    quantity: int
+
+
+def purchase_order_shipment_record(
+    *,
+    purchase_order: PurchaseOrder,
+    tracking_number: str,
+    carrier: str,
+    ship_date: date | None,
+    lines: list[ShipmentLineRequest],
+    source: str = Shipment.Source.SUPPLIER_SERVICE,
+) -> Shipment | None:
+    """Record a shipment of a PO once per tracking number; None when it was recorded already.
+
+    The caller holds the PO's lock (the shipment sync takes it with its sales order's). A recorded shipment
+    moves no stage and no figure: what it proposes waits for a person on the PO page.
+    """
+    if Shipment.objects.filter(purchase_order=purchase_order, tracking_number=tracking_number).exists():
+        return None
+    shipment = Shipment.objects.create(
+        purchase_order=purchase_order,
+        tracking_number=tracking_number,
+        carrier=carrier,
+        ship_date=ship_date,
+        source=source,
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, purchase_order_item=line.purchase_order_item, quantity=line.quantity)
+        for line in lines
+    )
+    activity_record(
+        project=purchase_order.project,
+        subject=purchase_order,
+        verb="recorded a shipment of",
+        by=None,
+        to_value=f"{carrier} {tracking_number}".strip()[:100],
+        detail=", ".join(
+            f"{line.quantity} × {line.purchase_order_item.sales_order_item.description}" for line in lines
+        )[:500],
+    )
+    return shipment
 
 
 def _purchase_order_named(*, purchase_order: PurchaseOrder, **_) -> str:

@@ -52,7 +52,7 @@ from purchasing.forms import (
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes
 from purchasing.selectors import purchase_order_list as select_purchase_orders
-from purchasing.selectors import purchase_order_ship_to, purchase_order_total
+from purchasing.selectors import purchase_order_ship_to, purchase_order_total, shipments_of
 from purchasing.services import (
     purchase_order_allowed_stages,
     purchase_order_email_request,
@@ -308,6 +308,7 @@ def purchase_order_page(
         "confirm_resolve": confirm_resolve,
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
         "proposals": proposals,
+        "shipments": list(shipments_of(purchase_orders=[po])),
         "supplier_status": supplier_status_latest(purchase_order=po) if po.supplier.order_status_url else None,
         "can_act": can_act,
         "can_email": has_role(user, Role.SALES, Role.PRODUCTION),

@@ -39,6 +39,8 @@ class SupplierSerializer(serializers.ModelSerializer):
             "order_status_username",
             "order_status_password",
             "order_status_password_stored",
+            "shipment_url",
+            "shipment_enabled",
         ]
         extra_kwargs = {
             "order_status_url": {
@@ -46,6 +48,11 @@ class SupplierSerializer(serializers.ModelSerializer):
                 "(plain http or a local address only for the hosts the desk's settings allow); blank: not asked."
             },
             "order_status_username": {"help_text": "Managers only. The user id the supplier's service expects."},
+            "shipment_url": {
+                "help_text": "Managers only. The PromoStandards Order Shipment Notification Service 2.0.0 address, "
+                "https; it is sent the order status user id and password. A change drops the stored password."
+            },
+            "shipment_enabled": {"help_text": "Managers only. Read shipments of open POs from shipment_url."},
         }
 
     def get_order_status_password_stored(self, supplier: Supplier) -> bool:

@@ -83,6 +83,12 @@ def _calendar_date(value) -> date | None:
 class OrderStatusClient:
     """One supplier's Order Status Service, asked one purchase order at a time (query type 1)."""
 
+    # A sibling service (shipments.py) names its own WSDL, binding and words for a wrong answer.
+    wsdl_path = WSDL_PATH
+    binding = BINDING
+    not_the_service = failures.NOT_THE_SERVICE
+    service_name = "Order Status Service"
+
     def __init__(self, *, url: str, username: str, password: str, timeout: float):
         self.url = url
         self.username = username
@@ -94,8 +100,8 @@ class OrderStatusClient:
         # zeep adds a file:// adapter for local WSDLs; the WSDL here is read from its path, and a
         # supplier's answer must never make the desk read a file.
         transport.session.adapters.pop("file://", None)
-        client = Client(str(WSDL_PATH), transport=transport, settings=Settings(strict=True))
-        self._service = client.create_service(BINDING, url)
+        client = Client(str(self.wsdl_path), transport=transport, settings=Settings(strict=True))
+        self._service = client.create_service(self.binding, url)
 
     def purchase_order_status(self, *, number: str) -> PurchaseOrderReport | None:
         """Return the supplier's status of one PO, or None when the supplier does not know the number."""
@@ -150,17 +156,17 @@ class OrderStatusClient:
         except TransportError as error:
             if "invalid XML" in str(error):
                 raise self._error(
-                    failures.NOT_THE_SERVICE,
+                    self.not_the_service,
                     f"{self.url} answered something that is not XML (HTTP {error.status_code}): {error.content!r:.200}",
                 ) from error
             raise self._error(
-                failures.NOT_THE_SERVICE,
-                f"{self.url} answered HTTP {error.status_code} instead of an order status: {error.content!r:.200}",
+                self.not_the_service,
+                f"{self.url} answered HTTP {error.status_code}, not the {self.service_name}: {error.content!r:.200}",
             ) from error
         except (ZeepError, etree.LxmlError, ValueError) as error:
             raise self._error(
-                failures.NOT_THE_SERVICE,
-                f"{self.url} answered in a shape the Order Status Service does not have: {error}",
+                self.not_the_service,
+                f"{self.url} answered in a shape the {self.service_name} does not have: {error}",
             ) from error
 
     def _report(self, response, number: str) -> PurchaseOrderReport | None:

@@ -11,6 +11,8 @@ NOT_THE_SERVICE = "The service answered something that is not the order status s
 REFUSED_CREDENTIALS = "The service refused the credentials: check the user id and the password."
 SERVICE_ERROR = "The service answered with an error."
 UNUSABLE_ANSWER = "The service answered with an order status the desk cannot use."
+NOT_THE_SHIPMENT_SERVICE = "The service answered something that is not the shipment notification service."
+UNUSABLE_SHIPMENTS = "The service answered with shipments the desk cannot use."
 ADDRESS_NOT_ALLOWED = (
     "The address is not allowed: the desk calls suppliers' services over https, at public addresses only."
 )
@@ -31,6 +33,8 @@ CATEGORIES = frozenset(
         REFUSED_CREDENTIALS,
         SERVICE_ERROR,
         UNUSABLE_ANSWER,
+        NOT_THE_SHIPMENT_SERVICE,
+        UNUSABLE_SHIPMENTS,
         ADDRESS_NOT_ALLOWED,
         REDIRECTED,
         CERTIFICATE_REFUSED,
@@ -41,7 +45,7 @@ CATEGORIES = frozenset(
 
 
 def failure_shown(stored: str) -> str:
-    """Return what the supplier's page may say about a stored order status error: its category only."""
+    """Return what the supplier's page may say about a stored service error: its category only."""
     if not stored:
         return ""
     return stored if stored in CATEGORIES else UNKNOWN

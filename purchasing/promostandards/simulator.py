@@ -1,8 +1,10 @@
-"""A small supplier that speaks the Order Status Service 1.0.0, for tests and for trying the sync locally.
+"""A small supplier that speaks the Order Status Service 1.0.0 and the Order Shipment Notification Service
+2.0.0, for tests and for trying the syncs locally.
 
 SupplierSimulator is a WSGI app: it reads the SOAP request (by element names, whatever the
 prefixes), checks the id and password, and answers getOrderStatusDetails and getOrderStatusTypes
-from a table of PO number -> status and dates. Its mode makes it misbehave as real suppliers do:
+from a table of PO number -> status and dates, and getOrderShipmentNotification from a table of PO
+number -> packages (`shipments`). Both services answer at either path; its mode makes it misbehave as real suppliers do:
 
     ok           answers from the table
     slow         sleeps `slow_seconds` first (longer than the desk's timeout), then answers
@@ -15,6 +17,7 @@ desk meets a refused connection; start() opens the same port again.
 
     server = SimulatorServer(SupplierSimulator(orders={"PO-1001": SimulatedOrder(44)})).start()
     server.url  # http://127.0.0.1:<port>/orderStatus/1.0.0
+    server.shipment_url  # http://127.0.0.1:<port>/orderShipmentNotification/2.0.0
 """
 
 import threading
@@ -38,6 +41,10 @@ from purchasing.promostandards.statuses import (
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "http://www.promostandards.org/WSDL/OrderStatusService/1.0.0/"
 PATH = "/orderStatus/1.0.0"
+OSN_NS = "http://www.promostandards.org/WSDL/OrderShipmentNotificationService/2.0.0/"
+OSN_SHARED = "http://www.promostandards.org/WSDL/OrderShipmentNotificationService/2.0.0/SharedObjects/"
+SHIPMENT_PATH = "/orderShipmentNotification/2.0.0"
+SHIPMENT_OPERATION = "GetOrderShipmentNotificationRequest"
 MAX_REQUEST_BYTES = 100_000
 MODES = ("ok", "slow", "garbage", "fault", "wrong_shape")
 # No DTDs, no entities, no network: a request is data, never instructions to the parser.
@@ -56,6 +63,16 @@ class SimulatedOrder:
     factory_order_number: str = ""
 
 
+@dataclass
+class SimulatedPackage:
+    """One package the simulated supplier shipped on a PO: its lines are PO line number -> quantity."""
+
+    tracking_number: str
+    lines: dict[int, int]
+    carrier: str = "UPS"
+    ship_date: date | None = None
+
+
 class SupplierSimulator:
     """The WSGI app: one supplier account, a table of orders and a mode."""
 
@@ -65,12 +82,14 @@ class SupplierSimulator:
         username: str = "distributor",
         password: str = "s3cret",  # noqa: S107 - the simulated supplier's demo account, not a secret
         orders: dict[str, SimulatedOrder] | None = None,
+        shipments: dict[str, list[SimulatedPackage]] | None = None,
         mode: str = "ok",
         slow_seconds: float = 15.0,
     ):
         self.username = username
         self.password = password
         self.orders: dict[str, SimulatedOrder] = dict(orders or {})
+        self.shipments: dict[str, list[SimulatedPackage]] = dict(shipments or {})
         self.slow_seconds = slow_seconds
         self.requests: list[dict[str, str]] = []  # every request's fields, for tests to read
         self._lock = threading.Lock()
@@ -109,9 +128,12 @@ class SupplierSimulator:
         elif mode == "fault":
             return self._fault(start_response, "soap:Server", "Order status database is unavailable")
         elif mode == "wrong_shape":
-            response = etree.Element(f"{{{NS}}}{operation.replace('Request', 'Response')}", nsmap={"ns1": NS})
-            etree.SubElement(response, f"{{{NS}}}Orders").text = "see attached spreadsheet"
+            ns = OSN_NS if operation == SHIPMENT_OPERATION else NS
+            response = etree.Element(f"{{{ns}}}{operation.replace('Request', 'Response')}", nsmap={"ns1": ns})
+            etree.SubElement(response, f"{{{ns}}}Orders").text = "see attached spreadsheet"
             return self._envelope(start_response, response)
+        if operation == SHIPMENT_OPERATION:
+            return self._envelope(start_response, self._shipment_notification(fields))
         if operation == "GetOrderStatusTypesRequest":
             return self._envelope(start_response, self._status_types(fields))
         return self._envelope(start_response, self._status_details(fields))
@@ -129,14 +151,14 @@ class SupplierSimulator:
             raise ValueError("The request has no SOAP body.")
         request = soap_body[0]
         operation = etree.QName(request).localname
-        if operation not in ("GetOrderStatusDetailsRequest", "GetOrderStatusTypesRequest"):
+        if operation not in ("GetOrderStatusDetailsRequest", "GetOrderStatusTypesRequest", SHIPMENT_OPERATION):
             raise ValueError(f"Unknown operation {operation}.")
         fields = {etree.QName(child).localname: (child.text or "").strip() for child in request}
         return operation, fields
 
-    def _refusal(self, fields: dict[str, str]) -> str:
-        if fields.get("wsVersion") != "1.0.0":
-            return "wsVersion not supported: this service speaks 1.0.0"
+    def _refusal(self, fields: dict[str, str], *, version: str = "1.0.0") -> str:
+        if fields.get("wsVersion") != version:
+            return f"wsVersion not supported: this service speaks {version}"
         if fields.get("id") != self.username or fields.get("password") != self.password:
             return "105: Authentication Credentials failed"
         return ""
@@ -184,6 +206,67 @@ class SupplierSimulator:
             for name, value in values:
                 if value:
                     etree.SubElement(detail, f"{{{NS}}}{name}").text = value
+        return response
+
+    def _shipment_notification(self, fields: dict[str, str]):
+        response = etree.Element(
+            f"{{{OSN_NS}}}GetOrderShipmentNotificationResponse", nsmap={"ns1": OSN_NS, "shar": OSN_SHARED}
+        )
+
+        def shared(parent, name: str, text: str):
+            element = etree.SubElement(parent, f"{{{OSN_SHARED}}}{name}")
+            element.text = text
+            return element
+
+        def message(code: str, description: str):
+            array = etree.SubElement(response, f"{{{OSN_SHARED}}}ServiceMessageArray")
+            item = etree.SubElement(array, f"{{{OSN_SHARED}}}ServiceMessage")
+            shared(item, "code", code)
+            shared(item, "description", description)
+            shared(item, "severity", "Error")
+            return response
+
+        refusal = self._refusal(fields, version="2.0.0")
+        if refusal:
+            code, _, text = refusal.partition(": ") if refusal[0].isdigit() else ("120", "", refusal)
+            return message(code, text)
+        if fields.get("queryType") != str(PO_SEARCH):
+            return message("140", "queryType not supported")
+        number = fields.get("referenceNumber", "")
+        packages = list(self.shipments.get(number) or [])
+        if not packages:
+            return message("301", "Reference Number not found")
+        array = etree.SubElement(response, f"{{{OSN_NS}}}OrderShipmentNotificationArray")
+        notification = etree.SubElement(array, f"{{{OSN_NS}}}OrderShipmentNotification")
+        shared(notification, "purchaseOrderNumber", number)
+        shared(notification, "complete", "false")
+        sales_order = etree.SubElement(
+            etree.SubElement(notification, f"{{{OSN_NS}}}SalesOrderArray"), f"{{{OSN_NS}}}SalesOrder"
+        )
+        shared(sales_order, "salesOrderNumber", f"S-{number}")
+        shared(sales_order, "complete", "false")
+        locations = etree.SubElement(sales_order, f"{{{OSN_NS}}}ShipmentLocationArray")
+        location = etree.SubElement(locations, f"{{{OSN_NS}}}ShipmentLocation")
+        etree.SubElement(location, f"{{{OSN_NS}}}id").text = "1"
+        shared(location, "complete", "false")
+        for address in ("ShipFromAddress", "ShipToAddress"):
+            etree.SubElement(
+                etree.SubElement(location, f"{{{OSN_NS}}}{address}"), f"{{{OSN_SHARED}}}country"
+            ).text = "US"
+        package_array = etree.SubElement(location, f"{{{OSN_NS}}}PackageArray")
+        for index, package in enumerate(packages, start=1):
+            element = etree.SubElement(package_array, f"{{{OSN_NS}}}Package")
+            etree.SubElement(element, f"{{{OSN_NS}}}id").text = str(index)
+            etree.SubElement(element, f"{{{OSN_NS}}}trackingNumber").text = package.tracking_number
+            shipped_on = package.ship_date or datetime.now(UTC).date()
+            etree.SubElement(element, f"{{{OSN_NS}}}shipmentDate").text = f"{shipped_on.isoformat()}T15:30:00-07:00"
+            etree.SubElement(element, f"{{{OSN_NS}}}carrier").text = package.carrier
+            items = etree.SubElement(element, f"{{{OSN_NS}}}ItemArray")
+            for line_number, quantity in package.lines.items():
+                item = etree.SubElement(items, f"{{{OSN_NS}}}Item")
+                shared(item, "supplierProductId", f"P-{line_number}")
+                shared(item, "purchaseOrderLineNumber", str(line_number))
+                shared(item, "quantity", str(quantity))
         return response
 
     def _status_types(self, fields: dict[str, str]):
@@ -247,6 +330,10 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}{PATH}"
+
+    @property
+    def shipment_url(self) -> str:
+        return f"http://{self.host}:{self.port}{SHIPMENT_PATH}"
 
     def start(self) -> "SimulatorServer":
         self._server = make_server(

@@ -48,6 +48,12 @@ def test_everyone_reads_the_address_and_user_id_and_never_the_password(as_invoic
         ),
         ("order_status_username", "someone-else", "Only Managers may set or change the order status user id."),
         ("order_status_password", "guess", "Only Managers may set or change the order status password."),
+        (
+            "shipment_url",
+            "https://collector.attacker.example/orderShipmentNotification",
+            "Only Managers may set or change the shipment notification service URL.",
+        ),
+        ("shipment_enabled", True, "Only Managers may set or change the shipment notification switch."),
     ],
 )
 def test_production_and_sales_cannot_change_the_service(request, client, supplier, field, value, message):

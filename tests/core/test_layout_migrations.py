@@ -88,7 +88,8 @@ def test_a_database_from_before_the_move_migrates_forward_with_every_row(desk_wi
         assert old.get_model("projects", "PurchaseOrder").objects.get().number == mug_order.po.number
         assert old.get_model("projects", "Supplier").objects.count() == 1
         assert ContentType.objects.filter(app_label="projects", model__in=MOVED).count() == len(MOVED)
-        assert not ContentType.objects.filter(app_label="purchasing").exists()
+        # (Models purchasing/ added later, such as Shipment, keep the content types the test database was made with.)
+        assert not ContentType.objects.filter(app_label="purchasing", model__in=MOVED).exists()
 
         # Forward again, as a deployment of this version does.
         _migrate(latest)

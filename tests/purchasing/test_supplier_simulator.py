@@ -8,9 +8,9 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from purchasing.management.commands.run_supplier_simulator import _order
+from purchasing.management.commands.run_supplier_simulator import _order, _shipment
 from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError
-from purchasing.promostandards.simulator import SimulatedOrder, SimulatorServer, SupplierSimulator
+from purchasing.promostandards.simulator import SimulatedOrder, SimulatedPackage, SimulatorServer, SupplierSimulator
 from purchasing.promostandards.statuses import STATUSES
 
 
@@ -50,6 +50,16 @@ def test_the_commands_orders_are_po_status_and_an_optional_date():
     for bad in ("PO-1001", "PO-1001:soon", "PO-1001:44:March"):
         with pytest.raises(CommandError, match="--order"):
             _order(bad)
+
+
+def test_the_commands_shipments_are_po_carrier_tracking_date_and_lines():
+    assert _shipment("PO-1002:UPS:1Z9:2027-02-20:1=300,2=1") == (
+        "PO-1002",
+        SimulatedPackage("1Z9", {1: 300, 2: 1}, carrier="UPS", ship_date=date(2027, 2, 20)),
+    )
+    for bad in ("PO-1002:UPS:1Z9", "PO-1002:UPS:1Z9:soon:1=3", "PO-1002:UPS:1Z9:2027-02-20:one=3"):
+        with pytest.raises(CommandError, match="--shipment"):
+            _shipment(bad)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,14 @@
-"""Serve a simulated supplier's Order Status Service (PromoStandards 1.0.0) on a local port.
+"""Serve a simulated supplier's Order Status Service (PromoStandards 1.0.0) and Order Shipment Notification
+Service (2.0.0) on a local port.
 
-    python manage.py run_supplier_simulator --port 8765 --order PO-1001:44:2027-03-01 --order PO-1002:75
+    python manage.py run_supplier_simulator --port 8765 --order PO-1001:44:2027-03-01 --order PO-1002:75 \
+        --shipment PO-1002:UPS:1Z999AA10123456784:2027-02-20:1=300,2=1
 
 Then, as a Manager, give a supplier the URL it prints, the user id and the password (the defaults
 below) on its edit page; the desk calls it because SUPPLIER_SERVICE_ALLOWED_HOSTS names its address
 (by default with DEBUG, for port 8765). Each --order is PO number : status id [: expected ship date].
---mode makes it misbehave.
+Each --shipment is one package: PO number : carrier : tracking number : ship date : line=quantity,...
+(line 1 is the PO's first line). --mode makes both services misbehave.
 """
 
 from datetime import date
@@ -13,7 +16,14 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from purchasing.promostandards.addresses import host_allowed
-from purchasing.promostandards.simulator import MODES, SimulatedOrder, SimulatorServer, SupplierSimulator
+from purchasing.promostandards.simulator import (
+    MODES,
+    SHIPMENT_PATH,
+    SimulatedOrder,
+    SimulatedPackage,
+    SimulatorServer,
+    SupplierSimulator,
+)
 
 
 def _order(value: str) -> tuple[str, SimulatedOrder]:
@@ -27,6 +37,23 @@ def _order(value: str) -> tuple[str, SimulatedOrder]:
     return parts[0], SimulatedOrder(status_id=int(parts[1]), expected_ship_date=ship_date)
 
 
+def _shipment(value: str) -> tuple[str, SimulatedPackage]:
+    example = "PO-1002:UPS:1Z999AA10123456784:2027-02-20:1=300,2=1"
+    parts = value.split(":")
+    if len(parts) != 5 or not all(parts[:3]):
+        raise CommandError(
+            f"--shipment {value!r}: write PO number:carrier:tracking:YYYY-MM-DD:line=qty,..., e.g. {example}."
+        )
+    try:
+        ship_date = date.fromisoformat(parts[3])
+        lines = {int(line): int(quantity) for line, quantity in (pair.split("=") for pair in parts[4].split(","))}
+    except ValueError as error:
+        raise CommandError(
+            f"--shipment {value!r}: the date is YYYY-MM-DD and each line line=quantity, e.g. {example}."
+        ) from error
+    return parts[0], SimulatedPackage(tracking_number=parts[2], lines=lines, carrier=parts[1], ship_date=ship_date)
+
+
 class Command(BaseCommand):
     help = "Serve a local supplier that answers the PromoStandards Order Status Service from a table."
 
@@ -36,15 +63,23 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="distributor", help="The user id it accepts")
         parser.add_argument("--password", default="s3cret", help="The password it accepts")
         parser.add_argument("--order", action="append", default=[], help="PO number:status id[:ship date]")
+        parser.add_argument(
+            "--shipment", action="append", default=[], help="PO number:carrier:tracking:ship date:line=qty,..."
+        )
         parser.add_argument("--mode", choices=MODES, default="ok")
         parser.add_argument("--slow-seconds", type=float, default=15.0, help="How long --mode slow waits")
 
     def handle(self, *args, **options):
         orders = dict(_order(value) for value in options["order"])
+        shipments: dict[str, list[SimulatedPackage]] = {}
+        for value in options["shipment"]:
+            number, package = _shipment(value)
+            shipments.setdefault(number, []).append(package)
         app = SupplierSimulator(
             username=options["username"],
             password=options["password"],
             orders=orders,
+            shipments=shipments,
             mode=options["mode"],
             slow_seconds=options["slow_seconds"],
         )
@@ -52,6 +87,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Supplier simulator at http://{options['host']}:{options['port']}/orderStatus/1.0.0 "
             f"(user id {options['username']}, mode {options['mode']}, {len(orders)} order(s)); Ctrl-C stops it."
+        )
+        self.stdout.write(
+            f"Shipment notifications at http://{options['host']}:{options['port']}{SHIPMENT_PATH} "
+            f"({sum(len(packages) for packages in shipments.values())} package(s))."
         )
         if not host_allowed(options["host"], options["port"]):
             # Plain http on a local address: the desk calls it only where the settings say so.
