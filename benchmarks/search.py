@@ -209,6 +209,7 @@ def fill(rows: int) -> None:
                         number=invoice_number(sequence_number),
                         sequence_number=sequence_number,
                         sales_order=order,
+                        client_id=order.project.client_id,
                         date=day,
                         due_date=day + timedelta(days=30),
                         kind=Invoice.Kind.FINAL,

@@ -117,7 +117,8 @@ def ar_aging(*, as_of: date) -> AgingReport:
     }
     grouped = (
         unpaid_invoices(as_of=as_of)
-        .values(client_id=F("sales_order__project__client_id"), client_name=F("sales_order__project__client__name"))
+        # The invoice's kept client: no join through every order and project of the history.
+        .values("client_id", client_name=F("client__name"))
         .annotate(**sums, total=Sum("open_balance"), invoice_count=Count("id"))
         .order_by("client_name", "client_id")
     )

@@ -110,7 +110,7 @@ class InvoiceReportFilter(filters.FilterSet):
     date_from = QueryDateFilter(label="From", name="date_from", help_text="Invoice date on or after (YYYY-MM-DD).")
     date_to = QueryDateFilter(label="To", name="date_to", help_text="Invoice date on or before (YYYY-MM-DD).")
     client = filters.ModelChoiceFilter(
-        queryset=Client.objects.all(), field_name="sales_order__project__client", label="Client", help_text="Client id."
+        queryset=Client.objects.all(), field_name="client", label="Client", help_text="Client id."
     )
     status = filters.ChoiceFilter(choices=REPORTED_STATUSES, label="Status")
     kind = filters.ChoiceFilter(choices=Invoice.Kind.choices, label="Kind")

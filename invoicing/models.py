@@ -61,6 +61,10 @@ class Invoice(models.Model):
     number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     sequence_number = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     sales_order = models.ForeignKey("projects.SalesOrder", on_delete=models.PROTECT, related_name="invoices")
+    # The client of the order's project, kept on the invoice (set when it is made, moved with the project
+    # when a project changes client, in that transaction): AR aging and the report's client filter read
+    # the invoices without joining every order and project of the history. check_books reports drift.
+    client = models.ForeignKey("projects.Client", on_delete=models.PROTECT, related_name="+", editable=False)
     date = models.DateField()
     due_date = models.DateField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -129,6 +133,7 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["date", "sequence_number"], name="invoice_date_seq_idx"),
             models.Index(fields=["status"], name="invoice_status_idx"),
+            models.Index(fields=["client", "date"], name="invoice_client_date_idx"),
             # Issued invoices with money still owed: however long the history, AR aging reads only these.
             models.Index(
                 fields=["date"],

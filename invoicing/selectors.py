@@ -120,7 +120,7 @@ def invoice_report_filtered(filters=None) -> QuerySet[Invoice]:
     if f.date_to:
         rows = rows.filter(date__lte=f.date_to)
     if f.client_id:
-        rows = rows.filter(sales_order__project__client_id=f.client_id)
+        rows = rows.filter(client_id=f.client_id)  # the invoice's kept client, read by its index
     if f.rep_id:
         rows = rows.filter(sales_order__project__order_rep_id=f.rep_id)
     if f.status:

@@ -80,3 +80,10 @@ def drifts_of(item: SalesOrderItem) -> list[Drift]:
     if remaining != item.remaining_quantity:
         drifts.append(Drift("remaining", item.remaining_quantity, remaining))
     return drifts
+
+
+def invoices_with_another_client() -> QuerySet[Invoice]:
+    """Invoices whose kept client is not their order's project's client (the projects' services move it)."""
+    return Invoice.objects.exclude(client_id=F("sales_order__project__client_id")).select_related(
+        "client", "sales_order__project__client"
+    )

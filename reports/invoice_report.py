@@ -58,9 +58,9 @@ def _rep_name(prefix: str = "sales_order__project__order_rep__"):
     return Coalesce(NullIf(full, Value("")), F(f"{prefix}username"), output_field=CharField())
 
 
+# A row's client is the invoice's kept client (Invoice.client): no join through the project.
 ROW_FIELDS = {
-    "client_id": F("sales_order__project__client_id"),
-    "client_name": F("sales_order__project__client__name"),
+    "client_name": F("client__name"),
     "project_id": F("sales_order__project_id"),
     "project_number": F("sales_order__project__number"),
     "project_name": F("sales_order__project__name"),
@@ -210,6 +210,7 @@ def invoice_report_page(
             "tax",
             "total",
             "sales_order_id",
+            "client_id",
             "paid_amount",
             "credited_amount",
             "due_date",

@@ -165,6 +165,7 @@ def _issue(
     sequence_number = _next_sequence_number()
     client = order.project.client
     invoice = draft or Invoice(sales_order=order)
+    invoice.client_id = order.project.client_id
     invoice.number = invoice_number(sequence_number)
     invoice.sequence_number = sequence_number
     invoice.status = Invoice.Status.OPEN
@@ -250,6 +251,7 @@ def _write_draft(
     """Save lines to issue later: no number, and nothing counted as invoiced until then."""
     today = timezone.localdate()
     invoice = draft or Invoice(sales_order=order, status=Invoice.Status.DRAFT, issued_by=by)
+    invoice.client_id = order.project.client_id
     invoice.date = today
     invoice.due_date = today + timedelta(days=order.project.client.terms_days)
     invoice_lines = _priced_lines(invoice=invoice, items=items, checked=checked)

@@ -7,6 +7,7 @@ from core.errors import ValidationFailed
 from core.roles import Role
 from projects.models import Client, Project
 from projects.services.common import _full_clean, _next_number, _require_role, activity_record
+from projects.signals import project_client_changed
 
 
 @transaction.atomic
@@ -37,14 +38,18 @@ def project_create(
     return project
 
 
+@transaction.atomic
 def project_update(*, project: Project, by: User | None, **fields) -> Project:
     """Change a project's name, client or reps."""
     _require_role(by, Role.SALES, action="change projects")
+    previous_client_id = project.client_id
     for name, value in fields.items():
         setattr(project, name, value)
     _check_reps(order_rep=project.order_rep, production_rep=project.production_rep, invoicing_rep=project.invoicing_rep)
     _full_clean(project)
     project.save()
+    if project.client_id != previous_client_id:
+        project_client_changed.send(sender=Project, project=project, previous_client_id=previous_client_id)
     activity_record(project=project, subject=project, verb="updated", by=by, detail=", ".join(sorted(fields)))
     return project
 

@@ -242,6 +242,7 @@ class History:
         paid_at = timezone.make_aware(datetime.combine(paid_on, time(11))) if status == Invoice.Status.PAID else None
         sent_at = timezone.make_aware(datetime.combine(on, time(10))) if emailed else None
         invoice = Invoice(
+            client=client,
             date=on,
             due_date=on + timedelta(days=client.terms_days),
             bill_to_name=client.name,

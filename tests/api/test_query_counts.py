@@ -72,6 +72,7 @@ def busy_desk(manager, sales_rep, production_rep, invoicing_rep):
             number=f"INV-{index:06d}",
             sequence_number=index,
             sales_order=order,
+            client_id=order.project.client_id,
             date=today,
             due_date=today,
             kind=Invoice.Kind.PARTIAL,

@@ -76,6 +76,7 @@ def desk_rows(db):
                 number=f"INV-T{index:05d}",
                 sequence_number=900_000 + index,
                 sales_order=order,
+                client_id=order.project.client_id,
                 date=today,
                 due_date=today,
                 kind=Invoice.Kind.PARTIAL,

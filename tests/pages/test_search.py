@@ -271,6 +271,7 @@ def test_search_costs_the_same_for_5_or_50_matches_of_each_kind(
             number=f"INV-ZENITH-{index:05d}",
             sequence_number=900_000 + index,
             sales_order=order,
+            client_id=order.project.client_id,
             date=today,
             due_date=today,
             kind=Invoice.Kind.PARTIAL,

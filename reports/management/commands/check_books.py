@@ -1,16 +1,17 @@
-"""Recompute every sales-order item's cached counters from its rows and report any drift."""
+"""Recompute each sales-order item's cached counters, check each invoice's kept client, and report any drift."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import SalesOrderItem
-from reports.books import drifts_of, items_drifted
+from reports.books import drifts_of, invoices_with_another_client, items_drifted
 
 
 class Command(BaseCommand):
     help = (
         "Recompute each sales-order item's invoiced, backordered and cancelled quantities from the "
-        "non-void invoice lines less their credit note lines, and the open and cancelled backorders; "
-        "print one line per item that drifted and exit 1 if any did."
+        "non-void invoice lines less their credit note lines, and the open and cancelled backorders, and "
+        "check that each invoice's kept client is its project's; print one line per item or invoice that "
+        "drifted and exit 1 if any did."
     )
 
     def handle(self, *args, **options):
@@ -20,6 +21,16 @@ class Command(BaseCommand):
             drifted += 1
             found = "; ".join(f"{d.counter} stored {d.stored}, recomputed {d.recomputed}" for d in drifts_of(item))
             self.stdout.write(f'{item.sales_order.number} item {item.pk} "{item.description}": {found}')
-        if drifted:
-            raise CommandError(f"Checked {checked} items: {drifted} drifted.", returncode=1)
+        moved = 0
+        for invoice in invoices_with_another_client().iterator():
+            moved += 1
+            self.stdout.write(
+                f"{invoice}: kept client {invoice.client.name}, "
+                f"its project's client {invoice.sales_order.project.client.name}"
+            )
+        problems = [f"{drifted} drifted"] if drifted else []
+        if moved:
+            problems.append(f"invoices on another client than their project's: {moved}")
+        if problems:
+            raise CommandError(f"Checked {checked} items: {'; '.join(problems)}.", returncode=1)
         self.stdout.write(f"Checked {checked} items: no drift.")
