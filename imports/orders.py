@@ -506,10 +506,10 @@ class OrdersImport:
         for row in kept:
             v = row.values
             item = desk["items"].get(row.key)
-            changes: list[str] = []
+            project_changes: list[str] = []
             if v["project_number"] not in seen_project:
                 seen_project.add(v["project_number"])
-                changes += changed_projects.get(v["project_number"], (None, []))[1]
+                project_changes += changed_projects.get(v["project_number"], (None, []))[1]
             order_changes: list[str] = []
             if v["so_number"] not in seen_order:
                 seen_order.add(v["so_number"])
@@ -544,7 +544,7 @@ class OrdersImport:
                     f"(the file changes {what})",
                 )
                 continue
-            fates.append((row, item, changes + order_changes + item_changes, item_changes or item.pk is None))
+            fates.append((row, item, project_changes + order_changes + item_changes, item_changes or item.pk is None))
 
         # Each order's total with tax must fit the money columns, as sales_order_create checks.
         totals: dict[str, Decimal] = defaultdict(Decimal)
