@@ -332,12 +332,17 @@ class OrdersImport:
                     "clients first, or correct the name",
                 )
             v["client"] = client
+            named_already: set[str] = set()  # a blank rep is the order rep: its refusal is said once
             for rep in ("order_rep", "production_rep", "invoicing_rep"):
                 user = users.get(v[rep])
-                if user is None:
+                if v[rep] in named_already:
+                    pass
+                elif user is None:
                     self.refuse(row.line, rep, f"{v[rep]} is no user of the desk: write a user name")
                 elif not user.is_active:
                     self.refuse(row.line, rep, f"User {v[rep]} is not active")
+                if user is None or not user.is_active:
+                    named_already.add(v[rep])
                 v[rep] = user
             if v["supplier"]:
                 supplier = suppliers.get(v["supplier"]) or supplier_by_name.get(v["supplier"])
