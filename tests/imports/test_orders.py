@@ -156,3 +156,20 @@ def test_the_pages_flow_logs_each_item_of_the_import(desk):
     assert set(run_.records.values_list("record_id", flat=True)) == set(
         SalesOrderItem.objects.values_list("id", flat=True)
     )
+
+
+def test_an_imported_order_once_invoiced_is_never_changed_by_an_import(desk, invoicing_rep):
+    from invoicing.services.issue import invoice_create
+
+    ready = "P-5000,Gala,C-1,sam,pat,ivy,SO-8000,,,Ready to be Invoiced,Banner,Service,,2,100.00,,\n"
+    run(HEADER + ready, by=desk, commit=True)
+    invoice_create(sales_order=SalesOrder.objects.get(number="SO-8000"), by=invoicing_rep)
+
+    again = run(HEADER + ready.replace("Banner,Service,,2,", "Banner,Service,,3,"), by=desk, commit=True)
+
+    assert [str(refusal) for refusal in again.refusals] == [
+        "row 2, Order #: SO-8000 has an invoice: an import never changes such an order (the file changes "
+        "Status: Invoiced → Ready to be Invoiced; Quantity: 2 → 3)"
+    ]
+    order = SalesOrder.objects.get()
+    assert (order.status, order.items.get().quantity) == (SalesOrder.Status.INVOICED, 2)
