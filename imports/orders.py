@@ -511,13 +511,12 @@ class OrdersImport:
         for row in kept:
             v = row.values
             item = desk["items"].get(row.key)
+            # A project's or an order's changes are told on (and stand or fall with) its first row kept.
             project_changes: list[str] = []
             if v["project_number"] not in seen_project:
-                seen_project.add(v["project_number"])
-                project_changes += changed_projects.get(v["project_number"], (None, []))[1]
+                project_changes = changed_projects.get(v["project_number"], (None, []))[1]
             order_changes: list[str] = []
             if v["so_number"] not in seen_order:
-                seen_order.add(v["so_number"])
                 order_changes = changed_orders.get(v["so_number"], (None, []))[1]
             item_changes = []
             if item is None:
@@ -549,7 +548,11 @@ class OrdersImport:
                     f"(the file changes {what})",
                 )
                 continue
-            fates.append((row, item, project_changes + order_changes + item_changes, item_changes or item.pk is None))
+            seen_project.add(v["project_number"])
+            seen_order.add(v["so_number"])
+            carries = (bool(project_changes), bool(order_changes))
+            changes = project_changes + order_changes + item_changes
+            fates.append((row, item, changes, bool(item_changes) or item.pk is None, carries))
 
         # Each order's total with tax must fit the money columns, as sales_order_create checks.
         totals: dict[str, Decimal] = defaultdict(Decimal)
@@ -562,7 +565,8 @@ class OrdersImport:
             totals[row.key[0]] += amount + line_tax(amount, item.tax_rate)
         too_big = {number for number, total in totals.items() if order_total_refusal(total)}
         result = []
-        for row, item, changes, item_changed in fates:
+        applied_projects, applied_orders = set(), set()
+        for row, item, changes, item_changed, (carries_project, carries_order) in fates:
             if row.key[0] in too_big:
                 self.refuse(row.line, "so_number", f"{row.key[0]}: {order_total_refusal(totals[row.key[0]])}")
                 continue
@@ -574,6 +578,13 @@ class OrdersImport:
             else:
                 self.plan.unchanged.append((row.line, label))
             result.append((row, item, item_changed))
+            if carries_project:
+                applied_projects.add(row.values["project_number"])
+            if carries_order:
+                applied_orders.add(row.values["so_number"])
+        # Only what a row kept carries is written: a refused row's project or order stays as it is.
+        changed_projects = {n: change for n, change in changed_projects.items() if n in applied_projects}
+        changed_orders = {n: change for n, change in changed_orders.items() if n in applied_orders}
         return new_projects, changed_projects, new_orders, changed_orders, result
 
     # --- writing --------------------------------------------------------------------------------------
