@@ -123,10 +123,7 @@ class PercentCell(widgets.Widget):
 
 
 class DateCell(widgets.Widget):
-    """A date written as a date cell of a workbook, an Excel day number (45292), 2026-01-15 or 01/15/2026.
-
-    No kind imported yet has a date column; the kinds that follow (orders, invoices) read theirs with it.
-    """
+    """A date written as a date cell of a workbook, an Excel day number (45292), 2026-01-15 or 01/15/2026."""
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> date | None:
         if is_blank(value):
@@ -150,3 +147,30 @@ class DateCell(widgets.Widget):
             except ValueError:
                 continue
         raise ValueError(refusal)
+
+
+class MoneyCell(widgets.Widget):
+    """An amount of money of at least 0, at most two decimals: 12.50, $1,234.50; a blank cell is the default."""
+
+    def __init__(self, *, default: Decimal | None = None):
+        super().__init__()
+        self.default = default
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | None:
+        if is_blank(value):
+            return self.default
+        refusal = f"{shown(value)} is not an amount of money of at least 0 (such as 12.50)"
+        if isinstance(value, (datetime, date, bool)):
+            raise ValueError(refusal)
+        text = str(value).strip().replace(",", "").removeprefix("$").strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation as error:
+            raise ValueError(refusal) from error
+        if not number.is_finite() or number < 0 or number > Decimal("999999999999.99"):
+            raise ValueError(refusal)
+        # A workbook's float carries binary noise: round it half-up to cents; typed text must be cents already.
+        rounded = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if isinstance(value, str) and rounded != number:
+            raise ValueError(f"{shown(value)} has more than two decimals")
+        return rounded

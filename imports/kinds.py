@@ -7,6 +7,7 @@ whose name is a record's that carries another reference is refused rather than g
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from import_export import resources
 from import_export.fields import Field
 
 from imports.cells import PercentCell, TextCell, WholeNumberCell
+from imports.orders import import_orders, order_columns
 from projects.models import Client
 from projects.services.clients import client_create, client_update
 from purchasing.models import Supplier
@@ -262,8 +264,10 @@ class Kind:
     noun: str
     plural: str
     columns: tuple[Column, ...]
-    resource: type[DeskResource]
+    resource: type[DeskResource] | None
     list_url: str  # where the imported records are listed
+    # A kind whose rows make several records (an order item, its order, its project) reads them itself.
+    importer: Callable[..., Any] | None = None
 
     @property
     def required(self) -> list[Column]:
@@ -287,7 +291,10 @@ class Kind:
         return matched
 
 
+ORDER_COLUMNS: tuple[Column, ...] = order_columns(Column)
+
 KINDS = {
     "clients": Kind("clients", "client", "clients", CLIENT_COLUMNS, ClientResource, "client-list"),
     "suppliers": Kind("suppliers", "supplier", "suppliers", SUPPLIER_COLUMNS, SupplierResource, "supplier-list"),
+    "orders": Kind("orders", "order item", "order items", ORDER_COLUMNS, None, "project-list", importer=import_orders),
 }

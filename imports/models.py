@@ -11,6 +11,7 @@ from django.db import models
 class ImportKind(models.TextChoices):
     CLIENTS = "clients", "Clients"
     SUPPLIERS = "suppliers", "Suppliers"
+    ORDERS = "orders", "Order items"
 
 
 class ImportState(models.TextChoices):

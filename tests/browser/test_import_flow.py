@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from imports.models import ImportRun
-from projects.models import Client
+from projects.models import Client, SalesOrder
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +61,44 @@ def test_a_manager_imports_a_client_list_previewed_with_its_refused_row(page, si
         "9 Pier Road\nPortland, OR 97201",
     )
     assert ImportRun.objects.get().records.count() == 4
+
+
+# Open orders as commonsku's sales order report lists them, one row per item; one row names a rep the desk
+# does not have.
+OPEN_ORDERS = (
+    b"Job #,Job Name,Client,Sales Rep,Order #,Customer PO,In Hands Date,Status,Description,Qty,Unit Price,Unit Cost,"
+    b"Tax %\r\n"
+    b"P-4410,Spring Fair 2026,Harbor Fair Events,sam,SO-7702,HF-77,03/15/2026,In Production,Stainless mug,250,"
+    b"12.50,6.20,8.25\r\n"
+    b"P-4410,Spring Fair 2026,Harbor Fair Events,sam,SO-7702,HF-77,03/15/2026,In Production,Setup charge,1,65.00,"
+    b"40.00,8.25\r\n"
+    b"P-4411,Golf day,Harbor Fair Events,ghost,SO-7703,,2026-04-02,New,Polo shirt,40,18.00,9.00,0\r\n"
+)
+
+
+def test_a_manager_imports_open_orders_and_finds_the_order_under_its_own_number(page, sign_in, manager, sales_rep):
+    ClientFactory(name="Harbor Fair Events", external_ref="C-1001")
+    sign_in(manager)
+
+    page.get_by_role("link", name="Import data").click()
+    page.get_by_role("link", name="Import order items").click()
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
+        {"name": "open-orders.csv", "mimeType": "text/csv", "buffer": OPEN_ORDERS}
+    )
+    page.get_by_role("button", name="Preview the import").click()
+
+    expect(page.get_by_role("heading", name="Preview: open-orders.csv")).to_be_visible()
+    expect(page.get_by_test_id("count-created")).to_have_text("2")
+    expect(page.get_by_test_id("refused-rows").get_by_role("listitem")).to_have_text(
+        ["row 4, Sales Rep: ghost is no user of the desk: write a user name"]
+    )
+    assert not SalesOrder.objects.exists()
+
+    page.get_by_role("button", name="Import 2 order items").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Imported open-orders.csv: 2 order items created, 0 updated, 0 unchanged, 1 refused rows left out."
+    )
+    page.get_by_role("link", name="See the order items").click()
+    page.get_by_role("link", name="P-4410 Spring Fair 2026").click()
+    expect(page.get_by_role("link", name="SO-7702")).to_be_visible()
+    assert SalesOrder.objects.get(number="SO-7702").items.count() == 2

@@ -53,3 +53,19 @@ def test_the_command_matches_other_headers_and_refuses_a_bad_file(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="^Nothing was imported. empty.csv is empty"):
         run("suppliers", str(empty))
+
+
+def test_the_command_imports_open_orders(tmp_path, sales_rep):
+    from projects.models import SalesOrder
+    from tests.factories import ClientFactory
+
+    ClientFactory(name="Harbor Fair")
+    path = tmp_path / "open-orders.csv"
+    path.write_text(
+        "Job #,Job Name,Client,Sales Rep,Order #,Description,Qty,Unit Price\n"
+        "P-4410,Spring Fair,Harbor Fair,sam,SO-7702,Mug,0,12.50\n"
+        "P-4410,Spring Fair,Harbor Fair,sam,SO-7702,Pen,100,1.50\n"
+    )
+    assert "row 2, Qty: 0 is not a whole number of at least 1" in run("orders", str(path))
+    assert "  created: 1\n" in run("orders", str(path), "--commit")
+    assert SalesOrder.objects.get().number == "SO-7702"

@@ -1,0 +1,732 @@
+"""Importing open orders: one row per sales order item, with its order's and its project's columns.
+
+Rows are grouped by project number (P-) and sales order number (SO-), kept as the file writes them; the
+desk's own sequences continue after the highest number imported. A project is matched by its number, an
+order by its number, an item by its order and its line (1 for the order's first item, as the order's page
+lists them and Export everything writes them). Importing the same file again changes nothing; a corrected
+file changes only what differs; an order with invoices or purchase orders is never changed.
+
+The records are written here in bulk, not through `project_create` and `sales_order_create`: those take
+one number at a time and run several statements per record, and 100,000 items must import within a
+minute. The checks are the services' own: active reps (`_check_reps`' rule), the client's PO number's
+length, each item's quantity, money and tax rate (the cells below, as `_validate_item_requests` checks
+them) and the order's total (`order_total_refusal`); the numbers are checked free under the number
+sequences' locks, taken in the documented lock order (sales orders, their items, then the sequences).
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+
+from core import locks
+from core.errors import TransitionNotAllowed
+from core.money import line_amount, line_tax
+from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, is_blank, shown
+from invoicing.models import Invoice
+from projects.models import MAX_QUANTITY, Activity, Client, ItemKind, Project, SalesOrder, SalesOrderItem
+from projects.services.sales_orders import order_total_refusal
+from purchasing.models import PurchaseOrder, Supplier
+
+PROJECT_NUMBER = re.compile(r"^(?:P-)?(\d{1,15})$", re.IGNORECASE)
+ORDER_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
+# Orders further on need their invoices, which the desk does not import yet.
+NOT_IMPORTED_STATUSES = (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
+
+PROJECT_FIELDS = ("project_name", "client", "order_rep", "production_rep", "invoicing_rep")
+ORDER_FIELDS = ("project_number", "status", "in_hands_date", "client_po_number")
+ITEM_FIELDS = ("kind", "description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
+
+
+class NumberCell(TextCell):
+    """A project's or an order's number, P-1042 or SO-2210 (a bare 1042 takes the prefix)."""
+
+    def __init__(self, prefix: str, pattern: re.Pattern):
+        super().__init__(max_length=20)
+        self.prefix, self.pattern = prefix, pattern
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs)
+        if not text:
+            return ""
+        match = self.pattern.match(text)
+        if match is None:
+            raise ValueError(f"{shown(text)} is not a number such as {self.prefix}1042")
+        return f"{self.prefix}{match.group(1)}"
+
+
+class ChoiceCell(TextCell):
+    """One of a set of choices, as the pages name them or by value; blank is the default."""
+
+    def __init__(self, choices: Any, default: str, what: str):
+        super().__init__(max_length=60)
+        self.by_name = {_normal(label): value for value, label in choices.choices}
+        self.by_name.update({_normal(value): value for value in choices.values})
+        self.labels = [label for _, label in choices.choices]
+        self.default, self.what = default, what
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs)
+        if not text:
+            return self.default
+        found = self.by_name.get(_normal(text))
+        if found is None:
+            raise ValueError(f"{shown(text)} is not a {self.what}: write one of {', '.join(self.labels)}")
+        return found
+
+
+def order_columns(column_type: Any) -> tuple[Any, ...]:
+    """The orders kind's columns (imports.kinds.Column, passed in: kinds imports this module)."""
+    C = column_type
+    return (
+        C(
+            "project_number",
+            "Project Number",
+            ("project number", "project no", "job number", "job no", "job", "project id"),
+            NumberCell("P-", PROJECT_NUMBER),
+            "P-1042",
+            required=True,
+            note="P- and digits, kept as written (1042 is P-1042)",
+        ),
+        C(
+            "project_name",
+            "Project Name",
+            ("project name", "job name", "project title", "job title", "project"),
+            TextCell(max_length=200),
+            "Spring Fair 2026",
+            required=True,
+        ),
+        C(
+            "client",
+            "Client Name",
+            ("client name", "client", "customer", "customer name", "company", "client id", "client reference"),
+            TextCell(max_length=200),
+            "Harbor Fair Events",
+            required=True,
+            note="the client's external reference or exact name, as in the desk",
+        ),
+        C(
+            "order_rep",
+            "Order Rep",
+            ("order rep", "sales rep", "client rep", "account rep", "rep"),
+            TextCell(max_length=150),
+            "maya",
+            required=True,
+            note="a user name of the desk",
+        ),
+        C(
+            "production_rep",
+            "Production Rep",
+            ("production rep", "production", "csr"),
+            TextCell(max_length=150),
+            "pat",
+            note="a user name; blank is the order rep",
+        ),
+        C(
+            "invoicing_rep",
+            "Invoicing Rep",
+            ("invoicing rep", "billing rep", "accounting rep"),
+            TextCell(max_length=150),
+            "ivy",
+            note="a user name; blank is the order rep",
+        ),
+        C(
+            "so_number",
+            "Sales Order Number",
+            ("sales order number", "sales order", "order number", "order no", "so number", "so"),
+            NumberCell("SO-", ORDER_NUMBER),
+            "SO-2210",
+            required=True,
+            note="SO- and digits, kept as written (2210 is SO-2210)",
+        ),
+        C(
+            "client_po_number",
+            "Client's PO Number",
+            ("client s po number", "client po number", "client po", "customer po", "customer po number", "po number"),
+            TextCell(max_length=50),
+            "HF-77",
+        ),
+        C(
+            "in_hands_date",
+            "In-Hands Date",
+            ("in hands date", "in hands", "in hand date", "due date", "event date"),
+            DateCell(),
+            "2026-03-15",
+            note="2026-03-15, 03/15/2026 or an Excel date",
+        ),
+        C(
+            "status",
+            "Status",
+            ("status", "order status", "stage"),
+            ChoiceCell(SalesOrder.Status, SalesOrder.Status.NEW, "sales order status"),
+            "New",
+            note="as the pages name it (In Production); blank is New",
+        ),
+        C(
+            "line",
+            "Line",
+            ("line", "line number", "line no", "item number", "position"),
+            WholeNumberCell(minimum=1, maximum=32767, default=0),
+            "1",
+            note="the item's line on its order (1 for the first); blank: the order's rows in the file's order",
+        ),
+        C(
+            "kind",
+            "Kind",
+            ("kind", "item kind", "item type", "type"),
+            ChoiceCell(ItemKind, ItemKind.PRODUCT, "kind of item"),
+            "Product",
+            note="Product or Service; blank is Product",
+        ),
+        C(
+            "description",
+            "Description",
+            ("description", "item description", "item", "item name", "product", "product name"),
+            TextCell(max_length=300),
+            "Stainless mug, 1-color logo",
+            required=True,
+        ),
+        C(
+            "supplier",
+            "Supplier Name",
+            ("supplier name", "supplier", "vendor", "vendor name", "supplier id"),
+            TextCell(max_length=200),
+            "Mugs & Co",
+            note="the supplier's external reference or exact name; blank for none",
+        ),
+        C(
+            "quantity",
+            "Quantity",
+            ("quantity", "qty", "units", "quantity ordered"),
+            WholeNumberCell(minimum=1, maximum=MAX_QUANTITY, default=0),
+            "250",
+            required=True,
+            note="a whole number of at least 1",
+        ),
+        C(
+            "unit_price",
+            "Unit Price",
+            ("unit price", "price", "sell price", "unit sell", "rate"),
+            MoneyCell(),
+            "12.50",
+            required=True,
+        ),
+        C(
+            "unit_cost",
+            "Unit Cost",
+            ("unit cost", "cost", "net cost", "unit net"),
+            MoneyCell(default=Decimal("0.00")),
+            "6.20",
+            note="blank is 0",
+        ),
+        C(
+            "tax_rate",
+            "Tax Rate",
+            ("tax rate", "tax percent", "tax", "sales tax rate"),
+            PercentCell(),
+            "8.25",
+            note="percent, 0 to 100: 8.25 or 8.25%; blank is 0",
+        ),
+    )
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, Any]
+    key: tuple[str, int] = ("", 0)  # (order number, item line)
+
+
+@dataclass
+class Planned:
+    """What the file does: each row's fate and, to write, the records new or changed."""
+
+    created: list[tuple[int, str, list[str], Any]] = field(default_factory=list)  # line, label, changes, item
+    updated: list[tuple[int, str, list[str], Any]] = field(default_factory=list)
+    unchanged: list[tuple[int, str]] = field(default_factory=list)
+    refusals: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # line: [(column, message)]
+
+
+def _change(header: str, old: Any, new: Any) -> str:
+    before = shown(old) if old is not None else ""
+    after = shown(new) if new is not None else ""
+    return f"{header}: {before or '(blank)'} → {after or '(blank)'}"
+
+
+def _number_value(number: str) -> int:
+    return int(number.split("-", 1)[1])
+
+
+class OrdersImport:
+    def __init__(self, *, rows: list[tuple[int, dict[str, Any]]], header_of: dict[str, str], columns: tuple):
+        self.header_of = header_of
+        self.columns = {column.field: column for column in columns}
+        self.raw = rows
+        self.plan = Planned()
+
+    def header(self, name: str) -> str:
+        return self.header_of.get(name) or self.columns[name].header
+
+    def refuse(self, line: int, name: str, message: str) -> None:
+        self.plan.refusals.setdefault(line, []).append((self.header(name) if name else "", message))
+
+    # --- reading the cells ---------------------------------------------------------------------------
+
+    def read(self) -> list[Row]:
+        rows = []
+        for line, raw in self.raw:
+            values: dict[str, Any] = {}
+            for name, column in self.columns.items():
+                value = raw.get(name)
+                if name in ("quantity", "unit_price") and name in raw and is_blank(value):
+                    self.refuse(line, name, f"is blank, and every item needs a {column.header}")
+                    continue
+                try:
+                    values[name] = column.widget.clean(value)
+                except ValueError as error:
+                    self.refuse(line, name, str(error))
+            for name in ("project_number", "project_name", "client", "order_rep", "so_number", "description"):
+                if name in values and not values[name]:
+                    self.refuse(line, name, f"is blank, and every row needs a {self.columns[name].header}")
+            if values.get("status") in NOT_IMPORTED_STATUSES:
+                self.refuse(
+                    line,
+                    "status",
+                    f"{SalesOrder.Status(values['status']).label} orders need their invoices, which the desk does "
+                    "not import yet: import open orders only",
+                )
+            if line not in self.plan.refusals:
+                for rep in ("production_rep", "invoicing_rep"):
+                    values[rep] = values[rep] or values["order_rep"]
+                rows.append(Row(line, values))
+        return rows
+
+    def resolve(self, rows: list[Row]) -> list[Row]:
+        """Clients, users and suppliers named by the rows, each looked up once; unknown ones refuse the row."""
+        named = {row.values["client"] for row in rows}
+        clients = {c.external_ref: c for c in Client.objects.filter(external_ref__in=named)}
+        by_name = {c.name: c for c in Client.objects.filter(name__in=named - set(clients))}
+        usernames = {row.values[rep] for row in rows for rep in ("order_rep", "production_rep", "invoicing_rep")}
+        users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+        supplier_names = {row.values["supplier"] for row in rows if row.values["supplier"]}
+        suppliers = {s.external_ref: s for s in Supplier.objects.filter(external_ref__in=supplier_names)}
+        supplier_by_name = {s.name: s for s in Supplier.objects.filter(name__in=supplier_names - set(suppliers))}
+        kept = []
+        for row in rows:
+            v = row.values
+            client = clients.get(v["client"]) or by_name.get(v["client"])
+            if client is None:
+                self.refuse(
+                    row.line,
+                    "client",
+                    f"{v['client']} is no client of the desk (by reference or exact name): import it with Import "
+                    "clients first, or correct the name",
+                )
+            v["client"] = client
+            named_already: set[str] = set()  # a blank rep is the order rep: its refusal is said once
+            for rep in ("order_rep", "production_rep", "invoicing_rep"):
+                user = users.get(v[rep])
+                if v[rep] in named_already:
+                    pass
+                elif user is None:
+                    self.refuse(row.line, rep, f"{v[rep]} is no user of the desk: write a user name")
+                elif not user.is_active:
+                    self.refuse(row.line, rep, f"User {v[rep]} is not active")
+                if user is None or not user.is_active:
+                    named_already.add(v[rep])
+                v[rep] = user
+            if v["supplier"]:
+                supplier = suppliers.get(v["supplier"]) or supplier_by_name.get(v["supplier"])
+                if supplier is None:
+                    self.refuse(
+                        row.line,
+                        "supplier",
+                        f"{v['supplier']} is no supplier of the desk: import it with Import suppliers first",
+                    )
+                v["supplier"] = supplier
+            else:
+                v["supplier"] = None
+            if row.line not in self.plan.refusals:
+                kept.append(row)
+        return kept
+
+    def group(self, rows: list[Row]) -> tuple[dict[str, Row], dict[str, Row], list[Row]]:
+        """The first row of each project and order; later rows must agree with it; each item once."""
+        projects: dict[str, Row] = {}
+        orders: dict[str, Row] = {}
+        next_line: dict[str, int] = defaultdict(int)
+        taken: dict[tuple[str, int], int] = {}
+        kept = []
+        for row in rows:
+            v = row.values
+            first = projects.setdefault(v["project_number"], row)
+            if self._disagrees(row, first, "project_number", PROJECT_FIELDS):
+                continue
+            first = orders.setdefault(v["so_number"], row)
+            if self._disagrees(row, first, "so_number", ORDER_FIELDS):
+                continue
+            item_line = v["line"] or next_line[v["so_number"]] + 1
+            next_line[v["so_number"]] = max(next_line[v["so_number"]], item_line)
+            row.key = (v["so_number"], item_line)
+            if row.key in taken:
+                self.refuse(
+                    row.line,
+                    "line" if v["line"] else "so_number",
+                    f"{v['so_number']} line {item_line} is on row {taken[row.key]} of this file too: keep one of "
+                    "the two rows",
+                )
+                continue
+            taken[row.key] = row.line
+            kept.append(row)
+        return projects, orders, kept
+
+    def _disagrees(self, row: Row, first: Row, number: str, fields: tuple[str, ...]) -> bool:
+        if first is row:
+            return False
+        for name in fields:
+            if row.values[name] != first.values[name]:
+                self.refuse(
+                    row.line,
+                    name,
+                    f"{shown(row.values[name]) or '(blank)'}, where row {first.line} gives "
+                    f"{row.values[number]} the {self.columns[name].header} {shown(first.values[name]) or '(blank)'}: "
+                    "every row of it must agree",
+                )
+                return True
+        return False
+
+    # --- comparing with the desk ----------------------------------------------------------------------
+
+    def compare(self, projects: dict[str, Row], orders: dict[str, Row], rows: list[Row]) -> dict[str, Any]:
+        existing_projects = {p.number: p for p in Project.objects.filter(number__in=projects).select_related("client")}
+        existing_orders = {o.number: o for o in SalesOrder.objects.filter(number__in=orders).select_related("project")}
+        ids = [order.pk for order in existing_orders.values()]
+        invoiced = set(Invoice.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
+        purchased = set(PurchaseOrder.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
+        existing_items: dict[tuple[str, int], SalesOrderItem] = {}
+        number_of = {order.pk: number for number, order in existing_orders.items()}
+        counted: dict[int, int] = defaultdict(int)
+        for item in SalesOrderItem.objects.filter(sales_order_id__in=ids).order_by("sales_order_id", "position", "id"):
+            counted[item.sales_order_id] += 1
+            existing_items[(number_of[item.sales_order_id], counted[item.sales_order_id])] = item
+        return {
+            "projects": existing_projects,
+            "orders": existing_orders,
+            "items": existing_items,
+            "fixed": {
+                order.pk: "an invoice" if order.pk in invoiced else "a purchase order"
+                for order in existing_orders.values()
+                if order.pk in invoiced or order.pk in purchased
+            },
+        }
+
+    def decide(self, projects: dict[str, Row], orders: dict[str, Row], rows: list[Row], desk: dict[str, Any]):
+        """Each row's fate; the records to create and the changes to make."""
+        new_projects: dict[str, Project] = {}
+        changed_projects: dict[str, tuple[Project, list[str]]] = {}
+        for number, first in projects.items():
+            v = first.values
+            project = desk["projects"].get(number)
+            if project is None:
+                new_projects[number] = Project(
+                    number=number,
+                    name=v["project_name"],
+                    client=v["client"],
+                    order_rep=v["order_rep"],
+                    production_rep=v["production_rep"],
+                    invoicing_rep=v["invoicing_rep"],
+                )
+                continue
+            if project.client_id != v["client"].pk:
+                for row in rows:
+                    if row.values["project_number"] == number:
+                        self.refuse(
+                            row.line,
+                            "project_number",
+                            f"{number} is the desk's project {project.name} for {project.client.name}, not "
+                            f"{v['client'].name}: a number in use is never given to another project",
+                        )
+                continue
+            changes = []
+            if project.name != v["project_name"]:
+                changes.append(f"{self.columns['project_name'].header}: {project.name} → {v['project_name']}")
+                project.name = v["project_name"]
+            for name in ("order_rep", "production_rep", "invoicing_rep"):
+                # Compared by id: reading each rep of each project would cost a query apiece.
+                if getattr(project, f"{name}_id") != v[name].pk:
+                    old = User.objects.get(pk=getattr(project, f"{name}_id")).username
+                    changes.append(f"{self.columns[name].header}: {old} → {v[name].username}")
+                    setattr(project, name, v[name])
+            if changes:
+                changed_projects[number] = (project, changes)
+
+        new_orders: dict[str, SalesOrder] = {}
+        changed_orders: dict[str, tuple[SalesOrder, list[str]]] = {}
+        for number, first in orders.items():
+            v = first.values
+            order = desk["orders"].get(number)
+            if order is None:
+                new_orders[number] = SalesOrder(
+                    number=number,
+                    status=v["status"],
+                    in_hands_date=v["in_hands_date"],
+                    client_po_number=v["client_po_number"],
+                )
+                continue
+            if order.project.number != v["project_number"]:
+                for row in rows:
+                    if row.values["so_number"] == number:
+                        self.refuse(
+                            row.line,
+                            "so_number",
+                            f"{number} is the desk's order of {order.project.number}, not of "
+                            f"{v['project_number']}: a number in use is never given to another order",
+                        )
+                continue
+            changes = []
+            for name in ("status", "in_hands_date", "client_po_number"):
+                old, new = getattr(order, name), v[name]
+                if old != new:
+                    if name == "status":
+                        old, new = order.get_status_display(), SalesOrder.Status(new).label
+                    changes.append(_change(self.columns[name].header, old, new))
+                    setattr(order, name, v[name])
+            if changes:
+                changed_orders[number] = (order, changes)
+
+        kept = [row for row in rows if row.line not in self.plan.refusals]
+        # Items, and what each row changes.
+        seen_project: set[str] = set()
+        seen_order: set[str] = set()
+        fates = []
+        for row in kept:
+            v = row.values
+            item = desk["items"].get(row.key)
+            # A project's or an order's changes are told on (and stand or fall with) its first row kept.
+            project_changes: list[str] = []
+            if v["project_number"] not in seen_project:
+                project_changes = changed_projects.get(v["project_number"], (None, []))[1]
+            order_changes: list[str] = []
+            if v["so_number"] not in seen_order:
+                order_changes = changed_orders.get(v["so_number"], (None, []))[1]
+            item_changes = []
+            if item is None:
+                item = SalesOrderItem(position=row.key[1] - 1)
+                for name in ITEM_FIELDS:
+                    setattr(item, name, v[name])
+            else:
+                for name in ITEM_FIELDS:
+                    if name == "supplier":
+                        # Compared by id: reading each item's supplier would cost a query apiece.
+                        new_id = v[name].pk if v[name] else None
+                        if item.supplier_id == new_id:
+                            continue
+                        old = item.supplier.name if item.supplier_id else ""
+                        item_changes.append(_change(self.columns[name].header, old, v[name] or ""))
+                        item.supplier = v[name]
+                        continue
+                    old, new = getattr(item, name), v[name]
+                    if old != new:
+                        item_changes.append(_change(self.columns[name].header, old, new))
+                        setattr(item, name, new)
+            order = desk["orders"].get(v["so_number"])
+            if order is not None and order.pk in desk["fixed"] and (order_changes or item_changes or item.pk is None):
+                what = "; ".join(order_changes + item_changes) or f"a new line {row.key[1]}"
+                self.refuse(
+                    row.line,
+                    "so_number",
+                    f"{v['so_number']} has {desk['fixed'][order.pk]}: an import never changes such an order "
+                    f"(the file changes {what})",
+                )
+                continue
+            seen_project.add(v["project_number"])
+            seen_order.add(v["so_number"])
+            carries = (bool(project_changes), bool(order_changes))
+            changes = project_changes + order_changes + item_changes
+            fates.append((row, item, changes, bool(item_changes) or item.pk is None, carries))
+
+        # Each order's total with tax must fit the money columns, as sales_order_create checks.
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        in_file = {row.key for row, *_ in fates}
+        for key, item in desk["items"].items():
+            if key not in in_file:
+                totals[key[0]] += line_amount(item.quantity, item.unit_price) * (1 + item.tax_rate / 100)
+        for row, item, *_ in fates:
+            amount = line_amount(item.quantity, item.unit_price)
+            totals[row.key[0]] += amount + line_tax(amount, item.tax_rate)
+        too_big = {number for number, total in totals.items() if order_total_refusal(total)}
+        result = []
+        applied_projects, applied_orders = set(), set()
+        for row, item, changes, item_changed, (carries_project, carries_order) in fates:
+            if row.key[0] in too_big:
+                self.refuse(row.line, "so_number", f"{row.key[0]}: {order_total_refusal(totals[row.key[0]])}")
+                continue
+            label = f"{row.key[0]} line {row.key[1]}: {item.description}"
+            if item.pk is None:
+                self.plan.created.append((row.line, label, changes or [f"{row.values['project_number']}"], item))
+            elif changes:
+                self.plan.updated.append((row.line, label, changes, item))
+            else:
+                self.plan.unchanged.append((row.line, label))
+            result.append((row, item, item_changed))
+            if carries_project:
+                applied_projects.add(row.values["project_number"])
+            if carries_order:
+                applied_orders.add(row.values["so_number"])
+        # Only what a row kept carries is written: a refused row's project or order stays as it is.
+        changed_projects = {n: change for n, change in changed_projects.items() if n in applied_projects}
+        changed_orders = {n: change for n, change in changed_orders.items() if n in applied_orders}
+        return new_projects, changed_projects, new_orders, changed_orders, result
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    def write(self, decided, *, by: User | None, file_name: str) -> None:
+        new_projects, changed_projects, new_orders, changed_orders, result = decided
+        used_projects = {row.values["project_number"] for row, *_ in result}
+        used_orders = {row.values["so_number"] for row, *_ in result}
+        new_projects = {n: p for n, p in new_projects.items() if n in used_projects}
+        new_orders = {n: o for n, o in new_orders.items() if n in used_orders}
+        Project.objects.bulk_create(new_projects.values(), batch_size=2000)
+        if changed_projects:
+            Project.objects.bulk_update(
+                [p for p, _ in changed_projects.values()], ["name", "order_rep", "production_rep", "invoicing_rep"]
+            )
+        project_of = {row.values["so_number"]: row.values["project_number"] for row, *_ in result}
+        projects = {**new_projects, **{n: p for n, (p, _) in changed_projects.items()}}
+        missing = set(project_of.values()) - set(projects)
+        projects.update({p.number: p for p in Project.objects.filter(number__in=missing)})
+        for number, order in new_orders.items():
+            order.project = projects[project_of[number]]
+        SalesOrder.objects.bulk_create(new_orders.values(), batch_size=2000)
+        if changed_orders:
+            SalesOrder.objects.bulk_update(
+                [o for o, _ in changed_orders.values()], ["status", "in_hands_date", "client_po_number", "updated_at"]
+            )
+        orders = {**new_orders, **{n: o for n, (o, _) in changed_orders.items()}}
+        missing = used_orders - set(orders)
+        orders.update({o.number: o for o in SalesOrder.objects.filter(number__in=missing).select_related("project")})
+        new_items, changed_items = [], []
+        changed_order_numbers = set(changed_orders)
+        for row, item, changed in result:
+            if item.pk is None:
+                item.sales_order = orders[row.key[0]]
+                new_items.append(item)
+                if row.key[0] not in new_orders:
+                    changed_order_numbers.add(row.key[0])
+            elif changed:
+                changed_items.append(item)
+                changed_order_numbers.add(row.key[0])
+        SalesOrderItem.objects.bulk_create(new_items, batch_size=5000)
+        if changed_items:
+            SalesOrderItem.objects.bulk_update(changed_items, [*ITEM_FIELDS], batch_size=2000)
+        # The activity log: each project and order marked as imported, with the file's name.
+        project_type = ContentType.objects.get_for_model(Project)
+        order_type = ContentType.objects.get_for_model(SalesOrder)
+        detail = f"from {file_name}"
+        activities = [
+            Activity(
+                project=p,
+                actor=by,
+                subject_type=project_type,
+                subject_id=p.pk,
+                subject_label=str(p)[:100],
+                verb="imported",
+                detail=detail,
+            )
+            for p in new_projects.values()
+        ]
+        activities += [
+            Activity(
+                project=o.project,
+                actor=by,
+                subject_type=order_type,
+                subject_id=o.pk,
+                subject_label=o.number,
+                verb="imported",
+                to_value=o.get_status_display(),
+                detail=detail,
+            )
+            for o in new_orders.values()
+        ]
+        activities += [
+            Activity(
+                project=orders[n].project,
+                actor=by,
+                subject_type=order_type,
+                subject_id=orders[n].pk,
+                subject_label=n,
+                verb="changed by import",
+                detail=detail,
+            )
+            for n in sorted(changed_order_numbers)
+        ]
+        activities += [
+            Activity(
+                project=p,
+                actor=by,
+                subject_type=project_type,
+                subject_id=p.pk,
+                subject_label=str(p)[:100],
+                verb="changed by import",
+                detail=f"{detail}: {', '.join(changes)}"[:2000],
+            )
+            for p, changes in changed_projects.values()
+        ]
+        Activity.objects.bulk_create(activities, batch_size=5000)
+
+
+def _advance(prefix: str, numbers: list[str]) -> None:
+    """Continue the desk's sequence after the highest number imported (its row locked until commit)."""
+    sequence = locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
+    highest = max((_number_value(number) for number in numbers), default=0)
+    if highest > sequence.last_value:
+        sequence.last_value = highest
+        sequence.save(update_fields=["last_value"])
+
+
+def import_orders(
+    *,
+    rows: list[tuple[int, dict[str, Any]]],
+    header_of: dict[str, str],
+    columns: tuple,
+    file_name: str,
+    by: User | None,
+    commit: bool,
+) -> Planned:
+    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+    job = OrdersImport(rows=rows, header_of=header_of, columns=columns)
+    read = job.read()
+    if commit:
+        # The lock order: the file's sales orders already in the desk, their items, then the sequences.
+        numbers = sorted({row.values["so_number"] for row in read})
+        order_ids = list(locks.for_update(SalesOrder.objects.filter(number__in=numbers)).values_list("pk", flat=True))
+        list(locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list("pk", flat=True))
+        sequences = {
+            prefix: locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
+            for prefix in ("P-", "SO-")
+        }
+        del sequences  # held until commit: nobody takes a number while the file's are checked and written
+    resolved = job.resolve(read)
+    projects, orders, grouped = job.group(resolved)
+    desk = job.compare(projects, orders, grouped)
+    decided = job.decide(projects, orders, grouped, desk)
+    if commit:
+        try:
+            with transaction.atomic():
+                job.write(decided, by=by, file_name=file_name)
+        except IntegrityError as error:
+            raise TransitionNotAllowed(
+                f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
+            ) from error
+        _advance("P-", [row.values["project_number"] for row, *_ in decided[4]])
+        _advance("SO-", [row.values["so_number"] for row, *_ in decided[4]])
+    return job.plan
