@@ -144,9 +144,9 @@ def old_statement(as_of) -> str:
         .filter(date__lte=as_of)
         .annotate(open_balance=balance)
         .filter(open_balance__gt=0)
-        .values(client_id=F("sales_order__project__client_id"), client_name=F("sales_order__project__client__name"))
+        .values(owner_id=F("sales_order__project__client_id"), client_name=F("sales_order__project__client__name"))
         .annotate(**sums, total=Sum("open_balance"), invoice_count=Count("id"))
-        .order_by("client_name", "client_id")
+        .order_by("client_name", "owner_id")
     )
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
