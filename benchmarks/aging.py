@@ -16,8 +16,9 @@ as of 90 days ago:
 (d) the statement the aging ran before the owed invoices were kept (every issued invoice dated by the
     day, its balance computed, then filtered), executed the same way: what the page's SQL was;
 
-and the same (a) to (c) for Money waiting (the managers' home), with the EXPLAIN (ANALYZE, BUFFERS) of
-each page's slowest statement. Prints the figures; --output also writes them to a file.
+and the same (a) to (c) for Money waiting (the managers' home), the Invoices Report's first page and
+one client's, the API's first page of invoices and a manager's desk, with the EXPLAIN (ANALYZE,
+BUFFERS) of each page's slowest statement. Prints the figures; --output also writes them to a file.
 """
 
 import argparse
@@ -186,12 +187,13 @@ def measure(args, execution_ms) -> str:
     from django.utils import timezone
 
     from invoicing.models import Invoice, Payment
+    from projects.models import Client as Client_
 
     client = Client()
     client.force_login(User.objects.get(username="max.manager"))
     today = timezone.localdate()
     lines = [
-        "# AR aging and Money waiting over a long, mostly paid history",
+        "# AR aging and the managers' pages over a long, mostly paid history",
         "",
         f"{Invoice.objects.count():,} invoices, {Invoice.objects.filter(owed_amount__gt=0).count():,} owing, "
         f"{Payment.objects.count():,} payments; {platform.node()}, {os.cpu_count()} cores; median of "
@@ -221,11 +223,19 @@ def measure(args, execution_ms) -> str:
                 f"| {before / own:.0f}x | {clients} |"
             )
             plans.append(f"## AR aging as of {label}: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
-        response, page, own, (slowest_ms, plan) = page_against_sql(
-            client, reverse("money-waiting"), raw, args.repetitions, execution_ms
-        )
-        lines.append(f"| Money waiting | {page:.1f} | {own:.1f} | {page / own:.2f}x |  |  |  |")
-        plans.append(f"## Money waiting: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
+        one_client = Client_.objects.order_by("id").values_list("id", flat=True)[100]
+        for label, path in (
+            ("Money waiting", reverse("money-waiting")),
+            ("Invoices Report, first page", reverse("invoice-report")),
+            ("Invoices Report, one client", reverse("invoice-report") + f"?client={one_client}"),
+            ("API invoices, first page", "/api/invoices/"),
+            ("My desk (a manager)", reverse("desk")),
+        ):
+            response, page, own, (slowest_ms, plan) = page_against_sql(
+                client, path, raw, args.repetitions, execution_ms
+            )
+            lines.append(f"| {label} | {page:.1f} | {own:.1f} | {page / own:.2f}x |  |  |  |")
+            plans.append(f"## {label}: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
     lines.append("")
     lines.append(f"Targets: each page under {TARGET_MS} ms and within {TARGET_RATIO}x of its own SQL.")
     return "\n".join([*lines, "", *plans])
