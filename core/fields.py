@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 # The money columns are numeric(14, 2): 12 digits before the point, 2 after.
 MAX_MONEY = Decimal("999999999999.99")
@@ -158,3 +160,25 @@ class QueryDateField(forms.DateField):
         super().validate(value)
         if value is not None and not in_day_range(value):
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+class LongSelect(forms.Select):
+    """A drop-down of many plain options (every client of a long history), written out in Python.
+
+    Django's Select renders one template per option, which for two thousand clients costs a report page
+    about a hundred milliseconds; this writes the same markup (the same attributes, the chosen option
+    marked `selected`) in one pass. Option groups are not drawn: give it flat (value, label) choices.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+
+        def option(choice, label) -> str:
+            if str(choice) in chosen:
+                return format_html('<option value="{}" selected>{}</option>', choice, label)
+            return format_html('<option value="{}">{}</option>', choice, label)
+
+        options = format_html_join("\n", "{}", ((option(choice, label),) for choice, label in self.choices))
+        return format_html("<select{}>\n{}\n</select>", flatatt(final), options)

@@ -21,14 +21,14 @@ from backorders.selectors import (
     report_suppliers,
 )
 from core.downloads import bom_wanted, csv_response, xlsx_response
-from core.fields import QueryDateField
+from core.fields import LongSelect, QueryDateField
 from reports.models import SavedFilter
 from reports.saved_filters import saved_filters_context
 
 
 class BackorderReportForm(forms.Form):
     supplier = forms.TypedChoiceField(label="Supplier", required=False, coerce=int, empty_value=None)
-    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None, widget=LongSelect)
     overdue = forms.TypedChoiceField(
         label="Expected date",
         required=False,

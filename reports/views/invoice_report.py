@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.downloads import bom_wanted, csv_response, xlsx_response
 from core.errors import DomainError, ValidationFailed
-from core.fields import QueryDateField
+from core.fields import LongSelect, QueryDateField
 from core.roles import Role
 from core.views import add_domain_error, role_required
 from invoicing.accounting_export import FORMAT_CHOICES, NothingToExport, invoices_export_to_accounting
@@ -71,7 +71,7 @@ class InvoiceReportForm(forms.Form):
         label="From", name="“From”", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = QueryDateField(label="To", name="“To”", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None, widget=LongSelect)
     rep = forms.TypedChoiceField(label="Order rep", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *REPORTED_STATUSES])
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Partial or final"), *Invoice.Kind.choices])
