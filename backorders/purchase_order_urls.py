@@ -11,6 +11,11 @@ urlpatterns = [
     path("purchase-orders/<int:pk>/stage/", purchase_orders.purchase_order_stage, name="purchase-order-stage"),
     path("purchase-orders/<int:pk>/status/", purchase_orders.purchase_order_status, name="purchase-order-status"),
     path("purchase-orders/<int:pk>/flag/", purchase_orders.backorder_flag_view, name="backorder-flag"),
+    path(
+        "purchase-orders/<int:pk>/stock-check/",
+        purchase_orders.purchase_order_stock_check_view,
+        name="purchase-order-stock-check",
+    ),
     path("purchase-orders/<int:pk>/pdf/", purchase_orders.purchase_order_pdf, name="purchase-order-pdf"),
     path("purchase-orders/<int:pk>/email/", purchase_orders.purchase_order_email, name="purchase-order-email"),
 ]

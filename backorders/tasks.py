@@ -12,6 +12,7 @@ from backorders.client_updates import (
     client_update_email_release,
     client_updates_to_requeue,
 )
+from backorders.inventory_sync import supplier_inventory_sync, suppliers_with_inventory_service
 from backorders.order_status_sync import supplier_order_status_sync
 from backorders.reminders import backorder_overdue_reminders_send
 from backorders.shipment_sync import supplier_shipment_sync, suppliers_with_shipment_service
@@ -57,6 +58,25 @@ def supplier_shipment_sync_due_task() -> int:
     supplier_ids = list(suppliers_with_shipment_service().values_list("pk", flat=True))
     for supplier_id in supplier_ids:
         supplier_shipment_sync_task.apply_async(args=(supplier_id,), expires=interval)
+    return len(supplier_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def supplier_inventory_sync_task(supplier_id: int) -> str:
+    """Re-check one supplier's stock of its open POs not yet shipped; safe to run twice."""
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None:
+        return "no such supplier"
+    return str(supplier_inventory_sync(supplier=supplier))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def supplier_inventory_sync_due_task() -> int:
+    """Queue one stock check per supplier whose inventory service is switched on (beat runs this daily)."""
+    interval = settings.SUPPLIER_INVENTORY_INTERVAL_SECONDS
+    supplier_ids = list(suppliers_with_inventory_service().values_list("pk", flat=True))
+    for supplier_id in supplier_ids:
+        supplier_inventory_sync_task.apply_async(args=(supplier_id,), expires=interval)
     return len(supplier_ids)
 
 

@@ -295,6 +295,8 @@ HEALTHZ_MAX_HEARTBEAT_AGE_SECONDS = float(os.environ.get("HEALTHZ_MAX_HEARTBEAT_
 SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_INTERVAL_SECONDS", "3600"))
 # How often beat asks each supplier's shipment notification service (the same timeout holds).
 SUPPLIER_SHIPMENT_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_SHIPMENT_INTERVAL_SECONDS", "3600"))
+# How often beat re-checks each supplier's stock of open POs not yet shipped (daily by default).
+SUPPLIER_INVENTORY_INTERVAL_SECONDS = float(os.environ.get("SUPPLIER_INVENTORY_INTERVAL_SECONDS", "86400"))
 SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS = float(os.environ.get("SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS", "10"))
 # Suppliers' services are called over https at public addresses only, except these hosts (names, or
 # name:port): plain http and local or private addresses are allowed for them. With DEBUG, the address
@@ -341,6 +343,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backorders.tasks.supplier_shipment_sync_due_task",
         "schedule": SUPPLIER_SHIPMENT_INTERVAL_SECONDS,
         "options": {"expires": SUPPLIER_SHIPMENT_INTERVAL_SECONDS},
+    },
+    # Re-checks the suppliers' stock of open POs not yet shipped (backorders/inventory_sync.py).
+    "sync-supplier-inventory": {
+        "task": "backorders.tasks.supplier_inventory_sync_due_task",
+        "schedule": SUPPLIER_INVENTORY_INTERVAL_SECONDS,
+        "options": {"expires": SUPPLIER_INVENTORY_INTERVAL_SECONDS},
     },
 }
 

@@ -213,6 +213,9 @@ class SalesOrderItem(models.Model):
     supplier = models.ForeignKey(
         "purchasing.Supplier", on_delete=models.PROTECT, related_name="sales_order_items", null=True, blank=True
     )
+    # The supplier's own ids of what is ordered (PromoStandards productId and partId): its stock is asked by them.
+    supplier_product_id = models.CharField("supplier's product id", max_length=64, blank=True)
+    supplier_part_id = models.CharField("supplier's part id", max_length=64, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])

@@ -7,7 +7,12 @@ from django.db import models
 from core.roles import is_manager
 from purchasing.figures import sales_order_purchase_figures_refresh
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
-from purchasing.services import SUPPLIER_SERVICE_FIELDS, SUPPLIER_SERVICE_UNSET, supplier_order_status_service_apply
+from purchasing.services import (
+    SUPPLIER_SERVICE_FIELDS,
+    SUPPLIER_SERVICE_SWITCHES,
+    SUPPLIER_SERVICE_UNSET,
+    supplier_order_status_service_apply,
+)
 
 
 def _https_url_formfield(field, **kwargs):
@@ -17,8 +22,8 @@ def _https_url_formfield(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-# The services' settings only Managers change: what identifies them, and the shipment switch.
-SERVICE_SETTINGS = [*SUPPLIER_SERVICE_FIELDS, "shipment_enabled"]
+# The services' settings only Managers change: what identifies them, and their switches.
+SERVICE_SETTINGS = [*SUPPLIER_SERVICE_FIELDS, *SUPPLIER_SERVICE_SWITCHES]
 
 
 class SupplierAdminForm(forms.ModelForm):
@@ -43,6 +48,8 @@ class SupplierAdminForm(forms.ModelForm):
             "order_status_username",
             "shipment_url",
             "shipment_enabled",
+            "inventory_url",
+            "inventory_enabled",
         ]
         formfield_callback = _https_url_formfield
         help_texts = {

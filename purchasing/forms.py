@@ -183,12 +183,36 @@ class SupplierForm(forms.Form):
         help_text="Carrier, tracking and quantities of the open POs, read every so often; off: not asked",
     )
 
+    inventory_url = forms.URLField(
+        label="Inventory service URL",
+        required=False,
+        assume_scheme="https",
+        max_length=_max_length(Supplier, "inventory_url"),
+        help_text=(
+            "The supplier's PromoStandards Inventory Service (2.0.0) address, https; "
+            "it is sent the order status user id and password"
+        ),
+        error_messages={
+            **_text_errors("Inventory service URL"),
+            "invalid": "Inventory service URL must be a web address, such as https://supplier.example/inventory.",
+        },
+        validators=[validate_order_status_url],
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    inventory_enabled = forms.BooleanField(
+        label="Check stock with the supplier",
+        required=False,
+        help_text="The stock of the open POs' items with a supplier's product id, on the PO page and daily",
+    )
+
     SERVICE_FIELDS = {
         "order_status_url": "Only Managers may set or change the order status service URL.",
         "order_status_username": "Only Managers may set or change the order status user id.",
         "order_status_password": "Only Managers may set or change the order status password.",
         "shipment_url": "Only Managers may set or change the shipment notification service URL.",
         "shipment_enabled": "Only Managers may switch the shipment notification service on or off.",
+        "inventory_url": "Only Managers may set or change the inventory service URL.",
+        "inventory_enabled": "Only Managers may switch the inventory service on or off.",
     }
 
     def __init__(self, *args, has_order_status_password: bool = False, can_change_service: bool = True, **kwargs):
@@ -212,7 +236,7 @@ class SupplierForm(forms.Form):
         if not self.can_change_service:
             # A disabled field keeps its stored value whatever is posted; posting another is refused, not ignored.
             for name, message in self.SERVICE_FIELDS.items():
-                if name == "shipment_enabled":
+                if name in ("shipment_enabled", "inventory_enabled"):
                     # A disabled checkbox is never posted: one posted that was off is a change.
                     if name in self.data and not self.get_initial_for_field(self.fields[name], name):
                         self.add_error(name, message)
@@ -223,11 +247,16 @@ class SupplierForm(forms.Form):
             return data
         if data.get("shipment_enabled") and not data.get("shipment_url"):
             self.add_error("shipment_url", "Give the shipment notification service URL to read shipments from.")
-        has_service = bool(data.get("order_status_url") or data.get("shipment_url"))
+        if data.get("inventory_enabled") and not data.get("inventory_url"):
+            self.add_error("inventory_url", "Give the inventory service URL to check stock with.")
+        has_service = bool(data.get("order_status_url") or data.get("shipment_url") or data.get("inventory_url"))
         if has_service and not (data.get("order_status_username") or "").strip():
             self.add_error("order_status_username", "Give the user id the supplier's order status service expects.")
         service_changed = (
-            any(name in self.changed_data for name in ("order_status_url", "order_status_username", "shipment_url"))
+            any(
+                name in self.changed_data
+                for name in ("order_status_url", "order_status_username", "shipment_url", "inventory_url")
+            )
             or not self.has_order_status_password
         )
         if has_service and service_changed and not data.get("order_status_password"):

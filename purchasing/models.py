@@ -36,6 +36,14 @@ class Supplier(models.Model):
     shipment_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     shipment_error = models.CharField(max_length=500, blank=True, editable=False)
     shipment_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # PromoStandards Inventory 2.0.0: its own address and switch, the same account and stored password.
+    inventory_url = models.URLField(
+        "inventory service URL", max_length=300, blank=True, validators=[validate_order_status_url]
+    )
+    inventory_enabled = models.BooleanField("check stock with the supplier", default=False)
+    inventory_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    inventory_error = models.CharField(max_length=500, blank=True, editable=False)
+    inventory_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The supplier's id in the system it came from (commonsku, QuickBooks); an import matches rows by it.
     external_ref = models.CharField(
         "external reference", max_length=100, blank=True, help_text="Its id in the system it was imported from"
@@ -131,6 +139,11 @@ class PurchaseOrderItem(models.Model):
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="items")
     sales_order_item = models.ForeignKey(SalesOrderItem, on_delete=models.PROTECT, related_name="purchase_order_items")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    # The supplier's stock of this line's product (and part), as its inventory service last said.
+    stock_available = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    stock_next_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    stock_next_date = models.DateField(null=True, blank=True, editable=False)
+    stock_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "projects_purchaseorderitem"

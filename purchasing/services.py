@@ -45,7 +45,7 @@ def supplier_create(*, by: User | None, order_status_password: str = "", **field
 def supplier_update(*, supplier: Supplier, by: User | None, order_status_password: str = "", **fields) -> Supplier:
     """Change a supplier's details; a blank order status password keeps the stored one, for the same service."""
     _require_role(by, Role.SALES, Role.PRODUCTION, action="change suppliers")
-    previous = {name: getattr(supplier, name) for name in (*SUPPLIER_SERVICE_FIELDS, "shipment_enabled")}
+    previous = {name: getattr(supplier, name) for name in (*SUPPLIER_SERVICE_FIELDS, *SUPPLIER_SERVICE_SWITCHES)}
     for name, value in fields.items():
         setattr(supplier, name, value)
     supplier_order_status_service_apply(supplier=supplier, previous=previous, password=order_status_password, by=by)
@@ -59,10 +59,19 @@ SUPPLIER_SERVICE_FIELDS = {
     "order_status_username": "order status user id",
     # The shipment notification service is sent the same account and password.
     "shipment_url": "shipment notification service URL",
+    "inventory_url": "inventory service URL",
+}
+# Each service's switch, with the words a refusal names it by.
+SUPPLIER_SERVICE_SWITCHES = {
+    "shipment_enabled": "shipment notification switch",
+    "inventory_enabled": "inventory service switch",
 }
 
 
-SUPPLIER_SERVICE_UNSET: dict[str, object] = {**dict.fromkeys(SUPPLIER_SERVICE_FIELDS, ""), "shipment_enabled": False}
+SUPPLIER_SERVICE_UNSET: dict[str, object] = {
+    **dict.fromkeys(SUPPLIER_SERVICE_FIELDS, ""),
+    **dict.fromkeys(SUPPLIER_SERVICE_SWITCHES, False),
+}
 
 
 def supplier_order_status_service_apply(
@@ -73,8 +82,9 @@ def supplier_order_status_service_apply(
     changed = [label for name, label in SUPPLIER_SERVICE_FIELDS.items() if getattr(supplier, name) != previous[name]]
     if password:
         changed.append("order status password")
-    if supplier.shipment_enabled != previous.get("shipment_enabled", supplier.shipment_enabled):
-        changed.append("shipment notification switch")
+    for name, label in SUPPLIER_SERVICE_SWITCHES.items():
+        if getattr(supplier, name) != previous.get(name, getattr(supplier, name)):
+            changed.append(label)
     # The service receives the stored password on every call: whoever points it elsewhere could read it.
     if changed and by is not None and not is_manager(by):
         raise RoleRequired(f"Only Managers may set or change the {changed[0]}.")
@@ -87,6 +97,9 @@ def supplier_order_status_service_apply(
         supplier.shipment_checked_at = None
         supplier.shipment_error = ""
         supplier.shipment_error_at = None
+        supplier.inventory_checked_at = None
+        supplier.inventory_error = ""
+        supplier.inventory_error_at = None
     # Only ever stored encrypted; the clear text lives no longer than this request.
     if password:
         supplier.order_status_password_encrypted = encrypt_secret(password)
@@ -112,6 +125,18 @@ def supplier_shipments_checked(*, supplier: Supplier, error: str = "") -> None:
         changes = {"shipment_error": error[:500], "shipment_error_at": now}
     else:
         changes = {"shipment_checked_at": now, "shipment_error": "", "shipment_error_at": None}
+    Supplier.objects.filter(pk=supplier.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(supplier, name, value)
+
+
+def supplier_inventory_checked(*, supplier: Supplier, error: str = "") -> None:
+    """Record the outcome of asking a supplier's inventory service: its time, or the error and its time."""
+    now = timezone.now()
+    if error:
+        changes = {"inventory_error": error[:500], "inventory_error_at": now}
+    else:
+        changes = {"inventory_checked_at": now, "inventory_error": "", "inventory_error_at": None}
     Supplier.objects.filter(pk=supplier.pk).update(**changes)
     for name, value in changes.items():
         setattr(supplier, name, value)

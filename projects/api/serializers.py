@@ -100,6 +100,8 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
             "kind",
             "description",
             "supplier",
+            "supplier_product_id",
+            "supplier_part_id",
             "quantity",
             "unit_price",
             "unit_cost",
@@ -125,6 +127,15 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="Supplier id; the sales order page's Create purchase orders writes one PO per supplier.",
+    )
+    supplier_product_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The supplier's product id (PromoStandards productId): its stock is checked by it.",
+    )
+    supplier_part_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="The supplier's part id (PromoStandards partId)."
     )
     quantity = quantity()
     unit_price = money()

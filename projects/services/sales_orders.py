@@ -46,6 +46,9 @@ class ItemRequest:
     unit_cost: Decimal = Decimal("0.00")
     tax_rate: Decimal = Decimal("0.00")
     supplier: Any = None  # a purchasing.Supplier (an app above this one) or None
+    # The supplier's product and part ids; None keeps what a changed item has (the order entry page has no box).
+    supplier_product_id: str | None = None
+    supplier_part_id: str | None = None
     # The item it changes, on the sales-order page; None for a new item.
     id: int | None = None
 
@@ -102,6 +105,8 @@ def _item_row(order: SalesOrder, position: int, item: ItemRequest) -> SalesOrder
         unit_price=item.unit_price,
         unit_cost=item.unit_cost,
         tax_rate=item.tax_rate,
+        supplier_product_id=(item.supplier_product_id or "").strip(),
+        supplier_part_id=(item.supplier_part_id or "").strip(),
     )
 
 
@@ -287,6 +292,7 @@ def sales_order_items_save(
                     "unit_price",
                     "unit_cost",
                     "tax_rate",
+                    *(name for name in ("supplier_product_id", "supplier_part_id") if getattr(item, name) is not None),
                 ]
             )
         else:

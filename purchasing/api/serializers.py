@@ -41,6 +41,8 @@ class SupplierSerializer(serializers.ModelSerializer):
             "order_status_password_stored",
             "shipment_url",
             "shipment_enabled",
+            "inventory_url",
+            "inventory_enabled",
         ]
         extra_kwargs = {
             "order_status_url": {
@@ -53,6 +55,11 @@ class SupplierSerializer(serializers.ModelSerializer):
                 "https; it is sent the order status user id and password. A change drops the stored password."
             },
             "shipment_enabled": {"help_text": "Managers only. Read shipments of open POs from shipment_url."},
+            "inventory_url": {
+                "help_text": "Managers only. The PromoStandards Inventory Service 2.0.0 address, https; it is sent "
+                "the order status user id and password. A change drops the stored password."
+            },
+            "inventory_enabled": {"help_text": "Managers only. Check the stock of open POs' items at inventory_url."},
         }
 
     def get_order_status_password_stored(self, supplier: Supplier) -> bool:

@@ -13,6 +13,8 @@ SERVICE_ERROR = "The service answered with an error."
 UNUSABLE_ANSWER = "The service answered with an order status the desk cannot use."
 NOT_THE_SHIPMENT_SERVICE = "The service answered something that is not the shipment notification service."
 UNUSABLE_SHIPMENTS = "The service answered with shipments the desk cannot use."
+NOT_THE_INVENTORY_SERVICE = "The service answered something that is not the inventory service."
+UNUSABLE_INVENTORY = "The service answered with stock levels the desk cannot use."
 ADDRESS_NOT_ALLOWED = (
     "The address is not allowed: the desk calls suppliers' services over https, at public addresses only."
 )
@@ -35,6 +37,8 @@ CATEGORIES = frozenset(
         UNUSABLE_ANSWER,
         NOT_THE_SHIPMENT_SERVICE,
         UNUSABLE_SHIPMENTS,
+        NOT_THE_INVENTORY_SERVICE,
+        UNUSABLE_INVENTORY,
         ADDRESS_NOT_ALLOWED,
         REDIRECTED,
         CERTIFICATE_REFUSED,

@@ -1,10 +1,11 @@
-"""A small supplier that speaks the Order Status Service 1.0.0 and the Order Shipment Notification Service
-2.0.0, for tests and for trying the syncs locally.
+"""A small supplier that speaks the Order Status Service 1.0.0, the Order Shipment Notification Service
+2.0.0 and the Inventory Service 2.0.0, for tests and for trying the syncs locally.
 
 SupplierSimulator is a WSGI app: it reads the SOAP request (by element names, whatever the
 prefixes), checks the id and password, and answers getOrderStatusDetails and getOrderStatusTypes
 from a table of PO number -> status and dates, and getOrderShipmentNotification from a table of PO
-number -> packages (`shipments`). Both services answer at either path; its mode makes it misbehave as real suppliers do:
+number -> packages (`shipments`), and getInventoryLevels from a table of product id -> parts (`stock`).
+The services answer at either path; its mode makes it misbehave as real suppliers do:
 
     ok           answers from the table
     slow         sleeps `slow_seconds` first (longer than the desk's timeout), then answers
@@ -18,11 +19,12 @@ desk meets a refused connection; start() opens the same port again.
     server = SimulatorServer(SupplierSimulator(orders={"PO-1001": SimulatedOrder(44)})).start()
     server.url  # http://127.0.0.1:<port>/orderStatus/1.0.0
     server.shipment_url  # http://127.0.0.1:<port>/orderShipmentNotification/2.0.0
+    server.inventory_url  # http://127.0.0.1:<port>/inventory/2.0.0
 """
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -45,6 +47,10 @@ OSN_NS = "http://www.promostandards.org/WSDL/OrderShipmentNotificationService/2.
 OSN_SHARED = "http://www.promostandards.org/WSDL/OrderShipmentNotificationService/2.0.0/SharedObjects/"
 SHIPMENT_PATH = "/orderShipmentNotification/2.0.0"
 SHIPMENT_OPERATION = "GetOrderShipmentNotificationRequest"
+INV_NS = "http://www.promostandards.org/WSDL/Inventory/2.0.0/"
+INV_SHARED = "http://www.promostandards.org/WSDL/Inventory/2.0.0/SharedObjects/"
+INVENTORY_PATH = "/inventory/2.0.0"
+INVENTORY_OPERATION = "GetInventoryLevelsRequest"
 MAX_REQUEST_BYTES = 100_000
 MODES = ("ok", "slow", "garbage", "fault", "wrong_shape")
 # No DTDs, no entities, no network: a request is data, never instructions to the parser.
@@ -73,6 +79,15 @@ class SimulatedPackage:
     ship_date: date | None = None
 
 
+@dataclass
+class SimulatedPart:
+    """One part of a product the simulated supplier stocks: what is available now, and later (quantity, day)."""
+
+    part_id: str
+    available: int
+    future: list[tuple[int, date]] = field(default_factory=list)
+
+
 class SupplierSimulator:
     """The WSGI app: one supplier account, a table of orders and a mode."""
 
@@ -83,6 +98,7 @@ class SupplierSimulator:
         password: str = "s3cret",  # noqa: S107 - the simulated supplier's demo account, not a secret
         orders: dict[str, SimulatedOrder] | None = None,
         shipments: dict[str, list[SimulatedPackage]] | None = None,
+        stock: dict[str, list[SimulatedPart]] | None = None,
         mode: str = "ok",
         slow_seconds: float = 15.0,
     ):
@@ -90,6 +106,7 @@ class SupplierSimulator:
         self.password = password
         self.orders: dict[str, SimulatedOrder] = dict(orders or {})
         self.shipments: dict[str, list[SimulatedPackage]] = dict(shipments or {})
+        self.stock: dict[str, list[SimulatedPart]] = dict(stock or {})
         self.slow_seconds = slow_seconds
         self.requests: list[dict[str, str]] = []  # every request's fields, for tests to read
         self._lock = threading.Lock()
@@ -128,10 +145,12 @@ class SupplierSimulator:
         elif mode == "fault":
             return self._fault(start_response, "soap:Server", "Order status database is unavailable")
         elif mode == "wrong_shape":
-            ns = OSN_NS if operation == SHIPMENT_OPERATION else NS
+            ns = {SHIPMENT_OPERATION: OSN_NS, INVENTORY_OPERATION: INV_NS}.get(operation, NS)
             response = etree.Element(f"{{{ns}}}{operation.replace('Request', 'Response')}", nsmap={"ns1": ns})
             etree.SubElement(response, f"{{{ns}}}Orders").text = "see attached spreadsheet"
             return self._envelope(start_response, response)
+        if operation == INVENTORY_OPERATION:
+            return self._envelope(start_response, self._inventory_levels(fields))
         if operation == SHIPMENT_OPERATION:
             return self._envelope(start_response, self._shipment_notification(fields))
         if operation == "GetOrderStatusTypesRequest":
@@ -151,9 +170,18 @@ class SupplierSimulator:
             raise ValueError("The request has no SOAP body.")
         request = soap_body[0]
         operation = etree.QName(request).localname
-        if operation not in ("GetOrderStatusDetailsRequest", "GetOrderStatusTypesRequest", SHIPMENT_OPERATION):
+        if operation not in (
+            "GetOrderStatusDetailsRequest",
+            "GetOrderStatusTypesRequest",
+            SHIPMENT_OPERATION,
+            INVENTORY_OPERATION,
+        ):
             raise ValueError(f"Unknown operation {operation}.")
-        fields = {etree.QName(child).localname: (child.text or "").strip() for child in request}
+        fields = {etree.QName(child).localname: (child.text or "").strip() for child in request if len(child) == 0}
+        # The inventory request's Filter/partIdArray/partId, as one comma-separated field.
+        part_ids = [(element.text or "").strip() for element in request.iter(f"{{{INV_SHARED}}}partId")]
+        if part_ids:
+            fields["partIds"] = ",".join(part_ids)
         return operation, fields
 
     def _refusal(self, fields: dict[str, str], *, version: str = "1.0.0") -> str:
@@ -269,6 +297,59 @@ class SupplierSimulator:
                 shared(item, "quantity", str(quantity))
         return response
 
+    def _inventory_levels(self, fields: dict[str, str]):
+        response = etree.Element(f"{{{INV_NS}}}GetInventoryLevelsResponse", nsmap={"ns1": INV_NS, "shar": INV_SHARED})
+
+        def shared(parent, name: str, text: str):
+            element = etree.SubElement(parent, f"{{{INV_SHARED}}}{name}")
+            element.text = text
+            return element
+
+        def quantity(parent, value: int):
+            element = etree.SubElement(parent, f"{{{INV_SHARED}}}Quantity")
+            shared(element, "uom", "EA")
+            shared(element, "value", str(value))
+
+        def message(code: str, description: str):
+            array = etree.SubElement(response, f"{{{INV_SHARED}}}ServiceMessageArray")
+            item = etree.SubElement(array, f"{{{INV_SHARED}}}ServiceMessage")
+            shared(item, "code", code)
+            shared(item, "description", description)
+            shared(item, "severity", "Error")
+            return response
+
+        refusal = self._refusal(fields, version="2.0.0")
+        if refusal:
+            code, _, text = refusal.partition(": ") if refusal[0].isdigit() else ("120", "", refusal)
+            return message(code, text)
+        product_id = fields.get("productId", "")
+        if product_id not in self.stock:
+            return message("130", "Product Id not found")
+        wanted = {part for part in fields.get("partIds", "").split(",") if part}
+        inventory = etree.SubElement(response, f"{{{INV_NS}}}Inventory")
+        shared(inventory, "productId", product_id)
+        parts = etree.SubElement(inventory, f"{{{INV_NS}}}PartInventoryArray")
+        for part in self.stock[product_id]:
+            if wanted and part.part_id not in wanted:
+                continue
+            element = etree.SubElement(parts, f"{{{INV_NS}}}PartInventory")
+            shared(element, "partId", part.part_id)
+            etree.SubElement(element, f"{{{INV_NS}}}mainPart").text = "false"
+            quantity(etree.SubElement(element, f"{{{INV_NS}}}quantityAvailable"), part.available)
+            etree.SubElement(element, f"{{{INV_NS}}}manufacturedItem").text = "false"
+            etree.SubElement(element, f"{{{INV_NS}}}buyToOrder").text = "false"
+            locations = etree.SubElement(element, f"{{{INV_NS}}}InventoryLocationArray")
+            location = etree.SubElement(locations, f"{{{INV_NS}}}InventoryLocation")
+            etree.SubElement(location, f"{{{INV_NS}}}inventoryLocationId").text = "MAIN"
+            quantity(etree.SubElement(location, f"{{{INV_NS}}}inventoryLocationQuantity"), part.available)
+            if part.future:
+                future = etree.SubElement(location, f"{{{INV_NS}}}FutureAvailabilityArray")
+                for amount, day in part.future:
+                    entry = etree.SubElement(future, f"{{{INV_NS}}}FutureAvailability")
+                    quantity(entry, amount)
+                    etree.SubElement(entry, f"{{{INV_NS}}}availableOn").text = f"{day.isoformat()}T00:00:00-05:00"
+        return response
+
     def _status_types(self, fields: dict[str, str]):
         response = etree.Element(f"{{{NS}}}GetOrderStatusTypesResponse", nsmap={"ns1": NS})
         refusal = self._refusal(fields)
@@ -334,6 +415,10 @@ class SimulatorServer:
     @property
     def shipment_url(self) -> str:
         return f"http://{self.host}:{self.port}{SHIPMENT_PATH}"
+
+    @property
+    def inventory_url(self) -> str:
+        return f"http://{self.host}:{self.port}{INVENTORY_PATH}"
 
     def start(self) -> "SimulatorServer":
         self._server = make_server(

@@ -22,7 +22,17 @@ PAGE_SIZE = 50
 # Who may create and change suppliers; the services say the same (Managers always may).
 WRITERS = (Role.SALES, Role.PRODUCTION)
 # The password is not among them: it is never read back into the form (blank keeps the stored one).
-FIELDS = ("name", "email", "phone", "order_status_url", "order_status_username", "shipment_url", "shipment_enabled")
+FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "order_status_url",
+    "order_status_username",
+    "shipment_url",
+    "shipment_enabled",
+    "inventory_url",
+    "inventory_enabled",
+)
 
 
 def supplier_or_404(pk: int) -> Supplier:
@@ -79,6 +89,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The kind of failure only: its detail (what answered at the address, and how) is in the log.
         "order_status_error": failure_shown(supplier.order_status_error),
         "shipment_error": failure_shown(supplier.shipment_error),
+        "inventory_error": failure_shown(supplier.inventory_error),
         "nav_section": "suppliers",
     }
     return render(request, "projects/supplier_detail.html", context)

@@ -98,6 +98,8 @@ def test_production_creates_and_changes_suppliers(as_production):
         "order_status_password_stored": False,
         "shipment_url": "",
         "shipment_enabled": False,
+        "inventory_url": "",
+        "inventory_enabled": False,
     }
     changed = as_production.patch(f"/api/suppliers/{supplier['id']}/", {"email": ""}, format="json")
     assert changed.json()["email"] == ""

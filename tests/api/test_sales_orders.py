@@ -41,6 +41,8 @@ def test_sales_writes_an_order_and_reads_its_figures(as_sales):
         "kind": "product",
         "description": "11 oz mug",
         "supplier": supplier.pk,
+        "supplier_product_id": "",
+        "supplier_part_id": "",
         "quantity": 500,
         "unit_price": "4.25",
         "unit_cost": "2.10",
@@ -120,6 +122,14 @@ def test_plain_amounts_and_quantities_are_taken_as_typed(as_sales):
     assert response.status_code == 201, response.content
     item = response.json()["items"][0]
     assert (item["quantity"], item["unit_price"], item["unit_cost"], item["tax_rate"]) == (12, "4.00", "0.50", "8.25")
+
+
+def test_an_item_carries_the_suppliers_product_and_part_ids(as_sales):
+    body = order_body(ProjectFactory(), supplier_product_id=" MUG11 ", supplier_part_id="MUG11-WHT")
+    response = as_sales.post("/api/sales-orders/", body, format="json")
+    assert response.status_code == 201, response.content
+    item = response.json()["items"][0]
+    assert (item["supplier_product_id"], item["supplier_part_id"]) == ("MUG11", "MUG11-WHT")
 
 
 def test_an_order_needs_an_item_and_a_known_project(as_sales):

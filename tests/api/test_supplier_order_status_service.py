@@ -54,6 +54,12 @@ def test_everyone_reads_the_address_and_user_id_and_never_the_password(as_invoic
             "Only Managers may set or change the shipment notification service URL.",
         ),
         ("shipment_enabled", True, "Only Managers may set or change the shipment notification switch."),
+        (
+            "inventory_url",
+            "https://collector.attacker.example/inventory",
+            "Only Managers may set or change the inventory service URL.",
+        ),
+        ("inventory_enabled", True, "Only Managers may set or change the inventory service switch."),
     ],
 )
 def test_production_and_sales_cannot_change_the_service(request, client, supplier, field, value, message):

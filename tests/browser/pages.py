@@ -63,6 +63,7 @@ SKIP = {
     # The create-invoice form filled from a draft's lines: the same page as invoice-create.
     "invoice-edit": "looked at as invoice-create",
     "purchase-order-email": "POST only",
+    "purchase-order-stock-check": "POST only",
     "sales-order-purchase-orders-email": "POST only",
     "notification-read": "POST only",
     "notification-read-all": "POST only",

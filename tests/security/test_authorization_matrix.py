@@ -282,6 +282,7 @@ ROUTES: dict[str, Route] = {
     "backorder-flag": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("po")),
     "purchase-order-pdf": Route(PAGE, {"GET": READ}, pk("po")),
     "purchase-order-email": Route(PAGE, {"POST": Allow(roles("Sales", "Production"))}, pk("po")),
+    "purchase-order-stock-check": Route(PAGE, {"POST": Allow(roles("Sales", "Production"))}, pk("po")),
     "sales-order-purchase-orders-email": Route(PAGE, {"POST": Allow(roles("Sales", "Production"))}, pk("order")),
     "backorder-report": Route(PAGE, {"GET": READ}),
     "backorder-resolve": Route(PAGE, {"POST": Allow(roles("Production"))}, pk("backorder")),

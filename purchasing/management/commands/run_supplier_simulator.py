@@ -1,14 +1,15 @@
-"""Serve a simulated supplier's Order Status Service (PromoStandards 1.0.0) and Order Shipment Notification
-Service (2.0.0) on a local port.
+"""Serve a simulated supplier's Order Status Service (PromoStandards 1.0.0), Order Shipment Notification
+Service (2.0.0) and Inventory Service (2.0.0) on a local port.
 
     python manage.py run_supplier_simulator --port 8765 --order PO-1001:44:2027-03-01 --order PO-1002:75 \
-        --shipment PO-1002:UPS:1Z999AA10123456784:2027-02-20:1=300,2=1
+        --shipment PO-1002:UPS:1Z999AA10123456784:2027-02-20:1=300,2=1 --stock MUG11:MUG11-WHT:120:400@2027-03-01
 
 Then, as a Manager, give a supplier the URL it prints, the user id and the password (the defaults
 below) on its edit page; the desk calls it because SUPPLIER_SERVICE_ALLOWED_HOSTS names its address
 (by default with DEBUG, for port 8765). Each --order is PO number : status id [: expected ship date].
 Each --shipment is one package: PO number : carrier : tracking number : ship date : line=quantity,...
-(line 1 is the PO's first line). --mode makes both services misbehave.
+(line 1 is the PO's first line). Each --stock is one part: product id : part id : available now
+[: quantity@YYYY-MM-DD, ... expected later]. --mode makes every service misbehave.
 """
 
 from datetime import date
@@ -17,10 +18,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from purchasing.promostandards.addresses import host_allowed
 from purchasing.promostandards.simulator import (
+    INVENTORY_PATH,
     MODES,
     SHIPMENT_PATH,
     SimulatedOrder,
     SimulatedPackage,
+    SimulatedPart,
     SimulatorServer,
     SupplierSimulator,
 )
@@ -54,6 +57,23 @@ def _shipment(value: str) -> tuple[str, SimulatedPackage]:
     return parts[0], SimulatedPackage(tracking_number=parts[2], lines=lines, carrier=parts[1], ship_date=ship_date)
 
 
+def _stock(value: str) -> tuple[str, SimulatedPart]:
+    example = "MUG11:MUG11-WHT:120:400@2027-03-01"
+    parts = value.split(":")
+    if len(parts) not in (3, 4) or not all(parts[:2]) or not parts[2].isdigit():
+        raise CommandError(
+            f"--stock {value!r}: write product id:part id:available[:qty@YYYY-MM-DD,...], e.g. {example}."
+        )
+    future = []
+    try:
+        for pair in parts[3].split(",") if len(parts) == 4 and parts[3] else []:
+            amount, day = pair.split("@")
+            future.append((int(amount), date.fromisoformat(day)))
+    except ValueError as error:
+        raise CommandError(f"--stock {value!r}: each future quantity is qty@YYYY-MM-DD, e.g. {example}.") from error
+    return parts[0], SimulatedPart(part_id=parts[1], available=int(parts[2]), future=future)
+
+
 class Command(BaseCommand):
     help = "Serve a local supplier that answers the PromoStandards Order Status Service from a table."
 
@@ -66,6 +86,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shipment", action="append", default=[], help="PO number:carrier:tracking:ship date:line=qty,..."
         )
+        parser.add_argument(
+            "--stock", action="append", default=[], help="product id:part id:available[:qty@YYYY-MM-DD,...]"
+        )
         parser.add_argument("--mode", choices=MODES, default="ok")
         parser.add_argument("--slow-seconds", type=float, default=15.0, help="How long --mode slow waits")
 
@@ -75,11 +98,16 @@ class Command(BaseCommand):
         for value in options["shipment"]:
             number, package = _shipment(value)
             shipments.setdefault(number, []).append(package)
+        stock: dict[str, list[SimulatedPart]] = {}
+        for value in options["stock"]:
+            product_id, part = _stock(value)
+            stock.setdefault(product_id, []).append(part)
         app = SupplierSimulator(
             username=options["username"],
             password=options["password"],
             orders=orders,
             shipments=shipments,
+            stock=stock,
             mode=options["mode"],
             slow_seconds=options["slow_seconds"],
         )
@@ -91,6 +119,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Shipment notifications at http://{options['host']}:{options['port']}{SHIPMENT_PATH} "
             f"({sum(len(packages) for packages in shipments.values())} package(s))."
+        )
+        self.stdout.write(
+            f"Inventory at http://{options['host']}:{options['port']}{INVENTORY_PATH} "
+            f"({sum(len(parts) for parts in stock.values())} part(s))."
         )
         if not host_allowed(options["host"], options["port"]):
             # Plain http on a local address: the desk calls it only where the settings say so.
