@@ -1,0 +1,213 @@
+"""The orders file's columns: what each cell may hold, the headers read for it, and the numbers' shapes."""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, shown
+from projects.models import MAX_QUANTITY, ItemKind, SalesOrder
+
+PROJECT_NUMBER = re.compile(r"^(?:P-)?(\d{1,15})$", re.IGNORECASE)
+ORDER_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
+# Orders further on need their invoices, which the desk does not import yet.
+NOT_IMPORTED_STATUSES = (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
+
+PROJECT_FIELDS = ("project_name", "client", "order_rep", "production_rep", "invoicing_rep")
+ORDER_FIELDS = ("project_number", "status", "in_hands_date", "client_po_number")
+ITEM_FIELDS = ("kind", "description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
+
+
+class NumberCell(TextCell):
+    """A project's or an order's number, P-1042 or SO-2210 (a bare 1042 takes the prefix)."""
+
+    def __init__(self, prefix: str, pattern: re.Pattern):
+        super().__init__(max_length=20)
+        self.prefix, self.pattern = prefix, pattern
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs)
+        if not text:
+            return ""
+        match = self.pattern.match(text)
+        if match is None:
+            raise ValueError(f"{shown(text)} is not a number such as {self.prefix}1042")
+        return f"{self.prefix}{match.group(1)}"
+
+
+class ChoiceCell(TextCell):
+    """One of a set of choices, as the pages name them or by value; blank is the default."""
+
+    def __init__(self, choices: Any, default: str, what: str):
+        super().__init__(max_length=60)
+        self.by_name = {_normal(label): value for value, label in choices.choices}
+        self.by_name.update({_normal(value): value for value in choices.values})
+        self.labels = [label for _, label in choices.choices]
+        self.default, self.what = default, what
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs)
+        if not text:
+            return self.default
+        found = self.by_name.get(_normal(text))
+        if found is None:
+            raise ValueError(f"{shown(text)} is not a {self.what}: write one of {', '.join(self.labels)}")
+        return found
+
+
+def order_columns(column_type: Any) -> tuple[Any, ...]:
+    """The orders kind's columns (imports.kinds.Column, passed in: kinds imports this module)."""
+    C = column_type
+    return (
+        C(
+            "project_number",
+            "Project Number",
+            ("project number", "project no", "job number", "job no", "job", "project id"),
+            NumberCell("P-", PROJECT_NUMBER),
+            "P-1042",
+            required=True,
+            note="P- and digits, kept as written (1042 is P-1042)",
+        ),
+        C(
+            "project_name",
+            "Project Name",
+            ("project name", "job name", "project title", "job title", "project"),
+            TextCell(max_length=200),
+            "Spring Fair 2026",
+            required=True,
+        ),
+        C(
+            "client",
+            "Client Name",
+            ("client name", "client", "customer", "customer name", "company", "client id", "client reference"),
+            TextCell(max_length=200),
+            "Harbor Fair Events",
+            required=True,
+            note="the client's external reference or exact name, as in the desk",
+        ),
+        C(
+            "order_rep",
+            "Order Rep",
+            ("order rep", "sales rep", "client rep", "account rep", "rep"),
+            TextCell(max_length=150),
+            "maya",
+            required=True,
+            note="a user name of the desk",
+        ),
+        C(
+            "production_rep",
+            "Production Rep",
+            ("production rep", "production", "csr"),
+            TextCell(max_length=150),
+            "pat",
+            note="a user name; blank is the order rep",
+        ),
+        C(
+            "invoicing_rep",
+            "Invoicing Rep",
+            ("invoicing rep", "billing rep", "accounting rep"),
+            TextCell(max_length=150),
+            "ivy",
+            note="a user name; blank is the order rep",
+        ),
+        C(
+            "so_number",
+            "Sales Order Number",
+            ("sales order number", "sales order", "order number", "order no", "so number", "so"),
+            NumberCell("SO-", ORDER_NUMBER),
+            "SO-2210",
+            required=True,
+            note="SO- and digits, kept as written (2210 is SO-2210)",
+        ),
+        C(
+            "client_po_number",
+            "Client's PO Number",
+            ("client s po number", "client po number", "client po", "customer po", "customer po number", "po number"),
+            TextCell(max_length=50),
+            "HF-77",
+        ),
+        C(
+            "in_hands_date",
+            "In-Hands Date",
+            ("in hands date", "in hands", "in hand date", "due date", "event date"),
+            DateCell(),
+            "2026-03-15",
+            note="2026-03-15, 03/15/2026 or an Excel date",
+        ),
+        C(
+            "status",
+            "Status",
+            ("status", "order status", "stage"),
+            ChoiceCell(SalesOrder.Status, SalesOrder.Status.NEW, "sales order status"),
+            "New",
+            note="as the pages name it (In Production); blank is New",
+        ),
+        C(
+            "line",
+            "Line",
+            ("line", "line number", "line no", "item number", "position"),
+            WholeNumberCell(minimum=1, maximum=32767, default=0),
+            "1",
+            note="the item's line on its order (1 for the first); blank: the order's rows in the file's order",
+        ),
+        C(
+            "kind",
+            "Kind",
+            ("kind", "item kind", "item type", "type"),
+            ChoiceCell(ItemKind, ItemKind.PRODUCT, "kind of item"),
+            "Product",
+            note="Product or Service; blank is Product",
+        ),
+        C(
+            "description",
+            "Description",
+            ("description", "item description", "item", "item name", "product", "product name"),
+            TextCell(max_length=300),
+            "Stainless mug, 1-color logo",
+            required=True,
+        ),
+        C(
+            "supplier",
+            "Supplier Name",
+            ("supplier name", "supplier", "vendor", "vendor name", "supplier id"),
+            TextCell(max_length=200),
+            "Mugs & Co",
+            note="the supplier's external reference or exact name; blank for none",
+        ),
+        C(
+            "quantity",
+            "Quantity",
+            ("quantity", "qty", "units", "quantity ordered"),
+            WholeNumberCell(minimum=1, maximum=MAX_QUANTITY, default=0),
+            "250",
+            required=True,
+            note="a whole number of at least 1",
+        ),
+        C(
+            "unit_price",
+            "Unit Price",
+            ("unit price", "price", "sell price", "unit sell", "rate"),
+            MoneyCell(),
+            "12.50",
+            required=True,
+        ),
+        C(
+            "unit_cost",
+            "Unit Cost",
+            ("unit cost", "cost", "net cost", "unit net"),
+            MoneyCell(default=Decimal("0.00")),
+            "6.20",
+            note="blank is 0",
+        ),
+        C(
+            "tax_rate",
+            "Tax Rate",
+            ("tax rate", "tax percent", "tax", "sales tax rate"),
+            PercentCell(),
+            "8.25",
+            note="percent, 0 to 100: 8.25 or 8.25%; blank is 0",
+        ),
+    )
