@@ -30,14 +30,12 @@ from django.utils import timezone
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import PROPOSAL_VERB, SETTLED_ORDER_STATUSES
 from core import locks
-from core.encryption import SecretUnreadable, decrypt_secret
 from core.errors import TransitionNotAllowed
 from core.transactions import money_write
 from projects.models import SalesOrderItem
 from projects.services.common import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, ShipmentLine, Supplier
-from purchasing.promostandards import failures
-from purchasing.promostandards.client import OrderStatusServiceError
+from purchasing.promostandards.client import OrderStatusServiceError, service_password
 from purchasing.promostandards.inventory import FutureStock, InventoryClient, PartStock
 from purchasing.services import supplier_inventory_checked
 
@@ -124,18 +122,10 @@ def likely_backorder(item: PurchaseOrderItem, still: int) -> bool:
 
 
 def _client(supplier: Supplier) -> InventoryClient:
-    try:
-        password = (
-            decrypt_secret(supplier.order_status_password_encrypted) if supplier.order_status_password_encrypted else ""
-        )
-    except SecretUnreadable as error:
-        raise OrderStatusServiceError(failures.CREDENTIALS_UNREADABLE, str(error)) from error
-    if not password:
-        raise OrderStatusServiceError(failures.CREDENTIALS_MISSING)
     return InventoryClient(
         url=supplier.inventory_url,
         username=supplier.order_status_username,
-        password=password,
+        password=service_password(supplier.order_status_password_encrypted),
         timeout=settings.SUPPLIER_ORDER_STATUS_TIMEOUT_SECONDS,
     )
 

@@ -34,13 +34,16 @@ from django.utils.formats import date_format
 
 from backorders.models import Backorder, SupplierProposal
 from core import locks
-from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
 from projects.models import Activity, SalesOrder, SalesOrderItem
 from projects.services.common import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
-from purchasing.promostandards import failures
-from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError, PurchaseOrderReport
+from purchasing.promostandards.client import (
+    OrderStatusClient,
+    OrderStatusServiceError,
+    PurchaseOrderReport,
+    service_password,
+)
 from purchasing.promostandards.statuses import BACK_ORDER_HOLD, SHIPPED, status_label
 from purchasing.services import supplier_order_status_checked
 
@@ -91,14 +94,9 @@ def supplier_order_status_sync(*, supplier: Supplier) -> SyncResult:
         return result
     orders = list(purchase_orders_to_sync(supplier=supplier))
     try:
-        password = (
-            decrypt_secret(supplier.order_status_password_encrypted) if supplier.order_status_password_encrypted else ""
-        )
-    except SecretUnreadable as error:
-        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_UNREADABLE, str(error)))
-    if not password:
-        # Dropped when the address or the user id changed: it is never sent to a new address unasked.
-        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_MISSING))
+        password = service_password(supplier.order_status_password_encrypted)
+    except OrderStatusServiceError as error:
+        return _failed(result, error)
     client = OrderStatusClient(
         url=supplier.order_status_url,
         username=supplier.order_status_username,

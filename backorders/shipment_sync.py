@@ -25,13 +25,12 @@ from django.db.models import QuerySet, Sum
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import PROPOSAL_VERB, purchase_orders_to_sync
 from core import locks
-from core.encryption import SecretUnreadable, decrypt_secret
 from core.transactions import money_write
 from projects.models import SalesOrderItem
 from projects.services.common import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, ShipmentLine, Supplier
 from purchasing.promostandards import failures
-from purchasing.promostandards.client import OrderStatusServiceError
+from purchasing.promostandards.client import OrderStatusServiceError, service_password
 from purchasing.promostandards.shipments import Package, ShipmentNotificationClient
 from purchasing.services import ShipmentLineRequest, purchase_order_shipment_record, supplier_shipments_checked
 
@@ -73,13 +72,9 @@ def supplier_shipment_sync(*, supplier: Supplier) -> ShipmentSyncResult:
     if not (supplier.shipment_enabled and supplier.shipment_url):
         return result
     try:
-        password = (
-            decrypt_secret(supplier.order_status_password_encrypted) if supplier.order_status_password_encrypted else ""
-        )
-    except SecretUnreadable as error:
-        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_UNREADABLE, str(error)))
-    if not password:
-        return _failed(result, OrderStatusServiceError(failures.CREDENTIALS_MISSING))
+        password = service_password(supplier.order_status_password_encrypted)
+    except OrderStatusServiceError as error:
+        return _failed(result, error)
     client = ShipmentNotificationClient(
         url=supplier.shipment_url,
         username=supplier.order_status_username,

@@ -20,6 +20,7 @@ from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
+from core.encryption import SecretUnreadable, decrypt_secret
 from purchasing.promostandards import failures
 from purchasing.promostandards.addresses import AddressNotAllowed, url_problem
 from purchasing.promostandards.statuses import CREDENTIALS_REFUSED, PO_SEARCH, REFERENCE_NUMBER_NOT_FOUND
@@ -42,6 +43,21 @@ class OrderStatusServiceError(Exception):
         super().__init__(category)
         self.category = category
         self.detail = detail or category
+
+
+def service_password(encrypted: str) -> str:
+    """The supplier's service password, read from its encrypted form: every service of a supplier signs in with it.
+
+    Raises OrderStatusServiceError when it cannot be read, or is missing: it is dropped when the address or
+    the user id changes, so that it is never sent to a new address unasked.
+    """
+    try:
+        password = decrypt_secret(encrypted) if encrypted else ""
+    except SecretUnreadable as error:
+        raise OrderStatusServiceError(failures.CREDENTIALS_UNREADABLE, str(error)) from error
+    if not password:
+        raise OrderStatusServiceError(failures.CREDENTIALS_MISSING)
+    return password
 
 
 @dataclass(frozen=True)
