@@ -39,6 +39,15 @@ def _index(name: str, field: str, trigram: bool) -> models.Index:
     return models.Index(Collate(Upper(field), "C"), name=name)
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """Django's operation does nothing on other databases going forward, but going back it asks SQLite for
+    pg_extension: this one does nothing there either way, so the migrations also run backwards on SQLite."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def add_search_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -66,7 +75,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # CREATE EXTENSION IF NOT EXISTS pg_trgm; Django's operation does nothing on other databases.
-        TrigramExtension(),
+        # CREATE EXTENSION IF NOT EXISTS pg_trgm; nothing on other databases.
+        TrigramExtensionOnPostgreSQL(),
         migrations.RunPython(add_search_indexes, remove_search_indexes, elidable=False),
     ]
