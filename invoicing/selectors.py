@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -17,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from invoicing.models import Invoice, InvoiceLine
 from projects.models import SalesOrderItem
-from projects.selectors import ZERO_MONEY, _amount, _remaining
+from projects.selectors import MONEY_FIELD, ZERO_MONEY, _amount, _remaining
 
 
 def sales_order_remaining_amount_after(*, invoice: Invoice) -> Decimal:
@@ -99,7 +100,8 @@ PARTLY_PAID = "partly"
 
 def invoice_balance_due():
     """What the client still owes on an invoice: its total less credit notes and payments (Invoice.balance_due)."""
-    return F("owed_amount")
+    # Typed as money, so that SQLite's sums come back rounded to the cent as PostgreSQL's do.
+    return ExpressionWrapper(F("owed_amount"), output_field=MONEY_FIELD)
 
 
 def invoice_owing() -> Q:
