@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
 from projects.models import MONEY
@@ -87,7 +89,8 @@ class Invoice(models.Model):
     # the partial index below is on it, so AR aging and the report's "balance due" filter read only the
     # invoices still owed, not the history. In Python, read `balance_due`, which a save cannot leave stale.
     owed_amount = models.GeneratedField(
-        expression=F("total") - F("credited_amount") - F("paid_amount"),
+        # Rounded to the cent, which changes nothing on PostgreSQL and keeps SQLite's float sums exact.
+        expression=Round(F("total") - F("credited_amount") - F("paid_amount"), 2),
         output_field=models.DecimalField(**MONEY),
         db_persist=True,
     )
@@ -126,7 +129,8 @@ class Invoice(models.Model):
                 condition=Q(paid_amount__gte=0)
                 & Q(credited_amount__gte=0)
                 & Q(credited_amount__lte=F("total"))
-                & Q(paid_amount__lte=F("total") - F("credited_amount")),
+                # Rounded to the cent: SQLite keeps decimals as floats, where 1,293.80 - 323.45 < 970.35.
+                & Q(LessThanOrEqual(F("paid_amount"), Round(F("total") - F("credited_amount"), 2))),
                 name="invoice_paid_and_credited_within_total",
             ),
         ]

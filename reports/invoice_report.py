@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncMonth
 
+from core.money import cents
 from invoicing.models import Invoice
 from invoicing.selectors import _as_filters, _item_remaining_amount, invoice_balance_due, invoice_report_filtered
 from projects.models import MONEY, Client, SalesOrderItem
@@ -312,6 +313,11 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
             bar.partial += group["total"]
         else:
             bar.final += group["total"]
+    # SQLite sums decimals as floats; PostgreSQL's sums are exact. Either way a total is whole cents.
+    for name in ("subtotal", "tax", "total", "balance_due"):
+        totals[name] = cents(totals[name])
+    for bar in months.values():
+        bar.partial, bar.final = cents(bar.partial), cents(bar.final)
     return totals, months
 
 
