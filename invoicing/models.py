@@ -295,3 +295,32 @@ class CreditNoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} × {self.quantity}"
+
+
+class InvoiceDayTotal(models.Model):
+    """The issued invoices of one day, order rep, status and kind, summed: what the Invoices Report totals read.
+
+    Kept by PostgreSQL itself, in the same transaction as every write to an invoice or to a project's
+    order rep (the triggers of migration 0012), so that no write path can forget it; `check_books`
+    recomputes it from the invoices and reports any drift. Drafts are not counted. `order_rep_id` is
+    the invoice's project's order rep (0 for none). On SQLite, which the demo runs on, nothing keeps
+    it and the report sums the invoices themselves.
+    """
+
+    day = models.DateField()
+    order_rep_id = models.IntegerField()
+    status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
+    kind = models.CharField(max_length=10, choices=InvoiceKind.choices)
+    count = models.IntegerField(default=0)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    tax = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    owed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "order_rep_id", "status", "kind"], name="invoice_day_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} rep {self.order_rep_id} {self.status} {self.kind}: {self.count}"
