@@ -34,7 +34,7 @@ from reports import exports  # noqa: E402
 from reports.models import ExportJob  # noqa: E402
 from tests.factories import ClientFactory, UserFactory  # noqa: E402
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_BIN = os.environ.get("REPLICA_TEST_PG_BIN", "/usr/lib/postgresql/15/bin")
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE|COPY)\b", re.IGNORECASE)
 checks: list[dict] = []
 

@@ -26,7 +26,19 @@ from tests.conftest import XDIST_WORKER, need_service
 from tests.notifications.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("REPLICA_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def postgresql_programs() -> Path:
+    """Where initdb, pg_ctl and pg_basebackup are: REPLICA_TEST_PG_BIN, else Debian's newest version."""
+    if named := os.environ.get("REPLICA_TEST_PG_BIN"):
+        return Path(named)
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parent.parent.name), reverse=True
+    )
+    return versions[0].parent if versions else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = postgresql_programs()
 pytestmark = pytest.mark.services
 
 
@@ -105,6 +117,7 @@ def test_reports_read_the_replica_and_the_writer_reads_the_primary(clusters: Clu
         "DATABASE_URL": clusters.url(clusters.primary_port),
         "DATABASE_REPLICA_URL": clusters.url(clusters.replica_port),
         "REPLICA_TEST_REPLICA_PGDATA": str(clusters.replica_data),
+        "REPLICA_TEST_PG_BIN": str(PG_BIN),
         # Every scope looks at the replica afresh; a lag of minutes still counts as fresh enough, so the
         # paused replica (stale on purpose) keeps serving the others.
         "REPLICA_CHECK_SECONDS": "0",
