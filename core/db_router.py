@@ -10,7 +10,7 @@ report, export and dashboard pages and the export worker open. Inside a scope th
   (`StickyPrimaryMiddleware` marks the user in the shared cache, so every machine knows);
 - every read while the replica cannot be reached or replays more than `REPLICA_MAX_LAG_SECONDS` behind
   (looked at once per `REPLICA_CHECK_SECONDS` in each process);
-- sessions, sign-in records and tokens, whatever the scope.
+- sessions, users, sign-in records, tokens and the Recent menu, whatever the scope.
 
 The scope decides once, at its first read, and keeps to it, so one page reads one database. Outside a
 scope every read goes to the primary. Migrations run on the primary only. Without a replica configured
@@ -33,9 +33,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
-# Apps whose rows are written as the request goes (sessions, sign-in failures, tokens' last use) or that
-# decide who is asking: always read from the primary, so a fresh sign-in is never looked up in the past.
-PRIMARY_ONLY_APPS = frozenset({"sessions", "axes", "authtoken", "auth", "contenttypes"})
+# Apps whose rows are written as the request goes (sessions, sign-in failures, the Recent menu an opened
+# page adds to) or that decide who is asking: always read from the primary, so a fresh sign-in is never
+# looked up in the past and the header's Recent menu has the page just opened.
+PRIMARY_ONLY_APPS = frozenset({"sessions", "axes", "authtoken", "auth", "contenttypes", "accounts"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 STICKY_KEY = "db-primary-for-user:{}"
 

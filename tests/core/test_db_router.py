@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.sessions.models import Session
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from core import db_router
 from core.db_router import (
@@ -23,6 +25,7 @@ from core.db_router import (
 )
 from invoicing.models import Invoice
 from projects.models import Client
+from tests.factories import UserFactory
 
 router = ReplicaRouter()
 user_ids = itertools.count(900_001)
@@ -46,7 +49,8 @@ def health(monkeypatch, settings):
     forget_replica_health()
 
 
-def test_without_a_replica_every_read_goes_to_the_primary():
+def test_without_a_replica_every_read_goes_to_the_primary(monkeypatch):
+    monkeypatch.setattr(db_router, "replica_configured", lambda: False)
     assert router.db_for_read(Invoice) == "default"
     with reads_from_replica(user=None):
         assert router.db_for_read(Invoice) == "default"
@@ -190,3 +194,17 @@ def test_a_signed_in_users_successful_write_marks_them(replica):
     assert user_wrote_recently(user.pk)
     with reads_from_replica(user=user):
         assert router.db_for_read(Invoice) == "default"
+
+
+@pytest.mark.django_db
+def test_an_api_write_with_a_token_marks_its_user(replica):
+    user = UserFactory(username=f"script{next(user_ids)}", roles=["Sales"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    assert api.get("/api/clients/").status_code == 200
+    assert not user_wrote_recently(user.pk)
+    created = api.post(
+        "/api/clients/", {"name": "Harbor Fair", "billing_email": "ap@harbor.example.com"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert user_wrote_recently(user.pk)
