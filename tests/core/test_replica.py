@@ -83,7 +83,11 @@ def clusters() -> Iterator[Clusters]:
     directory = Path(tempfile.mkdtemp(prefix=f"bd-replica-{XDIST_WORKER or 'main'}-"))
     if os.geteuid() == 0:
         shutil.chown(directory, user="postgres")
-    made = Clusters(directory, free_port(), free_port())
+    primary_port = free_port()
+    replica_port = free_port()
+    while replica_port == primary_port:
+        replica_port = free_port()
+    made = Clusters(directory, primary_port, replica_port)
     primary = directory / "primary"
     try:
         as_postgres(PG_BIN / "initdb", "-D", primary, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
