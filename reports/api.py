@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api import Access, ApiViewMixin, JSONErrorsMixin
+from core.db_router import ReplicaReadsMixin
 from core.downloads import bom_wanted, csv_response
 from core.pagination import PLAIN_COUNT
 from invoicing.api import INVOICING, CSVRenderer, InvoiceKindField, InvoiceStatusField
@@ -192,7 +193,7 @@ class InvoiceReportCursorPagination(BasePagination):
         }
 
 
-class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
+class InvoiceReportView(ReplicaReadsMixin, JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
     """GET /api/reports/invoices/: one row per invoice with its sales order's remaining amount, and totals."""
 
     serializer_class = InvoiceReportRowSerializer

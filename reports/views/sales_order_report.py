@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.db_router import replica_reads
 from projects.models import Client, SalesOrder
 from reports.sales_order_report import (
     PAGE_SIZE,
@@ -35,6 +36,7 @@ def _url_pattern(name: str) -> str:
 
 
 @login_required
+@replica_reads
 def sales_order_report(request: HttpRequest) -> HttpResponse:
     form = SalesOrderReportForm(request.GET, clients=list(Client.objects.order_by("name").values_list("id", "name")))
     context: dict = {"nav_section": "sales_orders", "form": form}
