@@ -1,11 +1,11 @@
 """Money waiting: what is ready to invoice, what open backorders hold back, and what clients still owe.
 
-Four queries whatever the amount of data, each one pass over its rows that returns one row or a
+Five queries whatever the amount of data, each one pass over its rows that returns one row or a
 dozen (grouped by a key worked out in the database: building a statement of thirty-odd filtered
 sums cost the ORM more than PostgreSQL took to run it), and none reads the whole history:
 
 - ready to invoice now: the Sales orders list's totals for the orders Ready to be Invoiced
-  (projects.sales_order_report, the item figures of projects.selectors);
+  (reports.sales_order_report: the orders counted, the amounts of their items with something left);
 - blocked by open backorders: each open backorder's quantity at its sales-order item's unit price,
   the Backorders report's value, summed by expected date (overdue, this week, the next weeks,
   later, no date);
@@ -218,7 +218,7 @@ def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
 
 
 def money_waiting(*, today: date) -> MoneyWaiting:
-    """Read every figure of Money waiting as of the given (local) day, in three queries."""
+    """Read every figure of Money waiting as of the given (local) day, in five queries."""
     blocked_count, blocked_amount, blocked = _blocked(today)
     unpaid_count, unpaid_amount, weeks = _invoiced(today)
     return MoneyWaiting(
