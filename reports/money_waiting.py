@@ -18,6 +18,7 @@ sums cost the ORM more than PostgreSQL took to run it), and none reads the whole
 Every figure comes with the report filters whose totals give exactly that figure.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -181,6 +182,7 @@ def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
     newest = week_start(today)
     starts = [newest - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, -1, -1)]
     issued = Invoice.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+    rows: Iterable[tuple]
     if day_totals_kept():
         # The trend reads the kept totals of its own days (and any later), a few rows a day.
         rows = (

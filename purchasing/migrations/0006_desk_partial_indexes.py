@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0014_item_supplier_product_ids'),
-        ('purchasing', '0005_inventory_service'),
+        ("projects", "0014_item_supplier_product_ids"),
+        ("purchasing", "0005_inventory_service"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='purchaseorder',
-            index=models.Index(condition=models.Q(('stage__in', ['created', 'submitted', 'confirmed'])), fields=['expected_date'], name='po_not_shipped_idx'),
+            model_name="purchaseorder",
+            index=models.Index(
+                condition=models.Q(("stage__in", ["created", "submitted", "confirmed"])),
+                fields=["expected_date"],
+                name="po_not_shipped_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='purchaseorder',
-            index=models.Index(condition=models.Q(('status', 'none'), _negated=True), fields=['number'], name='po_flagged_idx'),
+            model_name="purchaseorder",
+            index=models.Index(
+                condition=models.Q(("status", "none"), _negated=True), fields=["number"], name="po_flagged_idx"
+            ),
         ),
     ]
