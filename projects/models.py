@@ -197,6 +197,21 @@ SALES_ORDER_FLOW = [
 ]
 
 
+SUPPLIER_REF_MAX_LENGTH = 64
+
+
+def supplier_ref_refusal(label: str, value: str) -> str | None:
+    """Why a supplier's product or part id cannot be kept, naming it by `label`; None when it can.
+
+    The ids are the supplier's catalogue codes (PromoStandards productId, partId): one line of plain text.
+    """
+    if len(value) > SUPPLIER_REF_MAX_LENGTH:
+        return f"{label} may hold at most {SUPPLIER_REF_MAX_LENGTH} characters; this has {len(value)}."
+    if any(sign in value for sign in "<>") or not value.isprintable():
+        return f"{label} must be plain text: a code such as MUG11 or BLK-L, without <, > or control characters."
+    return None
+
+
 class ItemKind(models.TextChoices):
     PRODUCT = "product", "Product"
     SERVICE = "service", "Service"
@@ -214,8 +229,8 @@ class SalesOrderItem(models.Model):
         "purchasing.Supplier", on_delete=models.PROTECT, related_name="sales_order_items", null=True, blank=True
     )
     # The supplier's own ids of what is ordered (PromoStandards productId and partId): its stock is asked by them.
-    supplier_product_id = models.CharField("supplier's product id", max_length=64, blank=True)
-    supplier_part_id = models.CharField("supplier's part id", max_length=64, blank=True)
+    supplier_product_id = models.CharField("supplier's product id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
+    supplier_part_id = models.CharField("supplier's part id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])

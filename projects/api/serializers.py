@@ -38,6 +38,16 @@ def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
     return serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), **kwargs)
 
 
+SUPPLIER_PRODUCT_ID_HELP = (
+    "The supplier's product id (PromoStandards productId): the item's stock is checked by it. Optional; up to 64 "
+    "characters of plain text (no <, > or control characters)."
+)
+SUPPLIER_PART_ID_HELP = (
+    "The supplier's part id (PromoStandards partId), e.g. a colour or size; blank counts every part of the "
+    "product. Optional; up to 64 characters of plain text."
+)
+
+
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
@@ -117,6 +127,10 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
             "ready_amount",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "supplier_product_id": {"help_text": SUPPLIER_PRODUCT_ID_HELP},
+            "supplier_part_id": {"help_text": SUPPLIER_PART_ID_HELP},
+        }
 
 
 class SalesOrderItemInputSerializer(serializers.Serializer):
@@ -132,10 +146,10 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="The supplier's product id (PromoStandards productId): its stock is checked by it.",
+        help_text=SUPPLIER_PRODUCT_ID_HELP,
     )
     supplier_part_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="The supplier's part id (PromoStandards partId)."
+        max_length=64, required=False, allow_blank=True, help_text=SUPPLIER_PART_ID_HELP
     )
     quantity = quantity()
     unit_price = money()

@@ -16,7 +16,7 @@ from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
-from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Project, SalesOrder, SalesOrderItem
+from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Project, SalesOrder, SalesOrderItem, supplier_ref_refusal
 from projects.services.common import _next_number, _require_role, activity_record
 
 SOStatus = SalesOrder.Status
@@ -46,11 +46,14 @@ class ItemRequest:
     unit_cost: Decimal = Decimal("0.00")
     tax_rate: Decimal = Decimal("0.00")
     supplier: Any = None  # a purchasing.Supplier (an app above this one) or None
-    # The supplier's product and part ids; None keeps what a changed item has (the order entry page has no box).
+    # The supplier's product and part ids; None keeps what a changed item has.
     supplier_product_id: str | None = None
     supplier_part_id: str | None = None
     # The item it changes, on the sales-order page; None for a new item.
     id: int | None = None
+
+
+SUPPLIER_REFS = (("supplier_product_id", "The supplier's product id"), ("supplier_part_id", "The supplier's part id"))
 
 
 def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, require_supplier: bool = False) -> None:
@@ -78,6 +81,10 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, r
             raise ValidationFailed(
                 {f"{prefix}.kind": [f"Kind must be one of {', '.join(SalesOrderItem.Kind.values)}."]}
             )
+        for name, label in SUPPLIER_REFS:
+            value = getattr(item, name)
+            if value is not None and (refusal := supplier_ref_refusal(label, value.strip())):
+                raise ValidationFailed({f"{prefix}.{name}": [refusal]})
     # An invoice stores its totals in the same columns as a price: the whole order must fit in one.
     gross = Decimal("0")
     for item in items:
