@@ -7,8 +7,9 @@ quantity, less what the supplier's shipments recorded, less what is already back
 become a backorder:
 
 - on the PO page, **Check stock** asks the supplier for that PO's lines and the page marks such a line;
-- every day, beat re-checks the open POs not yet shipped (Submitted or Confirmed, sales order not Invoiced
-  or Closed) of the suppliers whose inventory service is switched on, and proposes a backorder of the
+- every day, beat re-checks the open POs not yet shipped (Created, Submitted or Confirmed, sales order not
+  Invoiced or Closed) of the suppliers whose inventory service is switched on, keeps the answer on the lines
+  as Check stock does, and proposes a backorder of the
   shortfall on each short line (the SupplierProposal flow: Confirm or Dismiss on the PO page, never
   silent). One proposal per line: a pending one is brought up to date; a dismissed one is not made again
   unless the shortfall grows past what was dismissed.
@@ -42,10 +43,10 @@ from purchasing.services import supplier_inventory_checked
 logger = logging.getLogger(__name__)
 
 SUPPLIER_STATUS_CODE = "INV"
-# Stock is worth asking about until the goods have left the supplier.
+# Stock is worth asking about until the goods have left the supplier: on the PO page and every day alike. A
+# Created PO (written, not yet sent) is checked too: a shortfall is best known before the PO goes out.
 CHECKED_STAGES = (PurchaseOrder.Stage.CREATED, PurchaseOrder.Stage.SUBMITTED, PurchaseOrder.Stage.CONFIRMED)
-# The daily re-check: POs the supplier has (sent to it), not yet shipped.
-DAILY_STAGES = (PurchaseOrder.Stage.SUBMITTED, PurchaseOrder.Stage.CONFIRMED)
+DAILY_STAGES = CHECKED_STAGES
 
 
 @dataclass(frozen=True)
