@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backorders.views import purchase_orders
+from backorders.views import purchase_orders, stock
 
 urlpatterns = [
     path("purchase-orders/", purchase_orders.purchase_order_list, name="purchase-order-list"),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("purchase-orders/<int:pk>/flag/", purchase_orders.backorder_flag_view, name="backorder-flag"),
     path(
         "purchase-orders/<int:pk>/stock-check/",
-        purchase_orders.purchase_order_stock_check_view,
+        stock.purchase_order_stock_check_view,
         name="purchase-order-stock-check",
     ),
     path("purchase-orders/<int:pk>/pdf/", purchase_orders.purchase_order_pdf, name="purchase-order-pdf"),

@@ -10,6 +10,7 @@ from core.fields import MoneyField, QuantityField
 from core.roles import Role, user_roles
 from projects.models import (
     MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
     SUPPLIER_REF_MAX_LENGTH,
     Client,
     CompanySettings,
@@ -314,10 +315,19 @@ class SalesOrderItemForm(forms.Form):
         help_text="The colour or size, e.g. MUG11-WHT",
         error_messages=_text_errors("The supplier's part id"),
     )
+    supplier_units_per_pack = QuantityField(
+        label="Units per supplier's pack",
+        name="Units per supplier's pack",
+        min_value=1,
+        max_value=MAX_UNITS_PER_PACK,
+        required=False,
+        help_text="When the supplier counts its stock in cases or boxes: how many of this item are in one",
+    )
 
     # The fields a person fills; a row with none of them filled is an unused blank row.
     TYPED = ("description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
     SUPPLIER_REFS = {"supplier_product_id": "The supplier's product id", "supplier_part_id": "The supplier's part id"}
+    SUPPLIER_FIELDS = (*SUPPLIER_REFS, "supplier_units_per_pack")
     # A new row arrives with its supplier and tax rate carried from the row above: only what is typed
     # afresh makes it a row to save.
     TYPED_AFRESH = ("description", "quantity", "unit_price", "unit_cost")

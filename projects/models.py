@@ -198,6 +198,7 @@ SALES_ORDER_FLOW = [
 
 
 SUPPLIER_REF_MAX_LENGTH = 64
+MAX_UNITS_PER_PACK = 100_000
 
 
 def supplier_ref_refusal(label: str, value: str) -> str | None:
@@ -231,6 +232,14 @@ class SalesOrderItem(models.Model):
     # The supplier's own ids of what is ordered (PromoStandards productId and partId): its stock is asked by them.
     supplier_product_id = models.CharField("supplier's product id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
     supplier_part_id = models.CharField("supplier's part id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
+    # How many of this item make one of the supplier's packs (case, box, ...), for a supplier that counts its
+    # stock in them; the desk counts items one by one (a dozen is 12 without it).
+    supplier_units_per_pack = models.PositiveIntegerField(
+        "units per supplier's pack",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS_PER_PACK)],
+    )
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])

@@ -26,12 +26,6 @@ from backorders.forms import (
     SupplierProposalConfirmForm,
     flag_note_text,
 )
-from backorders.inventory_sync import (
-    CHECKED_STAGES,
-    likely_backorder,
-    purchase_order_stock_check,
-    still_to_ship,
-)
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_status_latest
 from backorders.selectors import flag_moves_order_by_default, unshipped_siblings_phrase
@@ -41,6 +35,7 @@ from backorders.services import (
     backorder_offers_ready_for_billing,
     supplier_proposal_description,
 )
+from backorders.views.stock import stock_on_page
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.money import line_amount
 from core.roles import Role, has_role
@@ -265,15 +260,11 @@ def purchase_order_page(
         open_by_item[backorder.purchase_order_item_id] = (
             open_by_item.get(backorder.purchase_order_item_id, 0) + backorder.quantity
         )
-    stock_checked = [item for item in items if item.stock_checked_at is not None]
-    still = still_to_ship(purchase_order_items=stock_checked) if stock_checked else {}
     for item in items:
         item.figures = figures.get(item.sales_order_item_id)
         item.open_backordered = open_by_item.get(item.pk, 0)
         item.available = item.quantity - item.open_backordered
         item.cost = line_amount(item.quantity, item.sales_order_item.unit_cost)
-        item.likely_backorder = item.pk in still and likely_backorder(item, still[item.pk])
-    stock_service = po.supplier.inventory_enabled and bool(po.supplier.inventory_url)
     can_flag = can_act and po.stage not in READY_FOR_BILLING_OR_LATER
     allowed_stages = purchase_order_allowed_stages(purchase_order=po, user=user) if can_act else []
     if can_flag and flag_form is None:
@@ -319,13 +310,7 @@ def purchase_order_page(
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
         "proposals": proposals,
         "shipments": list(shipments_of(purchase_orders=[po])),
-        "stock_shown": stock_service or bool(stock_checked),
-        "can_check_stock": (
-            stock_service
-            and po.stage in CHECKED_STAGES
-            and has_role(user, Role.SALES, Role.PRODUCTION)
-            and any(item.sales_order_item.supplier_product_id for item in items)
-        ),
+        **stock_on_page(po, items, user=user),
         "supplier_status": supplier_status_latest(purchase_order=po) if po.supplier.order_status_url else None,
         "can_act": can_act,
         "can_email": has_role(user, Role.SALES, Role.PRODUCTION),
@@ -528,29 +513,6 @@ def purchase_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(purchase_order_pdf_bytes(po), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{po.number}.pdf"'
     return response
-
-
-@role_required(Role.SALES, Role.PRODUCTION)
-@require_POST
-def purchase_order_stock_check_view(request: HttpRequest, pk: int) -> HttpResponse:
-    po = purchase_order_or_404(pk)
-    try:
-        result = purchase_order_stock_check(purchase_order=po)
-    except DomainError as error:
-        report_domain_error(request, error)
-        return redirect("purchase-order-detail", pk=po.pk)
-    if result.error:
-        messages.error(
-            request, f"{po.supplier}'s stock could not be checked: {result.error} Nothing on {po.number} changed."
-        )
-        return redirect("purchase-order-detail", pk=po.pk)
-    sentences = [f"Stock checked with {po.supplier} for {_plural(result.checked, 'line')}."]
-    if result.short:
-        sentences.append(f"{_plural(len(result.short), 'line')} likely to be backordered.")
-    if result.not_listed:
-        sentences.append(f"Not listed by the supplier: {', '.join(result.not_listed)}.")
-    messages.success(request, " ".join(sentences))
-    return redirect("purchase-order-detail", pk=po.pk)
 
 
 @role_required(Role.SALES, Role.PRODUCTION)

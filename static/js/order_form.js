@@ -52,6 +52,7 @@
     "tax_rate",
     "supplier_product_id",
     "supplier_part_id",
+    "supplier_units_per_pack",
   ];
 
   // A new row, placed after `after` (or last); it starts with the supplier and tax rate of the row

@@ -43,6 +43,7 @@ def test_sales_writes_an_order_and_reads_its_figures(as_sales):
         "supplier": supplier.pk,
         "supplier_product_id": "",
         "supplier_part_id": "",
+        "supplier_units_per_pack": None,
         "quantity": 500,
         "unit_price": "4.25",
         "unit_cost": "2.10",
@@ -304,3 +305,17 @@ def test_the_schema_documents_the_supplier_ids_of_an_item():
         properties = components[name]["properties"]
         assert "productId" in properties["supplier_product_id"]["description"], name
         assert "partId" in properties["supplier_part_id"]["description"], name
+
+
+def test_an_item_carries_its_units_per_supplier_pack(as_sales):
+    response = as_sales.post(
+        "/api/sales-orders/", order_body(ProjectFactory(), supplier_units_per_pack=12), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["items"][0]["supplier_units_per_pack"] == 12
+    refused = as_sales.post(
+        "/api/sales-orders/", order_body(ProjectFactory(), supplier_units_per_pack=0), format="json"
+    )
+    assert refused.status_code == 400
+    assert "supplier_units_per_pack" in str(refused.json())
+    assert SalesOrder.objects.count() == 1

@@ -109,3 +109,31 @@ def test_an_id_with_markup_in_the_database_is_shown_as_text(as_sales, sales_rep,
     editor = as_sales.get(reverse("sales-order-edit", args=[order.pk])).content.decode()
     assert escape('"><script>x()</script>') in editor
     assert "<script>x()" not in editor
+
+
+def test_units_per_pack_are_typed_checked_and_kept(as_sales, project, maker):
+    url = reverse("sales-order-create", args=[project.pk])
+    refused = as_sales.post(url, item_rows(mug_row(maker, supplier_units_per_pack="0")))
+    assert refused.status_code == 400
+    assert error_next_to(
+        refused.content.decode(),
+        "id_items-0-supplier_units_per_pack",
+        "Units per supplier's pack must be a whole number from 1 to 100,000.",
+    )
+    assert not SalesOrder.objects.exists()
+
+    assert as_sales.post(url, item_rows(mug_row(maker, supplier_units_per_pack="24"))).status_code == 302
+    item = SalesOrderItem.objects.get()
+    assert item.supplier_units_per_pack == 24
+    editor = as_sales.get(reverse("sales-order-edit", args=[item.sales_order_id])).content.decode()
+    assert 'name="items-0-supplier_units_per_pack" value="24"' in editor
+
+    # a post without the box keeps it; a blank box clears it
+    row = {"id": item.pk, "description": "11 oz mug", "supplier": maker.pk, "quantity": 10, "unit_price": "4.25"}
+    edit = reverse("sales-order-edit", args=[item.sales_order_id])
+    assert as_sales.post(edit, item_rows(row)).status_code == 302
+    item.refresh_from_db()
+    assert item.supplier_units_per_pack == 24
+    assert as_sales.post(edit, item_rows({**row, "supplier_units_per_pack": ""})).status_code == 302
+    item.refresh_from_db()
+    assert item.supplier_units_per_pack is None
