@@ -79,7 +79,12 @@ def stock_snapshot() -> tuple:
     return (
         list(
             PurchaseOrderItem.objects.order_by("id").values_list(
-                "stock_available", "stock_next_quantity", "stock_next_date", "stock_checked_at"
+                "stock_available",
+                "stock_next_quantity",
+                "stock_next_date",
+                "stock_uom",
+                "stock_comparable",
+                "stock_checked_at",
             )
         ),
         list(SupplierProposal.objects.values_list("id", "quantity")),
@@ -124,6 +129,9 @@ def test_a_supplier_that_misbehaves_changes_nothing_and_says_why(
     assert supplier.shipment_error == supplier.order_status_error == ""  # other services
     page = browser.get(reverse("supplier-detail", args=[supplier.pk])).content.decode()
     assert 'data-testid="inventory-error"' in page and category in page
+    # and the PO page still shows the last good reading, as it opens
+    page = browser.get(reverse("purchase-order-detail", args=[mug_order.po.pk])).content.decode()
+    assert 'data-stock-available="120"' in page and "read just now" in page
 
 
 def test_the_daily_check_proposes_a_backorder_once(inventory_supplier, simulator, mug_order, production_rep):

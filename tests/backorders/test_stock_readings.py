@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backorders.inventory_sync import supplier_inventory_sync
-from backorders.models import SupplierProposal
+from backorders.models import Backorder, SupplierProposal
+from backorders.services import supplier_proposal_confirm
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from tests.backorders.conftest import COMES_IN
 from tests.factories import PurchaseOrderItemFactory, SalesOrderItemFactory
@@ -38,6 +39,22 @@ def test_the_daily_check_rechecks_a_po_in_every_stage_not_yet_shipped(stage, inv
     assert (line.stock_available, line.stock_next_quantity, line.stock_next_date) == (120, 400, COMES_IN)
     assert line.stock_checked_at >= before
     assert list(SupplierProposal.objects.values_list("purchase_order_item", "quantity")) == [(line.pk, 380)]
+
+
+def test_a_shortfall_proposed_on_a_draft_po_is_confirmed_into_a_backorder(
+    inventory_supplier, mug_order, production_rep
+):
+    PurchaseOrder.objects.filter(pk=mug_order.po.pk).update(stage=PurchaseOrder.Stage.CREATED)
+    [proposal] = supplier_inventory_sync(supplier=inventory_supplier).proposals
+
+    supplier_proposal_confirm(proposal=proposal, by=production_rep)
+
+    backorder = Backorder.objects.get()
+    assert (backorder.purchase_order_item_id, backorder.quantity, backorder.expected_date) == (
+        mug_order.po_mugs.pk,
+        380,
+        COMES_IN,
+    )
 
 
 @pytest.mark.parametrize(
