@@ -302,21 +302,21 @@ class SalesOrderItemForm(forms.Form):
 
     # The supplier's own codes of the item, by which its stock is asked (optional; under "Supplier's ids").
     supplier_product_id = forms.CharField(
-        label="Supplier's product id",
+        label="Product id",
         required=False,
         max_length=SUPPLIER_REF_MAX_LENGTH,
         help_text="As in the supplier's catalogue, e.g. MUG11",
         error_messages=_text_errors("The supplier's product id"),
     )
     supplier_part_id = forms.CharField(
-        label="Supplier's part id",
+        label="Part id",
         required=False,
         max_length=SUPPLIER_REF_MAX_LENGTH,
         help_text="The colour or size, e.g. MUG11-WHT",
         error_messages=_text_errors("The supplier's part id"),
     )
     supplier_units_per_pack = QuantityField(
-        label="Units per supplier's pack",
+        label="Units per pack",
         name="Units per supplier's pack",
         min_value=1,
         max_value=MAX_UNITS_PER_PACK,

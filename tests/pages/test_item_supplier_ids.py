@@ -29,8 +29,8 @@ def maker(db):
 
 def test_the_editor_labels_the_two_boxes_and_saves_what_is_typed(as_sales, project, maker):
     editor = as_sales.get(reverse("sales-order-create", args=[project.pk])).content.decode()
-    assert '<label for="id_items-0-supplier_product_id">Supplier&#x27;s product id</label>' in editor
-    assert '<label for="id_items-0-supplier_part_id">Supplier&#x27;s part id</label>' in editor
+    assert '<label for="id_items-0-supplier_product_id">Product id</label>' in editor
+    assert '<label for="id_items-0-supplier_part_id">Part id</label>' in editor
     assert 'maxlength="64"' in editor
 
     data = item_rows(
