@@ -143,6 +143,7 @@ FILES: tuple[ExportFile, ...] = (
             Column("Supplier Name", "supplier__name", "as in suppliers.csv; blank for none"),
             Column("Supplier Product ID", "supplier_product_id", "the supplier's catalogue code; blank for none"),
             Column("Supplier Part ID", "supplier_part_id", "the supplier's part code; blank for none"),
+            Column("Units Per Pack", "supplier_units_per_pack", "items in one of the supplier's packs; blank for none"),
             Column("Quantity", "quantity", "whole number"),
             Column("Unit Price", "unit_price", "money"),
             Column("Unit Cost", "unit_cost", "money"),

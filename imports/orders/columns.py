@@ -4,8 +4,17 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, shown
-from projects.models import MAX_QUANTITY, SUPPLIER_REF_MAX_LENGTH, ItemKind, SalesOrder, supplier_ref_refusal
+from import_export import widgets
+
+from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, is_blank, shown
+from projects.models import (
+    MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
+    SUPPLIER_REF_MAX_LENGTH,
+    ItemKind,
+    SalesOrder,
+    supplier_ref_refusal,
+)
 
 PROJECT_NUMBER = re.compile(r"^(?:P-)?(\d{1,15})$", re.IGNORECASE)
 ORDER_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
@@ -20,6 +29,7 @@ ITEM_FIELDS = (
     "supplier",
     "supplier_product_id",
     "supplier_part_id",
+    "supplier_units_per_pack",
     "quantity",
     "unit_price",
     "unit_cost",
@@ -80,6 +90,20 @@ class SupplierRefCell(TextCell):
         if refusal := supplier_ref_refusal(self.label, text):
             raise ValueError(refusal.rstrip("."))
         return text
+
+
+class UnitsPerPackCell(widgets.Widget):
+    """How many items the supplier's pack holds; a blank cell is none (the supplier counts eaches)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.number = WholeNumberCell(minimum=1, maximum=MAX_UNITS_PER_PACK, default=0)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        return None if is_blank(value) else self.number.clean(value, row, **kwargs)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return "" if value is None else str(value)
 
 
 def order_columns(column_type: Any) -> tuple[Any, ...]:
@@ -216,6 +240,15 @@ def order_columns(column_type: Any) -> tuple[Any, ...]:
             SupplierRefCell("The supplier's part id"),
             "MUG11-WHT",
             note="the colour or size's code (PromoStandards partId); blank for none",
+        ),
+        C(
+            "supplier_units_per_pack",
+            "Units Per Pack",
+            ("units per pack", "units per supplier s pack", "pack size", "case pack", "units per case"),
+            UnitsPerPackCell(),
+            "",
+            note="how many of the item one of the supplier's cases or boxes holds, when it counts stock in them; "
+            "blank for none",
         ),
         C(
             "quantity",
