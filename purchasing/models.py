@@ -155,6 +155,11 @@ class PurchaseOrderItem(models.Model):
     stock_next_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
     stock_next_date = models.DateField(null=True, blank=True, editable=False)
     stock_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The unit the supplier counted in (PromoStandards uom: EA, CA, BX, ...; "" before any check). When the desk
+    # can turn it into the line's units (eaches), the figures above are eaches and comparable; when it cannot,
+    # they are the supplier's units as answered, and the line is never marked from them.
+    stock_uom = models.CharField(max_length=8, blank=True, editable=False)
+    stock_comparable = models.BooleanField(default=True, editable=False)
 
     class Meta:
         db_table = "projects_purchaseorderitem"
