@@ -170,9 +170,16 @@ def xlsx_response(
     rows: Iterable[Sequence[Any]], *, columns: Sequence[XlsxColumn], filename: str, sheet_title: str
 ) -> FileResponse:
     """Build the rows into an XLSX workbook in a temporary file and send it as an attachment."""
+    return xlsx_file_response(
+        lambda file: write_xlsx(rows, columns=columns, file=file, sheet_title=sheet_title), filename=filename
+    )
+
+
+def xlsx_file_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> FileResponse:
+    """Send as an attachment the XLSX workbook that write(file) writes into a temporary file."""
     file = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
     try:
-        write_xlsx(rows, columns=columns, file=file, sheet_title=sheet_title)
+        write(file)
         file.seek(0)
     except BaseException:
         file.close()
