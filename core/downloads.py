@@ -7,13 +7,14 @@ want the plain file instead.
 
 XLSX: `write_xlsx` writes the rows with XlsxWriter in its constant-memory mode: each row goes to a
 temporary file as soon as the next one starts, so memory stays flat however many rows there are, and
-the sheet is zipped at the end. It is the fastest writer of those measured whose files Excel opens
-(benchmarks/exports.py, 100,000 rows: 7.6 s against openpyxl write-only's 10.9 s and PyExcelerate's
-12.5 s, in 15 MB where PyExcelerate takes 120 MB), though still about 14 times PostgreSQL's COPY:
-its cost is Python's, per cell. `xlsx_response` writes
-into a spooled temporary file that FileResponse sends in blocks: a workbook cannot be sent as it is
-being written, since the zip's directory comes last. Exports too large to build in a request are
-written by the worker instead (reports/exports/).
+the sheet is zipped at the end. It is the fastest of the Python writers measured whose files Excel
+opens (benchmarks/exports.py, 100,000 rows: 7.6 s against openpyxl write-only's 10.9 s and
+PyExcelerate's 12.5 s, in 15 MB where PyExcelerate takes 120 MB), though about 14 times PostgreSQL's
+COPY: its cost is Python's, per cell. The Invoices Report, which may have hundreds of thousands of
+rows, has PostgreSQL write its sheet's XML instead (core/xlsx_postgres.py, about 3 times the COPY).
+`xlsx_response` and `xlsx_file_response` write into a spooled temporary file that FileResponse sends
+in blocks: a workbook cannot be sent as it is being written, since the zip's directory comes last.
+Exports too large to build in a request are written by the worker instead (reports/exports.py).
 
 Cells are typed by column: money is a number shown with two decimals and thousands separators,
 dates are dates, counts are whole numbers, and text starting with = + - @ or a tab or return (what

@@ -14,14 +14,17 @@ Cells are typed by column as `core.downloads.write_xlsx` types them:
   return and backslash written as character references (so that COPY's text format, which escapes
   those, leaves every row as it is). An inline string is never a formula; text a spreadsheet would
   run as one (starting with = + - @, a tab or a return) also gets Excel's quote prefix, so it stays
-  text when someone edits the cell.
+  text when someone edits the cell. Text holding _x and four hex digits and _ (Excel's own escape of
+  a character, _x000D_ for a return) has its _ written _x005F_, so Excel shows it as written. One
+  regular expression per row tells the rows whose text needs none of this (most): theirs is copied.
 - money: a number (numeric, already in cents as the desk keeps money), shown as #,##0.00.
 - date: the day's serial number (days since 1899-12-30), shown as yyyy-mm-dd; datetime: the moment
   at the company's wall-clock time (settings.TIME_ZONE), shown as yyyy-mm-dd hh:mm.
 - integer: a whole number; boolean: TRUE or FALSE.
 
-NULL leaves the cell empty. Memory stays flat: rows go from the socket to the deflater in blocks of
-about a megabyte. The file is written into a seekable file (the zip's directory comes last).
+NULL or empty text leaves the cell empty. Memory stays flat: rows go from the socket to the deflater
+in blocks of about a megabyte. The file is written into a seekable file (the zip's directory comes
+last); a sheet of more than 2 GB of XML (some 3 million rows) would need zip64, and zipfile refuses it.
 """
 
 import zipfile
@@ -280,7 +283,8 @@ def write_xlsx_from_sql(
     using: str = "default",
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the rows of the SELECT `sql` (PostgreSQL only) as an XLSX workbook into file; return the rows.
+    """Write the rows of the SELECT `sql` (PostgreSQL only; psycopg's %s placeholders, as Django's
+    sql_with_params() gives them, bound to `params`) as an XLSX workbook into file; return the rows.
 
     The SELECT returns the columns in the order of `columns` and its rows in the sheet's order.
     `progress`, if given, is called with the rows written so far after each block (about a megabyte).

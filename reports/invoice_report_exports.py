@@ -171,8 +171,8 @@ def write_invoice_report_xlsx(
 ) -> int:
     """Write the report as an XLSX workbook into file; return the rows written.
 
-    On PostgreSQL the database writes the sheet's rows itself (core.xlsx_postgres: 3.1 times its COPY
-    of the CSV at 100,000 invoices, where XlsxWriter took 14); elsewhere XlsxWriter writes them.
+    On PostgreSQL the database writes the sheet's rows itself (core.xlsx_postgres: about 3 times its
+    COPY of the CSV at 100,000 invoices, where XlsxWriter took 14 to 17); elsewhere XlsxWriter does.
     """
     alias = replica_read_alias()
     if connections[alias].vendor == "postgresql":
