@@ -47,6 +47,8 @@ from core.downloads import (
 # Deflate level 1: about three times faster than the default level 6 for a file about 15% larger.
 COMPRESS_LEVEL = 1
 FLUSH_BYTES = 1024 * 1024
+# The most characters a cell holds in Excel.
+CELL_TEXT_LIMIT = 32767
 
 # The cellXfs of STYLES, by name.
 STYLE_BOLD, STYLE_MONEY, STYLE_DATE, STYLE_DATETIME, STYLE_QUOTED = 1, 2, 3, 4, 5
@@ -161,7 +163,8 @@ def _text_cell_sql(name: str, ref: str, *, clean: bool) -> str:
 
     `clean`: the row is known to hold no text that needs more than copying, so the text is copied.
     Otherwise each value is checked: text with markup, a backslash, a control character or a space at
-    either end is cleaned, escaped and marked xml:space="preserve".
+    either end is cleaned, escaped and marked xml:space="preserve"; text longer than a cell holds
+    is cut to CELL_TEXT_LIMIT characters, as XlsxWriter cuts it.
     """
     cell = f"'<c r=\"{ref}', n, '\" t=\"inlineStr\"'"
     quoted = f"' s=\"{STYLE_QUOTED}\"'"
@@ -172,10 +175,10 @@ def _text_cell_sql(name: str, ref: str, *, clean: bool) -> str:
     )
     if clean:
         return f"CASE WHEN {name} <> '' THEN {copied} END"
-    cleaned = f"regexp_replace({name}, '{_ILLEGAL}', '', 'g')"
+    cleaned = f"left(regexp_replace({name}, '{_ILLEGAL}', '', 'g'), {CELL_TEXT_LIMIT})"
     return (
         f"CASE WHEN {name} = '' OR {name} IS NULL THEN NULL "
-        f"WHEN {name} !~ '{_NEEDS_ESCAPING}' THEN {copied} "
+        f"WHEN {name} !~ '{_NEEDS_ESCAPING}' AND length({name}) <= {CELL_TEXT_LIMIT} THEN {copied} "
         f"WHEN {cleaned} = '' THEN NULL "
         f"ELSE concat({cell}, CASE WHEN left({cleaned}, 1) IN ({_signs_sql(FORMULA_SIGNS)}) THEN {quoted} END, "
         f"'><is><t xml:space=\"preserve\">', {_escaped_sql(cleaned)}, '</t></is></c>') END"
@@ -227,7 +230,9 @@ def sheet_rows_sql(select_sql: str, columns: Sequence[XlsxColumn]) -> str:
     rows = row(clean=False)
     if texts:
         joined = f"concat_ws('|', {', '.join(texts)})"
-        rows = f"CASE WHEN {joined} !~ '{_ROW_NEEDS_ESCAPING}' THEN {row(clean=True)} ELSE {rows} END"
+        # (a row of at most CELL_TEXT_LIMIT bytes of text has no cell longer than that)
+        clean = f"{joined} !~ '{_ROW_NEEDS_ESCAPING}' AND octet_length({joined}) <= {CELL_TEXT_LIMIT}"
+        rows = f"CASE WHEN {clean} THEN {row(clean=True)} ELSE {rows} END"
     # Only the caller's SELECT and this module's own SQL: no value is written into the statement.
     return (
         f"SELECT {rows} FROM ("  # noqa: S608

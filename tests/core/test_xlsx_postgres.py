@@ -115,6 +115,16 @@ def test_control_characters_xml_cannot_carry_are_dropped(db):
     assert rows[6][2].value == "Acme Ltd"
 
 
+def test_text_longer_than_a_cell_holds_is_cut_as_xlsxwriter_cuts_it(db):
+    long = ("Zoë " * 9000)[:36000]
+    rows = [("INV-1", None, long, None, None, None, None), ("INV-2", None, "<" + long, None, None, None, None)]
+    cells = [row[2].value for row in sheet_of(written(rows)).iter_rows(min_row=2)]
+    assert cells == [long[:32767], ("<" + long)[:32767]]
+    file = io.BytesIO()
+    write_xlsx(rows, columns=COLUMNS, file=file, sheet_title="Invoices")
+    assert [row[2].value for row in sheet_of(file.getvalue()).iter_rows(min_row=2)] == cells
+
+
 def test_the_same_values_as_xlsxwriter_writes(db):
     ours = [[cell.value for cell in row] for row in sheet_of(written(ROWS)).iter_rows()]
     file = io.BytesIO()
