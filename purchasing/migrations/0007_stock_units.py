@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("purchasing", "0005_inventory_service"),
+        ("purchasing", "0006_desk_partial_indexes"),
     ]
 
     operations = [
