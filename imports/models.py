@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     CLIENTS = "clients", "Clients"
     SUPPLIERS = "suppliers", "Suppliers"
     ORDERS = "orders", "Order items"
+    PURCHASE_ORDERS = "purchase-orders", "Purchase order lines"
 
 
 class ImportState(models.TextChoices):

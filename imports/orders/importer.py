@@ -1,7 +1,6 @@
 """Reading an orders file into projects, orders and items, deciding what changes, and writing it in bulk."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,54 +11,16 @@ from django.db import IntegrityError, transaction
 from core import locks
 from core.errors import TransitionNotAllowed
 from core.money import line_amount, line_tax
-from imports.cells import is_blank, shown
+from imports.cells import is_blank
 from imports.orders.columns import ITEM_FIELDS, NOT_IMPORTED_STATUSES, ORDER_FIELDS, PROJECT_FIELDS
+from imports.rows import Planned, Row, RowsImport, advance, change_text, items_by_line, number_value
 from invoicing.models import Invoice
 from projects.models import Activity, Client, Project, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import order_total_refusal
 from purchasing.models import PurchaseOrder, Supplier
 
 
-@dataclass
-class Row:
-    line: int
-    values: dict[str, Any]
-    key: tuple[str, int] = ("", 0)  # (order number, item line)
-
-
-@dataclass
-class Planned:
-    """What the file does: each row's fate and, to write, the records new or changed."""
-
-    created: list[tuple[int, str, list[str], Any]] = field(default_factory=list)  # line, label, changes, item
-    updated: list[tuple[int, str, list[str], Any]] = field(default_factory=list)
-    unchanged: list[tuple[int, str]] = field(default_factory=list)
-    refusals: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # line: [(column, message)]
-
-
-def _change(header: str, old: Any, new: Any) -> str:
-    before = shown(old) if old is not None else ""
-    after = shown(new) if new is not None else ""
-    return f"{header}: {before or '(blank)'} → {after or '(blank)'}"
-
-
-def _number_value(number: str) -> int:
-    return int(number.split("-", 1)[1])
-
-
-class OrdersImport:
-    def __init__(self, *, rows: list[tuple[int, dict[str, Any]]], header_of: dict[str, str], columns: tuple):
-        self.header_of = header_of
-        self.columns = {column.field: column for column in columns}
-        self.raw = rows
-        self.plan = Planned()
-
-    def header(self, name: str) -> str:
-        return self.header_of.get(name) or self.columns[name].header
-
-    def refuse(self, line: int, name: str, message: str) -> None:
-        self.plan.refusals.setdefault(line, []).append((self.header(name) if name else "", message))
-
+class OrdersImport(RowsImport):
     # --- reading the cells ---------------------------------------------------------------------------
 
     def read(self) -> list[Row]:
@@ -150,10 +111,10 @@ class OrdersImport:
         for row in rows:
             v = row.values
             first = projects.setdefault(v["project_number"], row)
-            if self._disagrees(row, first, "project_number", PROJECT_FIELDS):
+            if self.disagrees(row, first, "project_number", PROJECT_FIELDS):
                 continue
             first = orders.setdefault(v["so_number"], row)
-            if self._disagrees(row, first, "so_number", ORDER_FIELDS):
+            if self.disagrees(row, first, "so_number", ORDER_FIELDS):
                 continue
             item_line = v["line"] or next_line[v["so_number"]] + 1
             next_line[v["so_number"]] = max(next_line[v["so_number"]], item_line)
@@ -170,21 +131,6 @@ class OrdersImport:
             kept.append(row)
         return projects, orders, kept
 
-    def _disagrees(self, row: Row, first: Row, number: str, fields: tuple[str, ...]) -> bool:
-        if first is row:
-            return False
-        for name in fields:
-            if row.values[name] != first.values[name]:
-                self.refuse(
-                    row.line,
-                    name,
-                    f"{shown(row.values[name]) or '(blank)'}, where row {first.line} gives "
-                    f"{row.values[number]} the {self.columns[name].header} {shown(first.values[name]) or '(blank)'}: "
-                    "every row of it must agree",
-                )
-                return True
-        return False
-
     # --- comparing with the desk ----------------------------------------------------------------------
 
     def compare(self, projects: dict[str, Row], orders: dict[str, Row], rows: list[Row]) -> dict[str, Any]:
@@ -193,12 +139,7 @@ class OrdersImport:
         ids = [order.pk for order in existing_orders.values()]
         invoiced = set(Invoice.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
         purchased = set(PurchaseOrder.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
-        existing_items: dict[tuple[str, int], SalesOrderItem] = {}
-        number_of = {order.pk: number for number, order in existing_orders.items()}
-        counted: dict[int, int] = defaultdict(int)
-        for item in SalesOrderItem.objects.filter(sales_order_id__in=ids).order_by("sales_order_id", "position", "id"):
-            counted[item.sales_order_id] += 1
-            existing_items[(number_of[item.sales_order_id], counted[item.sales_order_id])] = item
+        existing_items = items_by_line(existing_orders)
         return {
             "projects": existing_projects,
             "orders": existing_orders,
@@ -279,7 +220,7 @@ class OrdersImport:
                 if old != new:
                     if name == "status":
                         old, new = order.get_status_display(), SalesOrder.Status(new).label
-                    changes.append(_change(self.columns[name].header, old, new))
+                    changes.append(change_text(self.columns[name].header, old, new))
                     setattr(order, name, v[name])
             if changes:
                 changed_orders[number] = (order, changes)
@@ -312,12 +253,12 @@ class OrdersImport:
                         if item.supplier_id == new_id:
                             continue
                         old = item.supplier.name if item.supplier_id else ""
-                        item_changes.append(_change(self.columns[name].header, old, v[name] or ""))
+                        item_changes.append(change_text(self.columns[name].header, old, v[name] or ""))
                         item.supplier = v[name]
                         continue
                     old, new = getattr(item, name), v[name]
                     if old != new:
-                        item_changes.append(_change(self.columns[name].header, old, new))
+                        item_changes.append(change_text(self.columns[name].header, old, new))
                         setattr(item, name, new)
             order = desk["orders"].get(v["so_number"])
             if order is not None and order.pk in desk["fixed"] and (order_changes or item_changes or item.pk is None):
@@ -467,11 +408,7 @@ class OrdersImport:
 
 def _advance(prefix: str, numbers: list[str]) -> None:
     """Continue the desk's sequence after the highest number imported (its row locked until commit)."""
-    sequence = locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
-    highest = max((_number_value(number) for number in numbers), default=0)
-    if highest > sequence.last_value:
-        sequence.last_value = highest
-        sequence.save(update_fields=["last_value"])
+    advance("projects.NumberSequence", prefix, max((number_value(number) for number in numbers), default=0))
 
 
 def import_orders(
