@@ -19,6 +19,7 @@ from import_export.fields import Field
 
 from imports.cells import PercentCell, TextCell, WholeNumberCell
 from imports.columns import Column, normalized
+from imports.invoices import import_invoices, import_payments, invoice_columns, payment_columns
 from imports.orders import import_orders, order_columns
 from imports.purchase_orders import PO_COLUMNS, import_purchase_orders
 from projects.models import Client
@@ -289,5 +290,11 @@ KINDS = {
         None,
         "purchase-order-list",
         importer=import_purchase_orders,
+    ),
+    "invoices": Kind(
+        "invoices", "invoice line", "invoice lines", invoice_columns(), None, "invoice-report", importer=import_invoices
+    ),
+    "payments": Kind(
+        "payments", "payment", "payments", payment_columns(), None, "invoice-aging", importer=import_payments
     ),
 }

@@ -13,6 +13,8 @@ class ImportKind(models.TextChoices):
     SUPPLIERS = "suppliers", "Suppliers"
     ORDERS = "orders", "Order items"
     PURCHASE_ORDERS = "purchase-orders", "Purchase order lines"
+    INVOICES = "invoices", "Invoice lines"
+    PAYMENTS = "payments", "Payments"
 
 
 class ImportState(models.TextChoices):
