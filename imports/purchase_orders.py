@@ -19,22 +19,22 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
 
 from backorders.models import Backorder
 from core import locks
-from core.errors import TransitionNotAllowed
 from imports.cells import DateCell, TextCell, WholeNumberCell
-from imports.columns import Column
+from imports.columns import Column, item_columns
 from imports.orders.columns import ChoiceCell, NumberCell
 from imports.rows import (
-    Planned,
     Row,
     RowsImport,
     active_users_named,
     advance,
     change_text,
+    importer,
+    lock_orders_named,
     number_value,
+    numbers_kept,
     suppliers_named,
 )
 from invoicing.models import Invoice
@@ -43,7 +43,6 @@ from purchasing.figures import sales_order_purchase_figures_refresh
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 PO_NUMBER = re.compile(r"^(?:PO-?)?(\d{1,15})$", re.IGNORECASE)
-SO_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
 # Every row of a PO must agree on these (its first row gives them).
 PO_FIELDS = ("so_number", "supplier", "stage", "expected_date", "production_rep", "ship_to")
 # What a corrected file may change on a PO the desk has.
@@ -68,33 +67,7 @@ PO_COLUMNS = (
         required=True,
         note="the supplier's external reference or exact name, as in the desk",
     ),
-    Column(
-        "so_number",
-        "Sales Order Number",
-        ("sales order number", "sales order", "order number", "order no", "so number", "so"),
-        NumberCell("SO-", SO_NUMBER),
-        "SO-2210",
-        required=True,
-        note="the order the PO buys for, imported with Import order items",
-    ),
-    Column(
-        "line",
-        "Line",
-        ("line", "line number", "line no", "item number", "so line", "sales order line", "position"),
-        WholeNumberCell(minimum=1, maximum=32767, default=0),
-        "1",
-        required=True,
-        note="the item's line on its sales order (1 for the first), as Import order items and Export everything "
-        "number them",
-    ),
-    Column(
-        "description",
-        "Description",
-        ("description", "item description", "item", "item name", "product", "product name", "memo"),
-        TextCell(max_length=300),
-        "Stainless mug, 1-color logo",
-        note="optional: when given, it must be that line's description (a check that the line is the right one)",
-    ),
+    *item_columns(purpose="buys for"),
     Column(
         "quantity",
         "Quantity",
@@ -141,6 +114,22 @@ PO_COLUMNS = (
 class PurchaseOrdersImport(RowsImport):
     noun = "purchase order line"
     needed = ("po_number", "supplier", "so_number", "line", "quantity")
+
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+        read = self.read()
+        if commit:
+            # The lock order: the file's sales orders, their purchase orders, their items, then the PO- sequence.
+            lock_orders_named({row.values["so_number"] for row in read})
+            locks.lock_number_sequence("projects.NumberSequence", "PO-", defaults={"last_value": 1000})
+        kept, orders, items = self.resolve(read)
+        firsts, grouped = self.group(kept)
+        decided = self.decide(firsts, grouped, items)
+        if commit:
+            with numbers_kept():
+                self.write(decided, orders, by=by, file_name=file_name)
+            highest = max((number_value(number) for number in decided["touched"]), default=0)
+            advance("projects.NumberSequence", "PO-", highest)
 
     def read(self) -> list[Row]:
         rows = []
@@ -377,37 +366,4 @@ class PurchaseOrdersImport(RowsImport):
         Activity.objects.bulk_create(activities, batch_size=5000)
 
 
-def import_purchase_orders(
-    *,
-    rows: list[tuple[int, dict[str, Any]]],
-    header_of: dict[str, str],
-    columns: tuple,
-    file_name: str,
-    by: User | None,
-    commit: bool,
-) -> Planned:
-    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
-    job = PurchaseOrdersImport(rows=rows, header_of=header_of, columns=columns)
-    read = job.read()
-    if commit:
-        # The lock order: the file's sales orders, their purchase orders, their items, then the PO- sequence.
-        numbers = {row.values["so_number"] for row in read}
-        order_ids = list(SalesOrder.objects.filter(number__in=numbers).values_list("pk", flat=True))
-        locks.lock_purchase_orders_of_orders(sales_order_ids=order_ids, queryset=PurchaseOrder.objects.all())
-        for order_id in sorted(order_ids):
-            locks.lock_sales_order_items(order_id)
-        locks.lock_number_sequence("projects.NumberSequence", "PO-", defaults={"last_value": 1000})
-    kept, orders, items = job.resolve(read)
-    firsts, grouped = job.group(kept)
-    decided = job.decide(firsts, grouped, items)
-    if commit:
-        try:
-            with transaction.atomic():
-                job.write(decided, orders, by=by, file_name=file_name)
-        except IntegrityError as error:
-            raise TransitionNotAllowed(
-                f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
-            ) from error
-        highest = max((number_value(number) for number in decided["touched"]), default=0)
-        advance("projects.NumberSequence", "PO-", highest)
-    return job.plan
+import_purchase_orders = importer(PurchaseOrdersImport)

@@ -6,16 +6,19 @@ them and Export everything writes them), and advances a number sequence past the
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
 from core import locks
+from core.errors import TransitionNotAllowed
 from imports.cells import is_blank, shown
 from projects.models import SalesOrder, SalesOrderItem
-from purchasing.models import Supplier
+from purchasing.models import PurchaseOrder, Supplier
 
 
 @dataclass
@@ -65,6 +68,10 @@ class RowsImport:
 
     def refused(self, row: Row) -> bool:
         return row.line in self.plan.refusals
+
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows into `plan`; with commit, write them (in the caller's transaction)."""
+        raise NotImplementedError
 
     def read_cells(self) -> list[Row]:
         """Each row's cells read by their column's widget; a blank needed cell or an unreadable one refuses it."""
@@ -166,3 +173,43 @@ def advance(model_label: str, name: str, highest: int, *, start: int = 1000) -> 
     if highest > sequence.last_value:
         sequence.last_value = highest
         sequence.save(update_fields=["last_value"])
+
+
+def importer(job_class: type[RowsImport]) -> Callable[..., Planned]:
+    """A kind's importer (`imports.kinds.Kind.importer`): the job run on the file's rows, its plan returned."""
+
+    def run(
+        *,
+        rows: list[tuple[int, dict[str, Any]]],
+        header_of: dict[str, str],
+        columns: tuple,
+        file_name: str,
+        by: User | None,
+        commit: bool,
+    ) -> Planned:
+        job = job_class(rows=rows, header_of=header_of, columns=columns)
+        job.run(file_name=file_name, by=by, commit=commit)
+        return job.plan
+
+    run.__doc__ = job_class.run.__doc__
+    return run
+
+
+def lock_orders_named(numbers: set[str]) -> None:
+    """Lock the file's sales orders, then their purchase orders, then their items (core.locks' order)."""
+    order_ids = list(SalesOrder.objects.filter(number__in=numbers).values_list("pk", flat=True))
+    locks.lock_purchase_orders_of_orders(sales_order_ids=order_ids, queryset=PurchaseOrder.objects.all())
+    for order_id in sorted(order_ids):
+        locks.lock_sales_order_items(order_id)
+
+
+@contextmanager
+def numbers_kept():
+    """Write inside a savepoint; a number of the file taken meanwhile (a unique constraint) refuses the import."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise TransitionNotAllowed(
+            f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
+        ) from error

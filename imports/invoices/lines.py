@@ -15,7 +15,6 @@ corrects it on its page), and rows that match it show as unchanged.
 import re
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -26,61 +25,38 @@ from django.utils import timezone
 from core import locks
 from core.errors import TransitionNotAllowed
 from core.money import line_amount
-from imports.cells import DateCell, MoneyCell, TextCell, WholeNumberCell
-from imports.columns import Column
+from imports.cells import DateCell, MoneyCell, WholeNumberCell
+from imports.columns import Column, item_columns
 from imports.orders.columns import ChoiceCell, NumberCell
-from imports.rows import Planned, Row, RowsImport, advance, change_text
+from imports.rows import Row, RowsImport, advance, change_text, importer, lock_orders_named, numbers_kept
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services.issue import SEQUENCE_NAME, _priced_lines
 from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import sales_order_after_invoice
-from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_orders_clear_when_invoiced
 
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?(\d{1,15})$", re.IGNORECASE)
-SO_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
 IMPORTED_STATUSES = (Invoice.Status.OPEN, Invoice.Status.SENT_TO_CLIENT, Invoice.Status.EXPORTED)
 # Every row of an invoice must agree on these (its first row gives them).
 INVOICE_FIELDS = ("so_number", "invoice_date", "due_date", "status")
 
 
+INVOICE_NUMBER_ALIASES = ("invoice number", "invoice no", "invoice", "inv number", "inv no", "invoice id")
+
+
+def invoice_number_column(*more_aliases: str, note: str) -> Column:
+    """The invoice's number, read by the invoices' and the payments' files alike."""
+    widget = NumberCell("INV-", INVOICE_NUMBER)
+    aliases = (*INVOICE_NUMBER_ALIASES, *more_aliases)
+    return Column("invoice_number", "Invoice Number", aliases, widget, "INV-000310", required=True, note=note)
+
+
 def invoice_columns() -> tuple[Column, ...]:
     return (
-        Column(
-            "invoice_number",
-            "Invoice Number",
-            ("invoice number", "invoice no", "invoice", "inv number", "inv no", "num", "invoice id", "ref number"),
-            NumberCell("INV-", INVOICE_NUMBER),
-            "INV-000310",
-            required=True,
-            note="INV- and digits, kept as written (310 is INV-310); the desk's own invoices continue after it",
+        invoice_number_column(
+            "num", "ref number", note="INV- and digits, kept as written; the desk's own invoices continue after it"
         ),
-        Column(
-            "so_number",
-            "Sales Order Number",
-            ("sales order number", "sales order", "order number", "order no", "so number", "so"),
-            NumberCell("SO-", SO_NUMBER),
-            "SO-2210",
-            required=True,
-            note="the order it bills, imported with Import order items",
-        ),
-        Column(
-            "line",
-            "Line",
-            ("line", "line number", "line no", "item number", "so line", "sales order line", "position"),
-            WholeNumberCell(minimum=1, maximum=32767, default=0),
-            "1",
-            required=True,
-            note="the item's line on its sales order (1 for the first)",
-        ),
-        Column(
-            "description",
-            "Description",
-            ("description", "item description", "item", "item name", "product", "product service", "memo"),
-            TextCell(max_length=300),
-            "Stainless mug, 1-color logo",
-            note="optional: when given, it must be that line's description",
-        ),
+        *item_columns(purpose="bills"),
         Column(
             "quantity",
             "Quantity",
@@ -133,6 +109,23 @@ def whole(number: str) -> str:
 class InvoicesImport(RowsImport):
     noun = "invoice line"
     needed = ("invoice_number", "so_number", "line", "quantity", "invoice_date")
+
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+        read = self.read()
+        if commit:
+            # The lock order: the file's sales orders, their POs (their flags may clear), their items, the file's
+            # invoices the desk has, then the invoice sequence.
+            lock_orders_named({row.values["so_number"] for row in read})
+            locks.lock_invoices(Invoice.objects.filter(number__in={row.values["invoice_number"] for row in read}))
+            locks.lock_number_sequence("invoicing.InvoiceNumberSequence", SEQUENCE_NAME)
+        orders, items, firsts, kept = self.check(read)
+        decided = self.decide(orders, items, firsts, kept)
+        if commit:
+            with numbers_kept():
+                self.write(decided, orders, by=by, file_name=file_name)
+            highest = max((invoice.sequence_number or 0 for invoice, _ in decided), default=0)
+            advance("invoicing.InvoiceNumberSequence", SEQUENCE_NAME, highest, start=0)
 
     def read(self) -> list[Row]:
         today = timezone.localdate()
@@ -380,39 +373,4 @@ class InvoicesImport(RowsImport):
             purchase_orders_clear_when_invoiced(sales_order=order)
 
 
-def import_invoices(
-    *,
-    rows: list[tuple[int, dict[str, Any]]],
-    header_of: dict[str, str],
-    columns: tuple,
-    file_name: str,
-    by: User | None,
-    commit: bool,
-) -> Planned:
-    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
-    job = InvoicesImport(rows=rows, header_of=header_of, columns=columns)
-    read = job.read()
-    if commit:
-        # The lock order: the file's sales orders, their POs (their flags may clear), their items, the file's
-        # invoices the desk has, then the invoice sequence.
-        numbers = {row.values["so_number"] for row in read}
-        order_ids = list(SalesOrder.objects.filter(number__in=numbers).values_list("pk", flat=True))
-        locks.lock_purchase_orders_of_orders(sales_order_ids=order_ids, queryset=PurchaseOrder.objects.all())
-        for order_id in sorted(order_ids):
-            locks.lock_sales_order_items(order_id)
-        invoice_numbers = {row.values["invoice_number"] for row in read}
-        locks.lock_invoices(Invoice.objects.filter(number__in=invoice_numbers))
-        locks.lock_number_sequence("invoicing.InvoiceNumberSequence", SEQUENCE_NAME)
-    orders, items, firsts, kept = job.check(read)
-    decided = job.decide(orders, items, firsts, kept)
-    if commit:
-        try:
-            with transaction.atomic():
-                job.write(decided, orders, by=by, file_name=file_name)
-        except IntegrityError as error:
-            raise TransitionNotAllowed(
-                f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
-            ) from error
-        highest = max((invoice.sequence_number or 0 for invoice, _ in decided), default=0)
-        advance("invoicing.InvoiceNumberSequence", SEQUENCE_NAME, highest, start=0)
-    return job.plan
+import_invoices = importer(InvoicesImport)

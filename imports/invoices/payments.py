@@ -21,9 +21,9 @@ from core import locks
 from core.errors import TransitionNotAllowed
 from imports.cells import DateCell, MoneyCell, TextCell, shown
 from imports.columns import Column
-from imports.invoices.lines import INVOICE_NUMBER
-from imports.orders.columns import ChoiceCell, NumberCell, _normal
-from imports.rows import Planned, Row, RowsImport
+from imports.invoices.lines import invoice_number_column
+from imports.orders.columns import ChoiceCell, _normal
+from imports.rows import Row, RowsImport, importer
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import PAYABLE_STATUSES, REFERENCE_MAX_LENGTH, money_text
 from projects.models import Activity
@@ -53,15 +53,7 @@ class MethodCell(ChoiceCell):
 
 def payment_columns() -> tuple[Column, ...]:
     return (
-        Column(
-            "invoice_number",
-            "Invoice Number",
-            ("invoice number", "invoice no", "invoice", "inv number", "inv no", "applied to", "invoice id"),
-            NumberCell("INV-", INVOICE_NUMBER),
-            "INV-000310",
-            required=True,
-            note="the invoice it pays, as the invoices file or the desk numbers it",
-        ),
+        invoice_number_column("applied to", note="the invoice it pays, as the invoices file or the desk numbers it"),
         Column(
             "date",
             "Payment Date",
@@ -102,6 +94,20 @@ def payment_columns() -> tuple[Column, ...]:
 class PaymentsImport(RowsImport):
     noun = "payment"
     needed = ("invoice_number", "date", "amount")
+
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+        read = self.read()
+        found = Invoice.objects.filter(number__in={row.values["invoice_number"] for row in read})
+        found = found.exclude(status=Invoice.Status.DRAFT)
+        if commit:
+            # The lock order: the invoices' sales orders, then the invoices.
+            locks.lock_sales_orders(found.values_list("sales_order_id", flat=True))
+            found = locks.for_update(found)
+        invoices = {invoice.number or "": invoice for invoice in found.select_related("sales_order")}
+        new = self.decide(read, invoices)
+        if commit:
+            self.write(new, by=by, file_name=file_name)
 
     def read(self) -> list[Row]:
         today = timezone.localdate()
@@ -222,26 +228,4 @@ class PaymentsImport(RowsImport):
         )
 
 
-def import_payments(
-    *,
-    rows: list[tuple[int, dict[str, Any]]],
-    header_of: dict[str, str],
-    columns: tuple,
-    file_name: str,
-    by: User | None,
-    commit: bool,
-) -> Planned:
-    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
-    job = PaymentsImport(rows=rows, header_of=header_of, columns=columns)
-    read = job.read()
-    numbers = {row.values["invoice_number"] for row in read}
-    found = Invoice.objects.filter(number__in=numbers).exclude(status=Invoice.Status.DRAFT)
-    if commit:
-        # The lock order: the invoices' sales orders, then the invoices.
-        locks.lock_sales_orders(found.values_list("sales_order_id", flat=True))
-        found = locks.for_update(found)
-    invoices = {invoice.number or "": invoice for invoice in found.select_related("sales_order")}
-    new = job.decide(read, invoices)
-    if commit:
-        job.write(new, by=by, file_name=file_name)
-    return job.plan
+import_payments = importer(PaymentsImport)

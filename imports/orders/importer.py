@@ -6,14 +6,12 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
 
 from core import locks
-from core.errors import TransitionNotAllowed
 from core.money import line_amount, line_tax
 from imports.cells import is_blank
 from imports.orders.columns import ITEM_FIELDS, NOT_IMPORTED_STATUSES, ORDER_FIELDS, PROJECT_FIELDS
-from imports.rows import Planned, Row, RowsImport, advance, change_text, items_by_line, number_value
+from imports.rows import Row, RowsImport, advance, change_text, importer, items_by_line, number_value, numbers_kept
 from invoicing.models import Invoice
 from projects.models import Activity, Client, Project, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import order_total_refusal
@@ -21,6 +19,35 @@ from purchasing.models import PurchaseOrder, Supplier
 
 
 class OrdersImport(RowsImport):
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+        read = self.read()
+        if commit:
+            # The lock order: the file's sales orders already in the desk, their items, then the sequences.
+            numbers = sorted({row.values["so_number"] for row in read})
+            order_ids = list(
+                locks.for_update(SalesOrder.objects.filter(number__in=numbers)).values_list("pk", flat=True)
+            )
+            list(
+                locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list(
+                    "pk", flat=True
+                )
+            )
+            sequences = {
+                prefix: locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
+                for prefix in ("P-", "SO-")
+            }
+            del sequences  # held until commit: nobody takes a number while the file's are checked and written
+        resolved = self.resolve(read)
+        projects, orders, grouped = self.group(resolved)
+        desk = self.compare(projects, orders, grouped)
+        decided = self.decide(projects, orders, grouped, desk)
+        if commit:
+            with numbers_kept():
+                self.write(decided, by=by, file_name=file_name)
+            _advance("P-", [row.values["project_number"] for row, *_ in decided[4]])
+            _advance("SO-", [row.values["so_number"] for row, *_ in decided[4]])
+
     # --- reading the cells ---------------------------------------------------------------------------
 
     def read(self) -> list[Row]:
@@ -411,40 +438,4 @@ def _advance(prefix: str, numbers: list[str]) -> None:
     advance("projects.NumberSequence", prefix, max((number_value(number) for number in numbers), default=0))
 
 
-def import_orders(
-    *,
-    rows: list[tuple[int, dict[str, Any]]],
-    header_of: dict[str, str],
-    columns: tuple,
-    file_name: str,
-    by: User | None,
-    commit: bool,
-) -> Planned:
-    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
-    job = OrdersImport(rows=rows, header_of=header_of, columns=columns)
-    read = job.read()
-    if commit:
-        # The lock order: the file's sales orders already in the desk, their items, then the sequences.
-        numbers = sorted({row.values["so_number"] for row in read})
-        order_ids = list(locks.for_update(SalesOrder.objects.filter(number__in=numbers)).values_list("pk", flat=True))
-        list(locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list("pk", flat=True))
-        sequences = {
-            prefix: locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
-            for prefix in ("P-", "SO-")
-        }
-        del sequences  # held until commit: nobody takes a number while the file's are checked and written
-    resolved = job.resolve(read)
-    projects, orders, grouped = job.group(resolved)
-    desk = job.compare(projects, orders, grouped)
-    decided = job.decide(projects, orders, grouped, desk)
-    if commit:
-        try:
-            with transaction.atomic():
-                job.write(decided, by=by, file_name=file_name)
-        except IntegrityError as error:
-            raise TransitionNotAllowed(
-                f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
-            ) from error
-        _advance("P-", [row.values["project_number"] for row, *_ in decided[4]])
-        _advance("SO-", [row.values["so_number"] for row, *_ in decided[4]])
-    return job.plan
+import_orders = importer(OrdersImport)
