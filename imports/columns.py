@@ -55,7 +55,7 @@ def item_columns(*, purpose: str) -> tuple[Column, ...]:
         Column(
             "description",
             "Description",
-            (*ITEM_DESCRIPTION_ALIASES, "product service", "memo"),
+            (*ITEM_DESCRIPTION_ALIASES, "product service"),
             TextCell(max_length=300),
             "Stainless mug, 1-color logo",
             note="optional: when given, it must be that line's description (a check that the line is the right one)",

@@ -22,14 +22,14 @@ from core.errors import TransitionNotAllowed
 from imports.cells import DateCell, MoneyCell, TextCell, shown
 from imports.columns import Column
 from imports.invoices.lines import invoice_number_column
-from imports.orders.columns import ChoiceCell, _normal
+from imports.orders.columns import ChoiceCell
 from imports.rows import Row, RowsImport, importer
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import PAYABLE_STATUSES, REFERENCE_MAX_LENGTH, money_text
 from projects.models import Activity
 
 # What QuickBooks and banks call the methods the desk names otherwise.
-METHOD_ALIASES = {
+METHOD_ALIASES: dict[str, str] = {
     "cheque": PaymentMethod.CHECK,
     "credit card": PaymentMethod.CARD,
     "debit card": PaymentMethod.CARD,
@@ -43,12 +43,6 @@ METHOD_ALIASES = {
     "transfer": PaymentMethod.ACH,
     "wire transfer": PaymentMethod.WIRE,
 }
-
-
-class MethodCell(ChoiceCell):
-    def __init__(self) -> None:
-        super().__init__(PaymentMethod, PaymentMethod.OTHER, "payment method")
-        self.by_name.update({_normal(name): value for name, value in METHOD_ALIASES.items()})
 
 
 def payment_columns() -> tuple[Column, ...]:
@@ -76,7 +70,7 @@ def payment_columns() -> tuple[Column, ...]:
             "method",
             "Payment Method",
             ("payment method", "method", "pmt method", "payment type", "paid by"),
-            MethodCell(),
+            ChoiceCell(PaymentMethod, PaymentMethod.OTHER, "payment method", also=METHOD_ALIASES),
             "Check",
             note="Check, ACH / bank transfer, Wire, Card, Cash or Other (Credit Card, EFT, Cheque are read too); "
             "blank is Other",

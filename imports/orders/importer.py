@@ -70,8 +70,8 @@ class OrdersImport(RowsImport):
                 self.refuse(
                     line,
                     "status",
-                    f"{SalesOrder.Status(values['status']).label} orders need their invoices, which the desk does "
-                    "not import yet: import open orders only",
+                    f"{SalesOrder.Status(values['status']).label} orders are not imported as such: import the order "
+                    "open, then its invoices with Import invoice lines (it becomes Invoiced when they cover it)",
                 )
             if line not in self.plan.refusals:
                 for rep in ("production_rep", "invoicing_rep"):

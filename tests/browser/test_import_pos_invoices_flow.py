@@ -37,6 +37,13 @@ INVOICES = (
     b"INV-000311,SO-7705,1,Canvas tote,-3,,2026-01-20,,\r\n"
 )
 
+# QuickBooks' received payments: one on INV-000310, and one for an invoice the desk does not have.
+PAYMENTS = (
+    b"Invoice No.,Date,Amount,Payment Method,Ref No.\r\n"
+    b"INV-000310,2026-02-01,1000.00,Check,4471\r\n"
+    b"INV-000399,2026-02-02,50.00,Credit Card,\r\n"
+)
+
 
 def test_a_manager_imports_open_pos_then_unpaid_invoices(page, sign_in, manager, sales_rep, screenshot):
     ClientFactory(name="Harbor Fair Events", external_ref="C-1001")
@@ -102,6 +109,21 @@ def test_a_manager_imports_open_pos_then_unpaid_invoices(page, sign_in, manager,
         Invoice.Status.SENT_TO_CLIENT,
     )
 
+    # The payments so far: one recorded, the one for an invoice the desk does not have refused.
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Import data").click()
+    page.get_by_role("link", name="Import payments").click()
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
+        {"name": "payments.csv", "mimeType": "text/csv", "buffer": PAYMENTS}
+    )
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_test_id("refused-rows").get_by_role("listitem")).to_have_text(
+        ["row 3, Invoice No.: INV-000399 is no issued invoice of the desk: import it with Import invoices first"]
+    )
+    page.get_by_role("button", name="Import 1 payments").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported payments.csv: 1 payments created")
+
     # AR aging shows what Harbor Fair Events still owes on it.
-    page.goto(page.url.split("/settings/")[0] + "/invoices/aging/")
-    expect(page.get_by_role("row", name="Harbor Fair Events")).to_contain_text("1,418.13")
+    page.get_by_role("link", name="See the payments").click()
+    expect(page.get_by_role("row", name="Harbor Fair Events")).to_contain_text("418.13")
+    invoice.refresh_from_db()
+    assert (invoice.paid_amount, invoice.balance_due) == (Decimal("1000.00"), Decimal("418.13"))
