@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Sum
 
 from backorders.models import Backorder
 from core import locks
@@ -38,8 +39,8 @@ from imports.rows import (
     suppliers_named,
 )
 from invoicing.models import Invoice
-from projects.models import MAX_QUANTITY, Activity, SalesOrder
-from purchasing.figures import sales_order_purchase_figures_refresh
+from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
+from purchasing.figures import GOODS_THERE
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 PO_NUMBER = re.compile(r"^(?:PO-?)?(\d{1,15})$", re.IGNORECASE)
@@ -341,8 +342,7 @@ class PurchaseOrdersImport(RowsImport):
         PurchaseOrderItem.objects.bulk_create([line for _, line in decided["new_lines"]], batch_size=5000)
         if decided["changed_lines"]:
             PurchaseOrderItem.objects.bulk_update(decided["changed_lines"], ["quantity"], batch_size=2000)
-        for order_id in sorted({existing[number].sales_order_id for number in decided["touched"]}):
-            sales_order_purchase_figures_refresh(sales_order_id=order_id)
+        figures_refresh({existing[number].sales_order_id for number in decided["touched"]})
         # The activity log: each PO created or changed, marked as imported, with the file's name.
         po_type = ContentType.objects.get_for_model(PurchaseOrder)
         detail = f"from {file_name}"
@@ -364,6 +364,29 @@ class PurchaseOrdersImport(RowsImport):
                 )
             )
         Activity.objects.bulk_create(activities, batch_size=5000)
+
+
+def figures_refresh(order_ids: set[int]) -> None:
+    """The items' purchased and shipped quantities, as `purchasing.figures` defines them, for many orders at once.
+
+    One sum over their PO lines and a bulk update (the items are locked), where `sales_order_purchase_figures_refresh`
+    takes an order at a time: a file of thousands of orders would cost a statement per order.
+    """
+    sums = (
+        PurchaseOrderItem.objects.filter(sales_order_item__sales_order_id__in=order_ids)
+        .values("sales_order_item_id")
+        .annotate(purchased=Sum("quantity"), shipped=Sum("quantity", filter=GOODS_THERE))
+    )
+    figures = {row["sales_order_item_id"]: (row["purchased"], row["shipped"] or 0) for row in sums}
+    changed = []
+    for item in SalesOrderItem.objects.filter(sales_order_id__in=order_ids).only(
+        "pk", "purchased_quantity", "shipped_quantity"
+    ):
+        purchased, shipped = figures.get(item.pk, (0, 0))
+        if (item.purchased_quantity, item.shipped_quantity) != (purchased, shipped):
+            item.purchased_quantity, item.shipped_quantity = purchased, shipped
+            changed.append(item)
+    SalesOrderItem.objects.bulk_update(changed, ["purchased_quantity", "shipped_quantity"], batch_size=1000)
 
 
 import_purchase_orders = importer(PurchaseOrdersImport)

@@ -112,7 +112,7 @@ class RowsImport:
         orders = {
             order.number: order
             for order in SalesOrder.objects.filter(number__in={row.values["so_number"] for row in rows}).select_related(
-                "project__client"
+                "project__client", "project__production_rep", "project__invoicing_rep"
             )
         }
         items = items_by_line(orders)
@@ -199,8 +199,8 @@ def lock_orders_named(numbers: set[str]) -> None:
     """Lock the file's sales orders, then their purchase orders, then their items (core.locks' order)."""
     order_ids = list(SalesOrder.objects.filter(number__in=numbers).values_list("pk", flat=True))
     locks.lock_purchase_orders_of_orders(sales_order_ids=order_ids, queryset=PurchaseOrder.objects.all())
-    for order_id in sorted(order_ids):
-        locks.lock_sales_order_items(order_id)
+    # Their items in one statement, by id (locking order by order would cost a statement per order).
+    list(locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list("pk", flat=True))
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import locks
@@ -33,6 +33,7 @@ from invoicing.models import Invoice, InvoiceLine
 from invoicing.services.issue import SEQUENCE_NAME, _priced_lines
 from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import sales_order_after_invoice
+from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_orders_clear_when_invoiced
 
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?(\d{1,15})$", re.IGNORECASE)
@@ -333,23 +334,22 @@ class InvoicesImport(RowsImport):
             invoice.issued_by = by or invoice.sales_order.project.invoicing_rep
         Invoice.objects.bulk_create([invoice for invoice, _ in decided], batch_size=2000)
         lines = []
-        counted: dict[int, int] = defaultdict(int)
+        counted: dict[int, SalesOrderItem] = {}
         for invoice, invoice_lines in decided:
             for line in invoice_lines:
                 line.invoice = invoice
                 lines.append(line)
-                counted[line.sales_order_item_id] += line.quantity
+                counted[line.sales_order_item.pk] = line.sales_order_item
         InvoiceLine.objects.bulk_create(lines, batch_size=5000)
         try:
             with transaction.atomic():
-                for item_id, quantity in sorted(counted.items()):
-                    SalesOrderItem.objects.filter(pk=item_id).update(
-                        invoiced_quantity=F("invoiced_quantity") + quantity
-                    )
+                # The items were read under their lock and counted on as each invoice was decided: their
+                # invoiced quantities are written as they now stand, in a few statements.
+                items = [counted[pk] for pk in sorted(counted)]
+                SalesOrderItem.objects.bulk_update(items, ["invoiced_quantity"], batch_size=1000)
         except IntegrityError as error:  # the items' CHECK is the last guard against over-invoicing
             raise TransitionNotAllowed(
-                "Nothing was imported: the file's quantities exceed what remains to invoice (another invoice was "
-                "issued meanwhile). Preview the file again."
+                "Nothing was imported: the file's quantities exceed what remains to invoice. Preview the file again."
             ) from error
         invoice_type = ContentType.objects.get_for_model(Invoice)
         Activity.objects.bulk_create(
@@ -368,9 +368,31 @@ class InvoicesImport(RowsImport):
                 for invoice, invoice_lines in decided
             ]
         )
-        for order in sorted({invoice.sales_order for invoice, _ in decided}, key=lambda order: order.pk):
-            sales_order_after_invoice(sales_order=order, by=by)
-            purchase_orders_clear_when_invoiced(sales_order=order)
+        orders_invoiced = sorted({invoice.sales_order for invoice, _ in decided}, key=lambda order: order.pk)
+        ids = [order.pk for order in orders_invoiced]
+        # What follows an issue, where it can change something: the order moves on once nothing remains to
+        # invoice or something is backordered (sales_order_after_invoice's two cases), and only a PO with a
+        # flag or backorders has a flag or pinned notes to clear.
+        moving = set(
+            SalesOrderItem.objects.filter(sales_order_id__in=ids, backordered_quantity__gt=0).values_list(
+                "sales_order_id", flat=True
+            )
+        )
+        moving |= set(ids) - set(
+            SalesOrderItem.objects.filter(
+                sales_order_id__in=ids, invoiced_quantity__lt=F("quantity") - F("cancelled_quantity")
+            ).values_list("sales_order_id", flat=True)
+        )
+        flagged = set(
+            PurchaseOrder.objects.filter(sales_order_id__in=ids)
+            .filter(~Q(status=PurchaseOrder.Status.NONE) | Q(backorders__isnull=False))
+            .values_list("sales_order_id", flat=True)
+        )
+        for order in orders_invoiced:
+            if order.pk in moving:
+                sales_order_after_invoice(sales_order=order, by=by)
+            if order.pk in flagged:
+                purchase_orders_clear_when_invoiced(sales_order=order)
 
 
 import_invoices = importer(InvoicesImport)

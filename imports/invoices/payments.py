@@ -7,14 +7,9 @@ the invoice and not after today, at most the balance due, counting the file's ea
 invoice's paid amount and status are kept as `_apply_payment` keeps them: Paid when nothing is left due.
 """
 
-from collections import defaultdict
-from decimal import Decimal
-from typing import Any
-
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core import locks
@@ -98,7 +93,7 @@ class PaymentsImport(RowsImport):
             # The lock order: the invoices' sales orders, then the invoices.
             locks.lock_sales_orders(found.values_list("sales_order_id", flat=True))
             found = locks.for_update(found)
-        invoices = {invoice.number or "": invoice for invoice in found.select_related("sales_order")}
+        invoices = {invoice.number or "": invoice for invoice in found.select_related("sales_order", "issued_by")}
         new = self.decide(read, invoices)
         if commit:
             self.write(new, by=by, file_name=file_name)
@@ -185,23 +180,25 @@ class PaymentsImport(RowsImport):
         for _, payment in new:
             payment.recorded_by = by or payment.invoice.issued_by
         Payment.objects.bulk_create([payment for _, payment in new], batch_size=5000)
-        paid: dict[int, Decimal] = defaultdict(Decimal)
-        invoices = {}
+        # The invoices were read under their lock: their paid amounts and statuses are written as they now
+        # stand, as _apply_payment keeps them (Paid when nothing is left due), in a few statements.
+        invoices: dict[int, Invoice] = {}
         for _, payment in new:
-            paid[payment.invoice_id] += payment.amount
-            invoices[payment.invoice_id] = payment.invoice
+            invoice = invoices.setdefault(payment.invoice_id, payment.invoice)
+            invoice.paid_amount += payment.amount
+            invoice.updated_at = now
+            if invoice.balance_due == 0:
+                invoice.status, invoice.paid_at = Invoice.Status.PAID, now
         try:
             with transaction.atomic():
-                for invoice_id, amount in sorted(paid.items()):
-                    invoice = invoices[invoice_id]
-                    changes: dict[str, Any] = {"paid_amount": F("paid_amount") + amount, "updated_at": now}
-                    if amount == invoice.balance_due:
-                        changes.update(status=Invoice.Status.PAID, paid_at=now)
-                    Invoice.objects.filter(pk=invoice_id).update(**changes)
+                Invoice.objects.bulk_update(
+                    [invoices[pk] for pk in sorted(invoices)],
+                    ["paid_amount", "status", "paid_at", "updated_at"],
+                    batch_size=1000,
+                )
         except IntegrityError as error:  # the invoices' CHECK is the last guard against an overpayment
             raise TransitionNotAllowed(
-                "Nothing was imported: a payment is more than its invoice's balance due (another payment was "
-                "recorded meanwhile). Preview the file again."
+                "Nothing was imported: a payment is more than its invoice's balance due. Preview the file again."
             ) from error
         invoice_type = ContentType.objects.get_for_model(Invoice)
         Activity.objects.bulk_create(
