@@ -37,6 +37,7 @@ from imports.rows import (
     number_value,
     numbers_kept,
     suppliers_named,
+    update_rows,
 )
 from invoicing.models import Invoice
 from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
@@ -386,7 +387,7 @@ def figures_refresh(order_ids: set[int]) -> None:
         if (item.purchased_quantity, item.shipped_quantity) != (purchased, shipped):
             item.purchased_quantity, item.shipped_quantity = purchased, shipped
             changed.append(item)
-    SalesOrderItem.objects.bulk_update(changed, ["purchased_quantity", "shipped_quantity"], batch_size=1000)
+    update_rows(SalesOrderItem, changed, ["purchased_quantity", "shipped_quantity"])
 
 
 import_purchase_orders = importer(PurchaseOrdersImport)

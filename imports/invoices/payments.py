@@ -18,7 +18,7 @@ from imports.cells import DateCell, MoneyCell, TextCell, shown
 from imports.columns import Column
 from imports.invoices.lines import invoice_number_column
 from imports.orders.columns import ChoiceCell
-from imports.rows import Row, RowsImport, importer
+from imports.rows import Row, RowsImport, importer, update_rows
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.payments import PAYABLE_STATUSES, REFERENCE_MAX_LENGTH, money_text
 from projects.models import Activity
@@ -191,10 +191,10 @@ class PaymentsImport(RowsImport):
                 invoice.status, invoice.paid_at = Invoice.Status.PAID, now
         try:
             with transaction.atomic():
-                Invoice.objects.bulk_update(
+                update_rows(
+                    Invoice,
                     [invoices[pk] for pk in sorted(invoices)],
                     ["paid_amount", "status", "paid_at", "updated_at"],
-                    batch_size=1000,
                 )
         except IntegrityError as error:  # the invoices' CHECK is the last guard against an overpayment
             raise TransitionNotAllowed(
