@@ -309,7 +309,13 @@ class PurchaseOrdersImport(RowsImport):
             label = f"{number}: {row.key[0]} line {row.key[1]}, {item.description}"
             changes = po_changes + line_changes
             if line.pk is None:
-                self.plan.created.append((row.line, label, changes or [f"Quantity: {line.quantity}"], line))
+                if po.pk is None and number not in touched:  # a new PO is told on its first row
+                    changes = [
+                        f"{self.columns['supplier'].header}: {po.supplier}",
+                        f"{self.columns['stage'].header}: {po.get_stage_display()}",
+                    ]
+                changes.append(f"{self.columns['quantity'].header}: {line.quantity}")
+                self.plan.created.append((row.line, label, changes, line))
                 new_lines.append((number, line))
             elif changes:
                 self.plan.updated.append((row.line, label, changes, line))

@@ -69,6 +69,10 @@ def test_commonsku_and_quickbooks_headers_are_recognised():
 def test_a_file_of_open_pos_creates_them_linked_to_the_items_and_advances_the_sequence(desk):
     preview = run("purchase-orders", HEADER + GOOD + BAD, by=desk)
     assert len(preview.created) == 3 and not PurchaseOrder.objects.exists()
+    assert [(row.label, row.changes) for row in preview.created[:2]] == [
+        ("PO-5120: SO-7702 line 1, Stainless mug", ["Supplier Name: Mugs & Co", "Stage: Submitted", "Quantity: 250"]),
+        ("PO-5120: SO-7702 line 2, Setup charge", ["Quantity: 1"]),
+    ]
     assert [str(refusal) for refusal in preview.refusals] == [
         "row 5, Vendor: Nobody Ltd is no supplier of the desk (by reference or exact name): import it with Import "
         "suppliers first, or correct the name",
