@@ -6,6 +6,7 @@ from typing import Any
 
 from imports.cells import TextCell, WholeNumberCell
 from imports.orders.columns import ORDER_NUMBER, NumberCell
+from projects.models import MAX_QUANTITY
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,10 @@ def item_columns(*, purpose: str) -> tuple[Column, ...]:
             note="optional: when given, it must be that line's description (a check that the line is the right one)",
         ),
     )
+
+
+def quantity_column(*more_aliases: str, note: str) -> Column:
+    """A line's quantity: a whole number of at least 1 (the POs' and invoices' files)."""
+    widget = WholeNumberCell(minimum=1, maximum=MAX_QUANTITY, default=0)
+    aliases = ("quantity", "qty", "units", *more_aliases)
+    return Column("quantity", "Quantity", aliases, widget, "250", required=True, note=note)

@@ -23,8 +23,8 @@ from django.db.models import Sum
 
 from backorders.models import Backorder
 from core import locks
-from imports.cells import DateCell, TextCell, WholeNumberCell
-from imports.columns import Column, item_columns
+from imports.cells import DateCell, TextCell
+from imports.columns import Column, item_columns, quantity_column
 from imports.orders.columns import ChoiceCell, NumberCell
 from imports.rows import (
     Row,
@@ -40,7 +40,7 @@ from imports.rows import (
     update_rows,
 )
 from invoicing.models import Invoice
-from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
+from projects.models import Activity, SalesOrder, SalesOrderItem
 from purchasing.figures import GOODS_THERE
 from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
@@ -70,15 +70,7 @@ PO_COLUMNS = (
         note="the supplier's external reference or exact name, as in the desk",
     ),
     *item_columns(purpose="buys for"),
-    Column(
-        "quantity",
-        "Quantity",
-        ("quantity", "qty", "units", "quantity ordered", "qty ordered"),
-        WholeNumberCell(minimum=1, maximum=MAX_QUANTITY, default=0),
-        "250",
-        required=True,
-        note="a whole number from 1 to the item's quantity",
-    ),
+    quantity_column("quantity ordered", "qty ordered", note="a whole number from 1 to the item's quantity"),
     Column(
         "stage",
         "Stage",

@@ -25,13 +25,13 @@ from django.utils import timezone
 from core import locks
 from core.errors import TransitionNotAllowed
 from core.money import line_amount
-from imports.cells import DateCell, MoneyCell, WholeNumberCell
-from imports.columns import Column, item_columns
+from imports.cells import DateCell, MoneyCell
+from imports.columns import Column, item_columns, quantity_column
 from imports.orders.columns import ChoiceCell, NumberCell
 from imports.rows import Row, RowsImport, advance, change_text, importer, lock_orders_named, numbers_kept, update_rows
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.services.issue import SEQUENCE_NAME, _priced_lines
-from projects.models import MAX_QUANTITY, Activity, SalesOrder, SalesOrderItem
+from projects.models import Activity, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import sales_order_after_invoice
 from purchasing.models import PurchaseOrder
 from purchasing.services import purchase_orders_clear_when_invoiced
@@ -58,14 +58,8 @@ def invoice_columns() -> tuple[Column, ...]:
             "num", "ref number", note="INV- and digits, kept as written; the desk's own invoices continue after it"
         ),
         *item_columns(purpose="bills"),
-        Column(
-            "quantity",
-            "Quantity",
-            ("quantity", "qty", "units", "quantity invoiced", "qty invoiced"),
-            WholeNumberCell(minimum=1, maximum=MAX_QUANTITY, default=0),
-            "250",
-            required=True,
-            note="a whole number, at most what remains of the item to invoice",
+        quantity_column(
+            "quantity invoiced", "qty invoiced", note="a whole number, at most what remains of the item to invoice"
         ),
         Column(
             "amount",
