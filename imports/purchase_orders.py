@@ -117,7 +117,7 @@ class PurchaseOrdersImport(RowsImport):
             lock_orders_named({row.values["so_number"] for row in read})
             locks.lock_number_sequence("projects.NumberSequence", "PO-", defaults={"last_value": 1000})
         kept, orders, items = self.resolve(read)
-        firsts, grouped = self.group(kept)
+        firsts, grouped = self.group_lines(kept, "po_number", PO_FIELDS)
         decided = self.decide(firsts, grouped, items)
         if commit:
             with numbers_kept():
@@ -171,28 +171,6 @@ class PurchaseOrdersImport(RowsImport):
             if not self.refused(row):
                 kept.append(row)
         return kept, orders, items
-
-    def group(self, rows: list[Row]) -> tuple[dict[str, Row], list[Row]]:
-        """The first row of each PO; later rows must agree with it; each item once on a PO."""
-        firsts: dict[str, Row] = {}
-        taken: dict[tuple[str, tuple[str, int]], int] = {}
-        kept = []
-        for row in rows:
-            number = row.values["po_number"]
-            first = firsts.setdefault(number, row)
-            if self.disagrees(row, first, "po_number", PO_FIELDS):
-                continue
-            if (number, row.key) in taken:
-                self.refuse(
-                    row.line,
-                    "line",
-                    f"{row.key[0]} line {row.key[1]} is on row {taken[(number, row.key)]} of this file for {number} "
-                    "too: keep one of the two rows",
-                )
-                continue
-            taken[(number, row.key)] = row.line
-            kept.append(row)
-        return firsts, kept
 
     def decide(self, firsts: dict[str, Row], rows: list[Row], items: dict) -> dict[str, Any]:
         """Each row's fate against the desk's POs; the POs and lines to create or change."""

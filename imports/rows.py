@@ -108,6 +108,31 @@ class RowsImport:
                 return True
         return False
 
+    def group_lines(self, rows: list[Row], number: str, agree: Iterable[str]) -> tuple[dict[str, Row], list[Row]]:
+        """The first row of each record (a PO, an invoice) by its number; later rows must agree with it on
+        `agree`, and name each item of an order once."""
+        firsts: dict[str, Row] = {}
+        taken: dict[tuple[str, tuple[str, int]], int] = {}
+        kept = []
+        for row in rows:
+            if self.refused(row):
+                continue
+            record = row.values[number]
+            first = firsts.setdefault(record, row)
+            if self.disagrees(row, first, number, agree):
+                continue
+            if (record, row.key) in taken:
+                self.refuse(
+                    row.line,
+                    "line",
+                    f"{row.key[0]} line {row.key[1]} is on row {taken[(record, row.key)]} of this file for {record} "
+                    "too: keep one of the two rows",
+                )
+                continue
+            taken[(record, row.key)] = row.line
+            kept.append(row)
+        return firsts, kept
+
     def orders_and_items(self, rows: list[Row]) -> tuple[dict[str, SalesOrder], dict[tuple[str, int], SalesOrderItem]]:
         """The sales orders the rows name and their items by (number, line); a row naming neither is refused."""
         orders = {

@@ -161,26 +161,10 @@ class InvoicesImport(RowsImport):
     def check(self, rows: list[Row]) -> tuple[dict[str, SalesOrder], dict, dict[str, Row], list[Row]]:
         """Orders, items and amounts; each invoice's rows agree with its first and name each item once."""
         orders, items = self.orders_and_items(rows)
-        firsts: dict[str, Row] = {}
-        taken: dict[tuple[str, tuple[str, int]], int] = {}
+        firsts, grouped = self.group_lines(rows, "invoice_number", INVOICE_FIELDS)
         kept = []
-        for row in rows:
-            if self.refused(row):
-                continue
+        for row in grouped:
             v = row.values
-            number = v["invoice_number"]
-            first = firsts.setdefault(number, row)
-            if self.disagrees(row, first, "invoice_number", INVOICE_FIELDS):
-                continue
-            if (number, row.key) in taken:
-                self.refuse(
-                    row.line,
-                    "line",
-                    f"{row.key[0]} line {row.key[1]} is on row {taken[(number, row.key)]} of this file for {number} "
-                    "too: keep one of the two rows",
-                )
-                continue
-            taken[(number, row.key)] = row.line
             item = items[row.key]
             if v["amount"] is not None and v["amount"] != line_amount(v["quantity"], item.unit_price):
                 self.refuse(
