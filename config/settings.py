@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "core.site.RequestBaseUrlMiddleware",  # after CommonMiddleware has checked the host
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in user's successful write sends their next reads to the primary.
+    "core.db_router.StickyPrimaryMiddleware",
     # After authentication, so each log line of the request knows its user.
     "core.logging.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -135,9 +137,12 @@ if not 0 <= DATABASE_POOL_MIN_SIZE <= DATABASE_POOL_MAX_SIZE or DATABASE_POOL_MA
         f"DATABASE_POOL_MAX_SIZE ({DATABASE_POOL_MAX_SIZE}) must be at least 1 and at least "
         f"DATABASE_POOL_MIN_SIZE ({DATABASE_POOL_MIN_SIZE}), which must not be negative."
     )
-if DATABASE_URL:
+
+
+def database_from_url(url: str, *, pool_min_size: int, pool_max_size: int, pool_timeout: float) -> dict:
+    """One entry of DATABASES from its URL, with its own pool on PostgreSQL."""
     # A pool keeps its connections itself: Django must close (return) each one after its request or task.
-    database = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    database = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if database["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL compiles a statement to machine code (JIT) once its estimated cost passes
         # jit_above_cost, which a report's aggregate does at a few hundred thousand invoices; the compile
@@ -146,13 +151,24 @@ if DATABASE_URL:
         database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
     if DATABASE_POOL and database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": DATABASE_POOL_MIN_SIZE,
-            "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": DATABASE_POOL_TIMEOUT,
+            "min_size": pool_min_size,
+            "max_size": pool_max_size,
+            "timeout": pool_timeout,
         }
     else:
         database["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
-    DATABASES = {"default": database}
+    return database
+
+
+if DATABASE_URL:
+    DATABASES = {
+        "default": database_from_url(
+            DATABASE_URL,
+            pool_min_size=DATABASE_POOL_MIN_SIZE,
+            pool_max_size=DATABASE_POOL_MAX_SIZE,
+            pool_timeout=DATABASE_POOL_TIMEOUT,
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -161,6 +177,42 @@ else:
             "OPTIONS": {"timeout": 20},
         }
     }
+
+# A PostgreSQL streaming replica the reports, exports and dashboards may read from (core/db_router.py):
+# parsed like DATABASE_URL, with a pool of its own in each process (DATABASE_REPLICA_POOL_*, the primary's
+# sizes unless set; a short wait, so a replica that stopped answering costs a page little before the
+# primary serves it). Unset: no replica, every read from the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_POOL_MIN_SIZE = int(os.environ.get("DATABASE_REPLICA_POOL_MIN_SIZE", str(DATABASE_POOL_MIN_SIZE)))
+DATABASE_REPLICA_POOL_MAX_SIZE = int(os.environ.get("DATABASE_REPLICA_POOL_MAX_SIZE", str(DATABASE_POOL_MAX_SIZE)))
+DATABASE_REPLICA_POOL_TIMEOUT = float(os.environ.get("DATABASE_REPLICA_POOL_TIMEOUT", "2"))
+if not 0 <= DATABASE_REPLICA_POOL_MIN_SIZE <= DATABASE_REPLICA_POOL_MAX_SIZE or DATABASE_REPLICA_POOL_MAX_SIZE < 1:
+    raise ImproperlyConfigured(
+        f"DATABASE_REPLICA_POOL_MAX_SIZE ({DATABASE_REPLICA_POOL_MAX_SIZE}) must be at least 1 and at least "
+        f"DATABASE_REPLICA_POOL_MIN_SIZE ({DATABASE_REPLICA_POOL_MIN_SIZE}), which must not be negative."
+    )
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL, the primary it replicates.")
+    replica = database_from_url(
+        DATABASE_REPLICA_URL,
+        pool_min_size=DATABASE_REPLICA_POOL_MIN_SIZE,
+        pool_max_size=DATABASE_REPLICA_POOL_MAX_SIZE,
+        pool_timeout=DATABASE_REPLICA_POOL_TIMEOUT,
+    )
+    # A replica that is down refuses within seconds rather than the system's minutes.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", int(DATABASE_REPLICA_POOL_TIMEOUT) or 1)
+    # The test suite reads "the replica" through the test database itself: nothing is replicated there.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+# After a signed-in user's successful write request, their report pages read the primary this long, so
+# they never see the page without what they just did (the replica may replay it a moment later).
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "10"))
+# A replica further behind than this serves nothing: the primary does, until it catches up.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+# How long each process trusts its last look at the replica (reachable, lag) before asking again.
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "5"))
 
 # The shared cache; with Redis every web process sees the same entries.
 if REDIS_URL_FOR_CACHE := os.environ.get("REDIS_URL", ""):

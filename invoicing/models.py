@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
 from projects.models import MONEY
@@ -87,7 +89,8 @@ class Invoice(models.Model):
     # the partial index below is on it, so AR aging and the report's "balance due" filter read only the
     # invoices still owed, not the history. In Python, read `balance_due`, which a save cannot leave stale.
     owed_amount = models.GeneratedField(
-        expression=F("total") - F("credited_amount") - F("paid_amount"),
+        # Rounded to the cent, which changes nothing on PostgreSQL and keeps SQLite's float sums exact.
+        expression=Round(F("total") - F("credited_amount") - F("paid_amount"), 2),
         output_field=models.DecimalField(**MONEY),
         db_persist=True,
     )
@@ -126,7 +129,8 @@ class Invoice(models.Model):
                 condition=Q(paid_amount__gte=0)
                 & Q(credited_amount__gte=0)
                 & Q(credited_amount__lte=F("total"))
-                & Q(paid_amount__lte=F("total") - F("credited_amount")),
+                # Rounded to the cent: SQLite keeps decimals as floats, where 1,293.80 - 323.45 < 970.35.
+                & Q(LessThanOrEqual(F("paid_amount"), Round(F("total") - F("credited_amount"), 2))),
                 name="invoice_paid_and_credited_within_total",
             ),
         ]
@@ -291,3 +295,32 @@ class CreditNoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} × {self.quantity}"
+
+
+class InvoiceDayTotal(models.Model):
+    """The issued invoices of one day, order rep, status and kind, summed: what the Invoices Report totals read.
+
+    Kept by PostgreSQL itself, in the same transaction as every write to an invoice or to a project's
+    order rep (the triggers of migration 0012), so that no write path can forget it; `check_books`
+    recomputes it from the invoices and reports any drift. Drafts are not counted. `order_rep_id` is
+    the invoice's project's order rep (0 for none). On SQLite, which the demo runs on, nothing keeps
+    it and the report sums the invoices themselves.
+    """
+
+    day = models.DateField()
+    order_rep_id = models.IntegerField()
+    status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
+    kind = models.CharField(max_length=10, choices=InvoiceKind.choices)
+    count = models.IntegerField(default=0)
+    subtotal = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    tax = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+    owed = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "order_rep_id", "status", "kind"], name="invoice_day_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} rep {self.order_rep_id} {self.status} {self.kind}: {self.count}"

@@ -123,7 +123,18 @@ class PurchaseOrder(models.Model):
             models.CheckConstraint(condition=Q(status__in=PurchaseOrderStatus.values), name="po_status_valid"),
             models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="po_email_state_valid"),
         ]
-        indexes = [models.Index(fields=["status"], name="po_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="po_status_idx"),
+            # The desks read only what has not shipped and what is flagged: a few rows of a long history.
+            models.Index(
+                fields=["expected_date"],
+                condition=Q(
+                    stage__in=[PurchaseOrderStage.CREATED, PurchaseOrderStage.SUBMITTED, PurchaseOrderStage.CONFIRMED]
+                ),
+                name="po_not_shipped_idx",
+            ),
+            models.Index(fields=["number"], condition=~Q(status=PurchaseOrderStatus.NONE), name="po_flagged_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

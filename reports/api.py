@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api import Access, ApiViewMixin, JSONErrorsMixin
+from core.db_router import ReplicaReadsMixin
 from core.downloads import bom_wanted, csv_response
 from core.pagination import PLAIN_COUNT
 from invoicing.api import INVOICING, CSVRenderer, InvoiceKindField, InvoiceStatusField
 from invoicing.filters import InvoiceReportFilter
 from invoicing.models import Invoice
-from invoicing.selectors import invoice_report_filtered
 from projects.api.serializers import money
 from reports.invoice_report import (
     DEFAULT_PAGE_SIZE,
@@ -193,7 +193,7 @@ class InvoiceReportCursorPagination(BasePagination):
         }
 
 
-class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
+class InvoiceReportView(ReplicaReadsMixin, JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
     """GET /api/reports/invoices/: one row per invoice with its sales order's remaining amount, and totals."""
 
     serializer_class = InvoiceReportRowSerializer
@@ -254,5 +254,5 @@ class InvoiceReportView(JSONErrorsMixin, ApiViewMixin, generics.ListAPIView):
                 bom=bom_wanted(request),
             )
         rows = self.paginator.paginate_report(filters, request)
-        self.paginator.totals = invoice_report_totals(invoice_report_filtered(filters))
+        self.paginator.totals = invoice_report_totals(filters)
         return self.paginator.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -26,8 +26,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncMonth
 
-from invoicing.models import Invoice
-from invoicing.selectors import _as_filters, _item_remaining_amount, invoice_balance_due, invoice_report_filtered
+from core.money import cents
+from invoicing.day_totals import day_totals_kept
+from invoicing.models import Invoice, InvoiceDayTotal
+from invoicing.selectors import (
+    InvoiceReportFilters,
+    _as_filters,
+    _item_remaining_amount,
+    invoice_balance_due,
+    invoice_report_filtered,
+)
 from projects.models import MONEY, Client, SalesOrderItem
 from projects.selectors import MONEY_FIELD
 
@@ -273,12 +281,43 @@ def _grouped(rows: QuerySet[Invoice]) -> list[dict[str, Any]]:
     return [dict(row) for row in grouped]  # one row a month, kind and status: a few hundred at most
 
 
+def _kept_grouped(f: InvoiceReportFilters) -> list[dict[str, Any]]:
+    """The same groups as _grouped, summed from the kept day totals rather than from every invoice."""
+    days = InvoiceDayTotal.objects.all()
+    if f.date_from:
+        days = days.filter(day__gte=f.date_from)
+    if f.date_to:
+        days = days.filter(day__lte=f.date_to)
+    if f.rep_id:
+        days = days.filter(order_rep_id=f.rep_id)
+    if f.status:
+        days = days.filter(status=f.status)
+    if f.kind:
+        days = days.filter(kind=f.kind)
+    grouped = (
+        days.annotate(month=TruncMonth("day"))
+        .values("month", "kind", "status")
+        .annotate(due=Sum("owed"), count=Sum("count"), subtotal=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
+        .filter(count__gt=0)
+        .order_by()
+    )
+    return [dict(row) for row in grouped]
+
+
+def _groups(f: InvoiceReportFilters) -> list[dict[str, Any]]:
+    """The filtered invoices' groups: from the kept totals when they answer the filters, else from the invoices."""
+    if day_totals_kept() and not f.client_id and f.has_remaining is None and f.balance_due is None:
+        return _kept_grouped(f)
+    return _grouped(invoice_report_filtered(f))
+
+
 def _remaining_of_orders(rows: QuerySet[Invoice]) -> Decimal:
-    # Each sales order counts once, however many of its invoices the rows hold; only items with
-    # something left add to the sum, so the database reads few of them.
+    # Each sales order counts once, however many of its invoices the rows hold. Read from the items
+    # with something left (their partial index), each asking whether its order has one of the rows:
+    # the cost follows the open items, not the whole history of invoices.
     amount = (
         SalesOrderItem.objects.filter(
-            sales_order_id__in=rows.order_by().values("sales_order_id"),
+            Exists(rows.filter(sales_order_id=OuterRef("sales_order_id"))),
             quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
         )
         .order_by()
@@ -312,17 +351,23 @@ def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
             bar.partial += group["total"]
         else:
             bar.final += group["total"]
+    # SQLite sums decimals as floats; PostgreSQL's sums are exact. Either way a total is whole cents.
+    for name in ("subtotal", "tax", "total", "balance_due"):
+        totals[name] = cents(totals[name])
+    for bar in months.values():
+        bar.partial, bar.final = cents(bar.partial), cents(bar.final)
     return totals, months
 
 
-def invoice_report_totals(queryset: QuerySet[Invoice]) -> dict:
+def invoice_report_totals(filters=None) -> dict:
     """Totals of the report's rows: count, void count, subtotal, tax, total, balance due and remaining amount.
 
     Void invoices are counted as rows but add nothing to the money; each sales order's remaining
     amount counts once.
     """
-    totals, _months = _summarise(_grouped(queryset))
-    totals["remaining_amount"] = _remaining_of_orders(queryset)
+    f = _as_filters(filters)
+    totals, _months = _summarise(_groups(f))
+    totals["remaining_amount"] = _remaining_of_orders(invoice_report_filtered(f))
     return totals
 
 
@@ -338,9 +383,8 @@ def _month_range(first: date, last: date) -> list[date]:
 def invoice_report_summary(filters=None) -> ReportSummary:
     """Totals and the monthly chart of the filtered invoices, in two queries whatever their number."""
     f = _as_filters(filters)
-    rows = invoice_report_filtered(f)
-    totals, by_month = _summarise(_grouped(rows))
-    totals["remaining_amount"] = _remaining_of_orders(rows)
+    totals, by_month = _summarise(_groups(f))
+    totals["remaining_amount"] = _remaining_of_orders(invoice_report_filtered(f))
     if by_month or (f.date_from and f.date_to):
         first = f.date_from or min(by_month)
         last = f.date_to or max(by_month)

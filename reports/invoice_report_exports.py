@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -20,6 +20,7 @@ from django.db.models.functions import Concat, Left
 from django.db.models.lookups import In
 from psycopg.types.string import TextLoader
 
+from core.db_router import replica_read_alias
 from core.downloads import FORMULA_SIGNS, XlsxColumn
 from core.money import cents
 from invoicing.selectors import _item_remaining_amount, invoice_report_filtered
@@ -159,9 +160,14 @@ def invoice_report_xlsx_rows(filters=None, *, sort: str = DEFAULT_SORT) -> Itera
 
 @contextmanager
 def _export_snapshot():
-    """One transaction for the export's two queries, so the remaining amounts match the rows."""
+    """One transaction for the export's two queries, so the remaining amounts match the rows.
+
+    On the replica when the export reads from it (core.db_router): a standby serves REPEATABLE READ.
+    """
+    alias = replica_read_alias()
+    connection = connections[alias]
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(using=alias):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 if outermost:
@@ -180,6 +186,7 @@ def _drain(buffer: io.StringIO) -> str:
 
 
 def _chunks(rows: QuerySet, *, as_text: bool = False) -> Iterator[list[tuple]]:
+    connection = connections[replica_read_alias()]
     if connection.vendor != "postgresql":
         # SQLite hands back floats for money; the ORM's converters turn them into cents.
         chunk = []

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.db_router import replica_reads
 from core.downloads import bom_wanted, csv_response, xlsx_response
 from core.fields import QueryDateField, day_range_message
 from core.roles import Role
@@ -33,6 +34,7 @@ class AgingForm(forms.Form):
 
 
 @role_required(Role.INVOICING)
+@replica_reads
 def invoice_aging(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
     form = AgingForm(request.GET or None, initial={"as_of": today})

@@ -20,6 +20,7 @@ from backorders.selectors import (
     report_clients,
     report_suppliers,
 )
+from core.db_router import replica_reads
 from core.downloads import bom_wanted, csv_response, xlsx_response
 from core.fields import LongSelect, QueryDateField
 from reports.models import SavedFilter
@@ -72,6 +73,7 @@ def _url_pattern(name: str) -> str:
 
 
 @login_required
+@replica_reads
 def backorder_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = BackorderReportForm(

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backorders.models import Backorder
+from core.db_router import replica_reads
 from core.roles import Role, has_role, is_manager
 from invoicing.models import Invoice
 from notifications.models import Notification
@@ -112,6 +113,7 @@ def _totals() -> dict:
 
 
 @login_required
+@replica_reads
 def desk(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from core.db_router import replica_reads
 from core.downloads import bom_wanted, csv_response, xlsx_response
 from core.errors import DomainError, ValidationFailed
 from core.fields import LongSelect, QueryDateField
@@ -153,6 +154,7 @@ def _money(value) -> str:
 
 
 @role_required(Role.INVOICING)
+@replica_reads
 def invoice_report(request: HttpRequest) -> HttpResponse:
     form, filters, period = _filters_from(request)
     sort = parse_sort(request.GET.get("sort"))

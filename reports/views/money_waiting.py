@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.db_router import replica_reads
 from core.roles import Role, is_manager
 from core.views import role_required
 from reports.charts import _money_label, _nice_ceiling
@@ -53,6 +54,7 @@ def _fold_empty_weeks(weeks: list[dict]) -> list[dict]:
 
 
 @role_required(Role.MANAGERS)
+@replica_reads
 def money_waiting_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     figures = money_waiting(today=today)

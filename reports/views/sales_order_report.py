@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.db_router import replica_reads
+from core.fields import LongSelect
 from projects.models import Client, SalesOrder
 from reports.sales_order_report import (
     PAGE_SIZE,
@@ -22,7 +24,7 @@ FILTER_NAMES = ("status", "client")
 
 class SalesOrderReportForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *SalesOrder.Status.choices])
-    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None, widget=LongSelect)
 
     def __init__(self, data, *, clients, **kwargs):
         super().__init__(data, **kwargs)
@@ -35,6 +37,7 @@ def _url_pattern(name: str) -> str:
 
 
 @login_required
+@replica_reads
 def sales_order_report(request: HttpRequest) -> HttpResponse:
     form = SalesOrderReportForm(request.GET, clients=list(Client.objects.order_by("name").values_list("id", "name")))
     context: dict = {"nav_section": "sales_orders", "form": form}

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core.db_router import replica_reads
 from projects.models import SalesOrder
 from reports.search import MAX_QUERY_LENGTH, MIN_QUERY_LENGTH, SEARCH_LIMIT, search, search_exact_number
 
@@ -16,6 +17,7 @@ class SearchForm(forms.Form):
 
 
 @login_required
+@replica_reads
 def search_view(request: HttpRequest) -> HttpResponse:
     """Jump to the object an exact number names, or list what matches the query, kind by kind."""
     form = SearchForm(request.GET)

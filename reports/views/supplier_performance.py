@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.db_router import replica_reads
 from core.downloads import bom_wanted, csv_response, today_filename, xlsx_response
 from core.fields import QueryDateField, day_range_message
 from reports.supplier_performance import (
@@ -147,6 +148,7 @@ def _table_rows(rows: list[SupplierPerformance]) -> list[dict]:
 
 
 @login_required
+@replica_reads
 def supplier_performance_page(request: HttpRequest) -> HttpResponseBase:
     today = timezone.localdate()
     inputs = read_inputs(request.GET, today=today)

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from backorders.models import Backorder
@@ -143,8 +144,9 @@ def test_the_check_costs_the_same_queries_for_any_number_of_items(books, django_
     for position in range(2, 40):
         SalesOrderItemFactory(sales_order=mug_order.order, position=position)
     # One count, one query that recomputes every counter in the database and one that compares every
-    # invoice's kept client with its project's, whatever the number of items.
-    with django_assert_num_queries(3):
+    # invoice's kept client with its project's, and two that read the invoices' kept totals and
+    # recompute them (on PostgreSQL, which keeps them), whatever the number of items.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 3):
         assert check_books() == "Checked 40 items: no drift.\n"
 
 

@@ -1,7 +1,9 @@
-"""Recompute each sales-order item's cached counters, check each invoice's kept client, and report any drift."""
+"""Recompute each sales-order item's cached counters, each invoice's kept client and the invoices' kept totals,
+and report any drift."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from invoicing.day_totals import day_totals_drifted, day_totals_rebuild
 from projects.models import SalesOrderItem
 from reports.books import drifts_of, invoices_with_another_client, items_drifted
 
@@ -9,12 +11,22 @@ from reports.books import drifts_of, invoices_with_another_client, items_drifted
 class Command(BaseCommand):
     help = (
         "Recompute each sales-order item's invoiced, backordered and cancelled quantities from the "
-        "non-void invoice lines less their credit note lines, and the open and cancelled backorders, and "
-        "check that each invoice's kept client is its project's; print one line per item or invoice that "
-        "drifted and exit 1 if any did."
+        "non-void invoice lines less their credit note lines, and the open and cancelled backorders; "
+        "check that each invoice's kept client is its project's; recompute the invoices' totals per day, "
+        "order rep, status and kind that the Invoices Report reads; print one line per item, invoice or "
+        "total that drifted and exit 1 if any did."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rebuild-invoice-totals",
+            action="store_true",
+            help="Write the invoices' kept totals again from the invoices, once a drift's cause is fixed.",
+        )
+
     def handle(self, *args, **options):
+        if options["rebuild_invoice_totals"]:
+            self.stdout.write(f"Rebuilt the invoice totals: {day_totals_rebuild()} rows.")
         checked = SalesOrderItem.objects.count()
         drifted = 0
         for item in items_drifted().iterator():
@@ -28,9 +40,14 @@ class Command(BaseCommand):
                 f"{invoice}: kept client {invoice.client.name}, "
                 f"its project's client {invoice.sales_order.project.client.name}"
             )
+        totals = day_totals_drifted()
+        for drift in totals:
+            self.stdout.write(str(drift))
         problems = [f"{drifted} drifted"] if drifted else []
         if moved:
             problems.append(f"invoices on another client than their project's: {moved}")
+        if totals:
+            problems.append(f"invoice totals drifted: {len(totals)}")
         if problems:
             raise CommandError(f"Checked {checked} items: {'; '.join(problems)}.", returncode=1)
         self.stdout.write(f"Checked {checked} items: no drift.")
