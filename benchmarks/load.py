@@ -420,9 +420,15 @@ class Desk(threading.Thread):
         return self.client.request(person.api, method, path, name, tag=tag, json=body)
 
     def page(self, person: Person, path: str, name: str) -> None:
+        self.think()
+        self.client.request(person.page, "GET", path, name)
+
+    def think(self) -> None:
+        """A person reads the page before the next click (--think-time, exponential around its mean)."""
+        if self.opts.think_time:
+            self.stop.wait(self.rng.expovariate(1 / self.opts.think_time))
         if self.stop.is_set():
             raise Stopped
-        self.client.request(person.page, "GET", path, name)
 
     def state(self, order: OrderRef) -> dict:
         """Read the order, its PO and its invoices again, waiting while the site does not answer."""
@@ -453,6 +459,7 @@ class Desk(threading.Thread):
         Returns the successful response's JSON, or the state that shows the action already happened.
         """
         tag = ""
+        self.think()
         for attempt in range(12):
             if race and attempt == 0:
                 self.counters.bump("races")
@@ -656,8 +663,11 @@ class Manager(threading.Thread):
         ("GET /api/backorders/?status=open", "api", "/api/backorders/?status=open"),
     ]
 
-    def __init__(self, *, client: Client, person: Person, stop: threading.Event, index: int, history: bool = False):
+    def __init__(
+        self, *, client: Client, person: Person, stop: threading.Event, index: int, history: bool = False, think=0.0
+    ):
         super().__init__(name=f"manager-{index}", daemon=True)
+        self.think_time = think
         self.views = self.HISTORY_VIEWS if history else self.VIEWS
         self.client = client
         self.person = person
@@ -668,6 +678,8 @@ class Manager(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stop.is_set():
+                if self.think_time and self.stop.wait(self.rng.expovariate(1 / self.think_time)):
+                    return
                 if self.rng.random() < 0.05:
                     self.client.request(
                         self.person.api,
@@ -1274,13 +1286,17 @@ def render(
     from django.conf import settings
 
     timers = ", ".join(f"{name} {getattr(settings, name, '?')}" for name in TIMERS)
+    thinking = "no think time"
+    if opts.think_time:
+        thinking = f"{opts.think_time:.0f} s think time on average before each page and each action"
     where = ""
     if opts.database_url:
         where = f"against the kept database {opts.database_url.rsplit('/', 1)[-1]} ({opts.history}); "
     out.append(f"# {title} of Backorder Desk\n")
     out.append(
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit or '?'} on {os.cpu_count()} CPU cores: "
-        f"{opts.users} desk users and {opts.managers} managers for {opts.duration:.0f} s, no think time; {where}"
+        f"{opts.users} desk users and {opts.managers} managers for {opts.duration:.0f} s, "
+        f"{thinking}; {where}"
         f"gunicorn {opts.web_workers} sync workers (DEBUG=0, WhiteNoise), one Celery worker "
         f"(concurrency {opts.worker_concurrency}) and beat, PostgreSQL {PostgresCluster().version}, Redis (no "
         f"persistence) and an SMTP sink taking {opts.smtp_delay:.1f} s per message, all on loopback. "
@@ -1409,6 +1425,12 @@ def parse_args(argv=None):
     parser.add_argument("--cancel-share", type=float, default=0.1, help="share of stories that cancel the backorder")
     parser.add_argument("--redis-down", type=float, default=20.0, help="seconds Redis stays down with --faults")
     parser.add_argument("--drain-timeout", type=float, help="seconds to wait for emails (default 60; 90 with --faults)")
+    parser.add_argument(
+        "--think-time",
+        type=float,
+        default=0.0,
+        help="mean seconds a person waits before each page and each action (exponential; default 0: none)",
+    )
     parser.add_argument("--smtp-delay", type=float, default=0.2, help="seconds the SMTP sink takes per message")
     parser.add_argument("--output", type=Path, help="where to write the Markdown table")
     parser.add_argument(
@@ -1556,7 +1578,7 @@ def run_all(opts, services: Services, stop: threading.Event) -> int:
     users = [Desk(client=client, team=team, people=people, stop=stop, opts=opts, counters=counters) for team in teams]
     history = bool(opts.database_url)
     users += [
-        Manager(client=client, person=people[name], stop=stop, index=i, history=history)
+        Manager(client=client, person=people[name], stop=stop, index=i, history=history, think=opts.think_time)
         for i, name in enumerate(managers)
     ]
     sampler = ConnectionSampler(database_url, stop)
