@@ -7,8 +7,9 @@ quantity, less what the supplier's shipments recorded, less what is already back
 become a backorder:
 
 - on the PO page, **Check stock** asks the supplier for that PO's lines and the page marks such a line;
-- every day, beat re-checks the open POs not yet shipped (Submitted or Confirmed, sales order not Invoiced
-  or Closed) of the suppliers whose inventory service is switched on, and proposes a backorder of the
+- every day, beat re-checks the open POs not yet shipped (Created, Submitted or Confirmed, sales order not
+  Invoiced or Closed) of the suppliers whose inventory service is switched on, keeps the answer on the lines
+  as Check stock does, and proposes a backorder of the
   shortfall on each short line (the SupplierProposal flow: Confirm or Dismiss on the PO page, never
   silent). One proposal per line: a pending one is brought up to date; a dismissed one is not made again
   unless the shortfall grows past what was dismissed.
@@ -21,6 +22,7 @@ supplier's page until the next good read clears them.
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -37,23 +39,31 @@ from projects.services.common import activity_record
 from purchasing.models import PurchaseOrder, PurchaseOrderItem, ShipmentLine, Supplier
 from purchasing.promostandards.client import OrderStatusServiceError, service_password
 from purchasing.promostandards.inventory import FutureStock, InventoryClient, PartStock
+from purchasing.promostandards.units import EACH, eaches, unit_of
 from purchasing.services import supplier_inventory_checked
 
 logger = logging.getLogger(__name__)
 
 SUPPLIER_STATUS_CODE = "INV"
-# Stock is worth asking about until the goods have left the supplier.
+STOCK_MAX = 2_147_483_647  # the largest figure a line keeps: a supplier's "more than that" is that
+# Stock is worth asking about until the goods have left the supplier: on the PO page and every day alike. A
+# Created PO (written, not yet sent) is checked too: a shortfall is best known before the PO goes out.
 CHECKED_STAGES = (PurchaseOrder.Stage.CREATED, PurchaseOrder.Stage.SUBMITTED, PurchaseOrder.Stage.CONFIRMED)
-# The daily re-check: POs the supplier has (sent to it), not yet shipped.
-DAILY_STAGES = (PurchaseOrder.Stage.SUBMITTED, PurchaseOrder.Stage.CONFIRMED)
+DAILY_STAGES = CHECKED_STAGES
 
 
 @dataclass(frozen=True)
 class LineStock:
-    """What the supplier said about one PO line's product (and part)."""
+    """What the supplier said about one PO line's product (and part): in eaches when comparable.
 
-    available: int
+    When a quantity is in a unit the desk cannot turn into eaches (a case, without the item's units per pack),
+    the figures are the supplier's units as answered (None if its parts are counted in different ones).
+    """
+
+    available: int | None
     next_future: FutureStock | None
+    uom: str = EACH
+    comparable: bool = True
 
 
 @dataclass
@@ -64,6 +74,7 @@ class StockCheckResult:
     asked: list[str] = field(default_factory=list)  # product ids
     checked: int = 0  # PO lines given a stock figure
     not_listed: list[str] = field(default_factory=list)  # "product / part" the supplier did not list
+    not_comparable: list[str] = field(default_factory=list)  # "product / part (CA)" counted in unknown units
     short: list[PurchaseOrderItem] = field(default_factory=list)
     proposals: list[SupplierProposal] = field(default_factory=list)
     error: str = ""
@@ -117,8 +128,8 @@ def still_to_ship(*, purchase_order_items: list[PurchaseOrderItem]) -> dict[int,
 
 
 def likely_backorder(item: PurchaseOrderItem, still: int) -> bool:
-    """Whether the supplier's last known stock of a line is below what is still to ship on it."""
-    return item.stock_available is not None and item.stock_available < still
+    """Whether the supplier's last known stock of a line, in the line's units, is below what is still to ship."""
+    return item.stock_comparable and item.stock_available is not None and item.stock_available < still
 
 
 def _client(supplier: Supplier) -> InventoryClient:
@@ -148,19 +159,41 @@ def _read(result: StockCheckResult, lines: list[PurchaseOrderItem]) -> dict[int,
             if not matching:
                 result.not_listed.append(f"{product_id} / {part_id}" if part_id else product_id)
                 continue
-            readings[line.pk] = _line_stock(matching)
+            readings[line.pk] = _line_stock(matching, units_per_pack=line.sales_order_item.supplier_units_per_pack)
+            if not readings[line.pk].comparable:
+                named = f"{product_id} / {part_id}" if part_id else product_id
+                result.not_comparable.append(f"{named} ({readings[line.pk].uom})")
     return readings
 
 
-def _line_stock(parts: list[PartStock]) -> LineStock:
+def _line_stock(parts: list[PartStock], *, units_per_pack: int | None) -> LineStock:
+    """One line's reading from its parts: added up in eaches, or in the supplier's unit when not convertible."""
     future = [entry for part in parts for entry in part.future]
-    next_future = None
-    if future:
-        day: date = min(entry.available_on for entry in future)
-        next_future = FutureStock(
-            quantity=sum(entry.quantity for entry in future if entry.available_on == day), available_on=day
-        )
-    return LineStock(available=sum(part.available for part in parts), next_future=next_future)
+    day: date | None = min((entry.available_on for entry in future), default=None)
+    due = [entry for entry in future if entry.available_on == day]
+    quantities = [(part.available, part.uom) for part in parts] + [(entry.quantity, entry.uom) for entry in future]
+    units = sorted({unit_of(uom) for _, uom in quantities}) or [EACH]
+    uom = "+".join(units)[:8]
+
+    def total(pairs: list[tuple[Decimal | int, str]]) -> int | None:
+        counts = [eaches(Decimal(value), unit, units_per_pack) for value, unit in pairs]
+        if any(count is None for count in counts):
+            return None
+        return min(sum(count for count in counts if count is not None), STOCK_MAX)
+
+    available = total([(part.available, part.uom) for part in parts])
+    coming = total([(entry.quantity, entry.uom) for entry in due])
+    if available is not None and coming is not None:
+        next_future = FutureStock(quantity=coming, available_on=day) if day is not None else None
+        return LineStock(available=available, next_future=next_future, uom=uom)
+    if len(units) > 1:
+        return LineStock(available=None, next_future=None, uom=uom, comparable=False)
+    # One unit the desk cannot turn into eaches: kept as the supplier counts (whole ones), never compared.
+    raw = min(int(sum(Decimal(part.available) for part in parts)), STOCK_MAX)
+    raw_next = None
+    if day is not None:
+        raw_next = FutureStock(quantity=min(int(sum(Decimal(e.quantity) for e in due)), STOCK_MAX), available_on=day)
+    return LineStock(available=raw, next_future=raw_next, uom=uom, comparable=False)
 
 
 def _record(readings: dict[int, LineStock]) -> None:
@@ -170,6 +203,8 @@ def _record(readings: dict[int, LineStock]) -> None:
             stock_available=stock.available,
             stock_next_quantity=stock.next_future.quantity if stock.next_future else None,
             stock_next_date=stock.next_future.available_on if stock.next_future else None,
+            stock_uom=stock.uom,
+            stock_comparable=stock.comparable,
             stock_checked_at=now,
         )
 

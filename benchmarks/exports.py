@@ -10,11 +10,18 @@ in a fresh Python process of its own so that its peak memory is its own:
   read on a plain psycopg connection. The yardstick: no Python touches a row.
 - **CSV (the desk's)**: `reports.invoice_report_exports.invoice_report_csv`, the generator the
   download streams, each chunk encoded to UTF-8 as the response does; the bytes are counted and dropped.
-- **XLSX, XlsxWriter constant_memory (the desk's)**: `core.downloads.write_xlsx` over
+- **XLSX, PostgreSQL writes the rows (the desk's)**: `reports.invoice_report_exports.write_invoice_report_xlsx`
+  on PostgreSQL, i.e. `core.xlsx_postgres.write_xlsx_from_sql`: one `COPY (SELECT …) TO STDOUT` whose
+  rows are the worksheet's `<row>` elements (typed cells, escaped text, the quote prefix), appended to
+  the zip's sheet as they arrive and deflated at level 1, into a temporary file.
+- **XLSX, XlsxWriter constant_memory (the desk's before)**: `core.downloads.write_xlsx` over
   `invoice_report_xlsx_rows`, the typed rows (dates, money, the quote prefix), into a temporary file.
 - **XLSX, openpyxl write-only**: the writer the desk used before, same rows and cell types.
-- **XLSX, XlsxWriter default mode** (the whole sheet in memory until saved), and **PyExcelerate**
-  (a workbook built in memory, then written) when it is installed: other well-kept writers.
+- **XLSX, XlsxWriter default mode** (the whole sheet in memory until saved), **PyExcelerate**
+  (a workbook built in memory, then written) and **rustpy-xlsxwriter** (Rust's rust_xlsxwriter
+  behind Python bindings, fed the rows as dicts) when they are installed: other writers. Neither of
+  the last two is a dependency of the desk; `PYTHONPATH=dir` with them installed there (`pip install
+  --target dir pyexcelerate jinja2 rustpy-xlsxwriter`) measures them.
 
 Each figure is the median of --runs; peak memory growth is the process's high-water mark (VmHWM)
 during the export less its resident size just before it. Prints a table of times, ratios to COPY and
@@ -46,10 +53,12 @@ TARGET_XLSX_RATIO = 4.0
 CANDIDATES = {
     "copy": ("PostgreSQL COPY (the same SELECT) TO STDOUT, CSV", False),
     "csv": ("CSV, the desk's streamed download (csv module, server-side cursor)", True),
-    "xlsxwriter": ("XLSX, XlsxWriter constant_memory (the desk's)", True),
+    "xlsx_postgres": ("XLSX, PostgreSQL writes the rows' XML, zipped at level 1 (the desk's)", True),
+    "xlsxwriter": ("XLSX, XlsxWriter constant_memory (the desk's before)", False),
     "openpyxl": ("XLSX, openpyxl write-only", False),
     "xlsxwriter_default": ("XLSX, XlsxWriter default mode (sheet held in memory)", False),
     "pyexcelerate": ("XLSX, PyExcelerate (workbook held in memory)", False),
+    "rustpy": ("XLSX, rustpy-xlsxwriter (rust_xlsxwriter bindings, rows as dicts)", False),
 }
 
 
@@ -62,10 +71,26 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", choices=list(CANDIDATES), help="Measure only these candidates.")
     parser.add_argument("--measure", choices=list(CANDIDATES), help=argparse.SUPPRESS)  # one run, in a child
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument(
+        "--flat-memory",
+        type=int,
+        metavar="ROWS",
+        help="Only write ROWS synthetic invoice rows (generate_series) with the desk's XLSX writer and print "
+        "its time and peak memory growth.",
+    )
     args = parser.parse_args()
 
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return 0
+    if args.flat_memory:
+        os.environ.setdefault("DATABASE_URL", args.database_url)
+        figure = measure("xlsx_postgres_synthetic", rows=args.flat_memory)
+        print(
+            f"XLSX, PostgreSQL writes the rows' XML: {figure['rows']:,} synthetic rows (every client's name with "
+            f"an & to escape) in {figure['seconds']:.1f} s, {figure['bytes'] / 1024 / 1024:.1f} MB, "
+            f"peak memory growth {figure['memory_mb']:.1f} MB; load average {os.getloadavg()[0]:.1f}"
+        )
         return 0
 
     bench_reports = _load_reports_benchmark()
@@ -73,6 +98,7 @@ def main() -> int:
     os.environ.update(environment)
     bench_reports.fill(args.database_url, args.invoices, refill=args.refill, environment=environment)
 
+    args.load_at_start = os.getloadavg()[0]
     figures: dict[str, list[dict]] = {}
     names = args.only or list(CANDIDATES)
     for round_number in range(args.runs + 1):  # the first round warms PostgreSQL's caches and is dropped
@@ -99,7 +125,7 @@ def main() -> int:
     print(report)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(report)
-    print(f"\nWritten to {Path(args.output).relative_to(ROOT)}")
+    print(f"\nWritten to {Path(args.output).resolve()}")
     return 0
 
 
@@ -121,14 +147,14 @@ def _kib(field: str) -> int:
     return 0
 
 
-def measure(name: str) -> dict:
+def measure(name: str, *, rows: int = 0) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
     try:
-        run = _prepare(name)
+        run = _prepare(name) if not rows else _prepare_synthetic(rows)
     except ImportError as error:
         return {"missing": str(error)}
     before = _kib("VmRSS")
@@ -149,6 +175,8 @@ def _prepare(name: str):
         return _copy
     if name == "csv":
         return _csv
+    if name == "xlsx_postgres":
+        return _xlsx_postgres
     if name == "xlsxwriter":
         return lambda: _xlsx(_write_desk)
     if name == "openpyxl":
@@ -161,6 +189,10 @@ def _prepare(name: str):
         import pyexcelerate  # noqa: F401
 
         return lambda: _xlsx(_write_pyexcelerate)
+    if name == "rustpy":
+        import rustpy_xlsxwriter  # noqa: F401
+
+        return lambda: _xlsx(_write_rustpy)
     raise ValueError(name)
 
 
@@ -203,6 +235,41 @@ def _xlsx(write) -> tuple[int, int]:
     with tempfile.TemporaryFile() as file:
         rows = write(invoice_report_xlsx_rows(), XLSX_COLUMNS, file)
         return rows, file.seek(0, 2)
+
+
+def _xlsx_postgres() -> tuple[int, int]:
+    from reports.invoice_report_exports import write_invoice_report_xlsx
+
+    with tempfile.TemporaryFile() as file:
+        rows = write_invoice_report_xlsx(file)
+        return rows, file.seek(0, 2)
+
+
+SYNTHETIC_ROWS_SQL = """
+SELECT 'INV-' || lpad(g::text, 7, '0'), DATE '2020-01-01' + g %% 2000, (ARRAY['open', 'paid', 'void'])[1 + g %% 3],
+       (ARRAY['partial', 'final'])[1 + g %% 2], 'Client & Sons ' || g %% 500, 'P-' || g %% 9000, 'SO-' || g %% 70000,
+       'Rep ' || g %% 7, round(g %% 100000 / 100.0, 2), round(g %% 9000 / 100.0, 2), round(g %% 109000 / 100.0, 2),
+       round(g %% 3000 / 100.0, 2)
+FROM generate_series(1, %s) AS g ORDER BY g
+"""
+
+
+def _prepare_synthetic(rows: int):
+    from django.db import connection
+
+    connection.ensure_connection()
+    return lambda: _xlsx_postgres_synthetic(rows)
+
+
+def _xlsx_postgres_synthetic(rows: int) -> tuple[int, int]:
+    from core.xlsx_postgres import write_xlsx_from_sql
+    from reports.invoice_report_exports import XLSX_COLUMNS
+
+    with tempfile.TemporaryFile() as file:
+        written = write_xlsx_from_sql(
+            SYNTHETIC_ROWS_SQL, [rows], columns=XLSX_COLUMNS, file=file, sheet_title="x", progress=lambda _rows: None
+        )
+        return written, file.seek(0, 2)
 
 
 def _write_desk(rows, columns, file) -> int:
@@ -308,6 +375,46 @@ def _write_pyexcelerate(rows, columns, file) -> int:
     return len(data) - 1
 
 
+def _write_rustpy(rows, columns, file) -> int:
+    """rustpy-xlsxwriter: the rows handed over as dicts (its input), money as floats; it has no
+    per-cell format, so every text cell carries the quote prefix."""
+    from rustpy_xlsxwriter import Format, write_worksheet
+
+    from core.downloads import DATE_FORMAT, MONEY_FORMAT
+
+    headers = [column.header for column in columns]
+    money = [column.kind == "money" for column in columns]
+    count = 0
+
+    def records():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield {
+                header: float(value) if is_money and value is not None else value
+                for header, is_money, value in zip(headers, money, row, strict=True)
+            }
+
+    formats = [
+        Format().set_num_format(MONEY_FORMAT)
+        if column.kind == "money"
+        else Format().set_num_format(DATE_FORMAT)
+        if column.kind == "date"
+        else Format().set_quote_prefix()
+        for column in columns
+    ]
+    write_worksheet(
+        records(),
+        file,
+        sheet_name="Invoices Report",
+        freeze_row=1,
+        bold_headers=True,
+        column_formats=formats,
+        column_widths=[column.width or 12 for column in columns],
+    )
+    return count
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -332,7 +439,8 @@ def render(figures: dict[str, list[dict]], args) -> str:
         "",
         f"{invoices:,} invoices; PostgreSQL {postgres_version}; Python {platform.python_version()}; "
         f"{os.cpu_count()} CPUs; each candidate run in a fresh process, median of {args.runs} runs (a first "
-        f"round dropped). Load average at the end: {os.getloadavg()[0]:.1f}.",
+        f"round dropped). Load average (1 min) at the start: {args.load_at_start:.1f}, at the end: "
+        f"{os.getloadavg()[0]:.1f}.",
         "",
         f"Targets: CSV ≤ {TARGET_CSV_RATIO}× COPY, XLSX ≤ {TARGET_XLSX_RATIO}× COPY.",
         "",

@@ -7,13 +7,14 @@ want the plain file instead.
 
 XLSX: `write_xlsx` writes the rows with XlsxWriter in its constant-memory mode: each row goes to a
 temporary file as soon as the next one starts, so memory stays flat however many rows there are, and
-the sheet is zipped at the end. It is the fastest writer of those measured whose files Excel opens
-(benchmarks/exports.py, 100,000 rows: 7.6 s against openpyxl write-only's 10.9 s and PyExcelerate's
-12.5 s, in 15 MB where PyExcelerate takes 120 MB), though still about 14 times PostgreSQL's COPY:
-its cost is Python's, per cell. `xlsx_response` writes
-into a spooled temporary file that FileResponse sends in blocks: a workbook cannot be sent as it is
-being written, since the zip's directory comes last. Exports too large to build in a request are
-written by the worker instead (reports/exports/).
+the sheet is zipped at the end. It is the fastest of the Python writers measured whose files Excel
+opens (benchmarks/exports.py, 100,000 rows: 7.6 s against openpyxl write-only's 10.9 s and
+PyExcelerate's 12.5 s, in 15 MB where PyExcelerate takes 120 MB), though about 14 times PostgreSQL's
+COPY: its cost is Python's, per cell. The Invoices Report, which may have hundreds of thousands of
+rows, has PostgreSQL write its sheet's XML instead (core/xlsx_postgres.py, about 3 times the COPY).
+`xlsx_response` and `xlsx_file_response` write into a spooled temporary file that FileResponse sends
+in blocks: a workbook cannot be sent as it is being written, since the zip's directory comes last.
+Exports too large to build in a request are written by the worker instead (reports/exports.py).
 
 Cells are typed by column: money is a number shown with two decimals and thousands separators,
 dates are dates, counts are whole numbers, and text starting with = + - @ or a tab or return (what
@@ -170,9 +171,16 @@ def xlsx_response(
     rows: Iterable[Sequence[Any]], *, columns: Sequence[XlsxColumn], filename: str, sheet_title: str
 ) -> FileResponse:
     """Build the rows into an XLSX workbook in a temporary file and send it as an attachment."""
+    return xlsx_file_response(
+        lambda file: write_xlsx(rows, columns=columns, file=file, sheet_title=sheet_title), filename=filename
+    )
+
+
+def xlsx_file_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> FileResponse:
+    """Send as an attachment the XLSX workbook that write(file) writes into a temporary file."""
     file = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
     try:
-        write_xlsx(rows, columns=columns, file=file, sheet_title=sheet_title)
+        write(file)
         file.seek(0)
     except BaseException:
         file.close()

@@ -5,9 +5,11 @@ write; these functions tell whether they are kept here, recompute them from the 
 `check_books`, and rebuild them should a drift ever be found.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, Sum, Value
@@ -34,7 +36,8 @@ def _recomputed() -> dict[Key, tuple]:
         )
         .order_by()
     )
-    return {(r["date"], r["rep"], r["status"], r["kind"]): tuple(r[name] for name in FIGURES) for r in rows}
+    grouped: list[Mapping[str, Any]] = list(rows)  # rows as plain mappings, read by name below
+    return {(r["date"], r["rep"], r["status"], r["kind"]): tuple(r[name] for name in FIGURES) for r in grouped}
 
 
 def _kept() -> dict[Key, tuple]:

@@ -8,7 +8,16 @@ from django.db.models import Q
 
 from core.fields import MoneyField, QuantityField
 from core.roles import Role, user_roles
-from projects.models import MAX_QUANTITY, Client, CompanySettings, SalesOrderItem, suppliers
+from projects.models import (
+    MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
+    SUPPLIER_REF_MAX_LENGTH,
+    Client,
+    CompanySettings,
+    SalesOrderItem,
+    supplier_ref_refusal,
+    suppliers,
+)
 from projects.services.notes import NOTE_MAX_LENGTH
 
 
@@ -291,11 +300,49 @@ class SalesOrderItemForm(forms.Form):
         error_messages={"max_value": "Tax rate must be a percent from 0 to 100."},
     )
 
+    # The supplier's own codes of the item, by which its stock is asked (optional; under "Supplier's ids").
+    supplier_product_id = forms.CharField(
+        label="Product id",
+        required=False,
+        max_length=SUPPLIER_REF_MAX_LENGTH,
+        help_text="As in the supplier's catalogue, e.g. MUG11",
+        error_messages=_text_errors("The supplier's product id"),
+    )
+    supplier_part_id = forms.CharField(
+        label="Part id",
+        required=False,
+        max_length=SUPPLIER_REF_MAX_LENGTH,
+        help_text="The colour or size, e.g. MUG11-WHT",
+        error_messages=_text_errors("The supplier's part id"),
+    )
+    supplier_units_per_pack = QuantityField(
+        label="Units per pack",
+        name="Units per supplier's pack",
+        min_value=1,
+        max_value=MAX_UNITS_PER_PACK,
+        required=False,
+        help_text="When the supplier counts its stock in cases or boxes: how many of this item are in one",
+    )
+
     # The fields a person fills; a row with none of them filled is an unused blank row.
     TYPED = ("description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+    SUPPLIER_REFS = {"supplier_product_id": "The supplier's product id", "supplier_part_id": "The supplier's part id"}
+    SUPPLIER_FIELDS = (*SUPPLIER_REFS, "supplier_units_per_pack")
     # A new row arrives with its supplier and tax rate carried from the row above: only what is typed
     # afresh makes it a row to save.
     TYPED_AFRESH = ("description", "quantity", "unit_price", "unit_cost")
 
     def is_blank(self) -> bool:
         return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.TYPED_AFRESH)
+
+    def _clean_supplier_ref(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        if refusal := supplier_ref_refusal(self.SUPPLIER_REFS[name], value):
+            raise forms.ValidationError(refusal)
+        return value
+
+    def clean_supplier_product_id(self) -> str:
+        return self._clean_supplier_ref("supplier_product_id")
+
+    def clean_supplier_part_id(self) -> str:
+        return self._clean_supplier_ref("supplier_part_id")

@@ -197,6 +197,22 @@ SALES_ORDER_FLOW = [
 ]
 
 
+SUPPLIER_REF_MAX_LENGTH = 64
+MAX_UNITS_PER_PACK = 100_000
+
+
+def supplier_ref_refusal(label: str, value: str) -> str | None:
+    """Why a supplier's product or part id cannot be kept, naming it by `label`; None when it can.
+
+    The ids are the supplier's catalogue codes (PromoStandards productId, partId): one line of plain text.
+    """
+    if len(value) > SUPPLIER_REF_MAX_LENGTH:
+        return f"{label} may hold at most {SUPPLIER_REF_MAX_LENGTH} characters; this has {len(value)}."
+    if any(sign in value for sign in "<>") or not value.isprintable():
+        return f"{label} must be plain text: a code such as MUG11 or BLK-L, without <, > or control characters."
+    return None
+
+
 class ItemKind(models.TextChoices):
     PRODUCT = "product", "Product"
     SERVICE = "service", "Service"
@@ -214,8 +230,16 @@ class SalesOrderItem(models.Model):
         "purchasing.Supplier", on_delete=models.PROTECT, related_name="sales_order_items", null=True, blank=True
     )
     # The supplier's own ids of what is ordered (PromoStandards productId and partId): its stock is asked by them.
-    supplier_product_id = models.CharField("supplier's product id", max_length=64, blank=True)
-    supplier_part_id = models.CharField("supplier's part id", max_length=64, blank=True)
+    supplier_product_id = models.CharField("supplier's product id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
+    supplier_part_id = models.CharField("supplier's part id", max_length=SUPPLIER_REF_MAX_LENGTH, blank=True)
+    # How many of this item make one of the supplier's packs (case, box, ...), for a supplier that counts its
+    # stock in them; the desk counts items one by one (a dozen is 12 without it).
+    supplier_units_per_pack = models.PositiveIntegerField(
+        "units per supplier's pack",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS_PER_PACK)],
+    )
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     unit_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])

@@ -75,18 +75,34 @@ def sales_order_items_with_figures(queryset: QuerySet[SalesOrderItem] | None = N
     )
 
 
+def _per_order(figure, zero, output_field):
+    """The sum of an item figure over the outer order's items, as a subquery (zero without items).
+
+    A subquery per figure rather than a join grouped by order: a page of 50 orders sums the items of
+    those 50, where a grouped join summed every order's items before the page was cut.
+    """
+    summed = (
+        SalesOrderItem.objects.filter(sales_order_id=OuterRef("pk"))
+        .order_by()
+        .values("sales_order_id")
+        .annotate(figure=Sum(figure, output_field=output_field))
+        .values("figure")
+    )
+    return Coalesce(Subquery(summed, output_field=output_field), zero, output_field=output_field)
+
+
 def sales_orders_with_figures(queryset: QuerySet[SalesOrder] | None = None) -> QuerySet[SalesOrder]:
     """Annotate orders with subtotal, remaining and ready amounts and the derived billing status."""
     queryset = SalesOrder.objects.all() if queryset is None else queryset
-    item = "items__"
+    whole = IntegerField()
     return queryset.annotate(
-        subtotal=Coalesce(Sum(_amount(F(f"{item}quantity"), item)), ZERO_MONEY),
-        remaining_amount=Coalesce(Sum(_amount(_remaining(item), item)), ZERO_MONEY),
-        remaining_amount_gross=Coalesce(Sum(_gross(_remaining(item), item)), ZERO_MONEY),
-        ready_amount=Coalesce(Sum(_amount(_ready(item), item)), ZERO_MONEY),
-        remaining_quantity=Coalesce(Sum(_remaining(item)), Value(0)),
-        invoiced_quantity=Coalesce(Sum(f"{item}invoiced_quantity"), Value(0)),
-        backordered_quantity=Coalesce(Sum(f"{item}backordered_quantity"), Value(0)),
+        subtotal=_per_order(_amount(F("quantity")), ZERO_MONEY, MONEY_FIELD),
+        remaining_amount=_per_order(_amount(_remaining()), ZERO_MONEY, MONEY_FIELD),
+        remaining_amount_gross=_per_order(_gross(_remaining()), ZERO_MONEY, MONEY_FIELD),
+        ready_amount=_per_order(_amount(_ready()), ZERO_MONEY, MONEY_FIELD),
+        remaining_quantity=_per_order(_remaining(), Value(0), whole),
+        invoiced_quantity=_per_order(F("invoiced_quantity"), Value(0), whole),
+        backordered_quantity=_per_order(F("backordered_quantity"), Value(0), whole),
     ).annotate(
         billing_status=Case(
             When(invoiced_quantity=0, then=Value(SalesOrder.BillingStatus.NOT_INVOICED.value)),

@@ -123,7 +123,18 @@ class PurchaseOrder(models.Model):
             models.CheckConstraint(condition=Q(status__in=PurchaseOrderStatus.values), name="po_status_valid"),
             models.CheckConstraint(condition=Q(email_state__in=EmailState.values), name="po_email_state_valid"),
         ]
-        indexes = [models.Index(fields=["status"], name="po_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="po_status_idx"),
+            # The desks read only what has not shipped and what is flagged: a few rows of a long history.
+            models.Index(
+                fields=["expected_date"],
+                condition=Q(
+                    stage__in=[PurchaseOrderStage.CREATED, PurchaseOrderStage.SUBMITTED, PurchaseOrderStage.CONFIRMED]
+                ),
+                name="po_not_shipped_idx",
+            ),
+            models.Index(fields=["number"], condition=~Q(status=PurchaseOrderStatus.NONE), name="po_flagged_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -144,6 +155,11 @@ class PurchaseOrderItem(models.Model):
     stock_next_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
     stock_next_date = models.DateField(null=True, blank=True, editable=False)
     stock_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The unit the supplier counted in (PromoStandards uom: EA, CA, BX, ...; "" before any check). When the desk
+    # can turn it into the line's units (eaches), the figures above are eaches and comparable; when it cannot,
+    # they are the supplier's units as answered, and the line is never marked from them.
+    stock_uom = models.CharField(max_length=8, blank=True, editable=False)
+    stock_comparable = models.BooleanField(default=True, editable=False)
 
     class Meta:
         db_table = "projects_purchaseorderitem"

@@ -31,13 +31,13 @@ from django.utils.formats import date_format
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core.db_router import reads_from_replica
-from core.downloads import BOM, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, write_xlsx
+from core.downloads import BOM, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from core.tasks import enqueue
 from invoicing.selectors import InvoiceReportFilters, invoice_report_filtered
 from notifications.models import Notification
 from notifications.services import notify
 from reports.invoice_report import DEFAULT_SORT
-from reports.invoice_report_exports import XLSX_COLUMNS, invoice_report_csv, invoice_report_xlsx_rows
+from reports.invoice_report_exports import invoice_report_csv, write_invoice_report_xlsx
 from reports.models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -221,13 +221,8 @@ def _write_file(
 ) -> int:
     if job.kind == ExportJob.Kind.INVOICES_CSV:
         return _write_invoice_report_csv(path, filters, sort, bom=job.params.get("bom", True), progress=progress)
-    return write_xlsx(
-        invoice_report_xlsx_rows(filters, sort=sort),
-        columns=XLSX_COLUMNS,
-        file=str(path),
-        sheet_title="Invoices Report",
-        progress=progress,
-        progress_every=settings.EXPORT_PROGRESS_EVERY_ROWS,
+    return write_invoice_report_xlsx(
+        str(path), filters, sort=sort, progress=progress, progress_every=settings.EXPORT_PROGRESS_EVERY_ROWS
     )
 
 

@@ -327,7 +327,7 @@ def _remaining_of_orders(rows: QuerySet[Invoice]) -> Decimal:
 
 
 def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
-    totals = {
+    totals: dict[str, Any] = {
         "count": 0,
         "void": 0,
         "subtotal": Decimal("0.00"),

@@ -1,22 +1,24 @@
 """Money waiting: what is ready to invoice, what open backorders hold back, and what clients still owe.
 
-Four queries whatever the amount of data, each one pass over its rows that returns one row or a
+Five queries whatever the amount of data, each one pass over its rows that returns one row or a
 dozen (grouped by a key worked out in the database: building a statement of thirty-odd filtered
 sums cost the ORM more than PostgreSQL took to run it), and none reads the whole history:
 
 - ready to invoice now: the Sales orders list's totals for the orders Ready to be Invoiced
-  (projects.sales_order_report, the item figures of projects.selectors);
+  (reports.sales_order_report: the orders counted, the amounts of their items with something left);
 - blocked by open backorders: each open backorder's quantity at its sales-order item's unit price,
   the Backorders report's value, summed by expected date (overdue, this week, the next weeks,
   later, no date);
 - invoiced and unpaid: issued invoices that are not void, total − credited − paid (the Invoices
   Report's balance due, kept by the database as `owed_amount`), read through the partial index of
-  the invoices still owed; and per week of the last weeks (read by date) the amount invoiced and
-  what of it is still owed today.
+  the invoices still owed; and per week of the last weeks the amount invoiced and what of it is
+  still owed today, from the invoices' kept totals per day on PostgreSQL (invoicing.day_totals), from
+  the invoices of those weeks elsewhere.
 
 Every figure comes with the report filters whose totals give exactly that figure.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,7 +28,8 @@ from django.db.models.functions import Cast, TruncWeek
 
 from backorders.models import Backorder
 from backorders.selectors import _value as backorder_value
-from invoicing.models import Invoice
+from invoicing.day_totals import day_totals_kept
+from invoicing.models import Invoice, InvoiceDayTotal
 from invoicing.selectors import invoice_balance_due, invoice_owing
 from projects.models import SalesOrder
 from reports.sales_order_report import sales_order_report_totals
@@ -179,14 +182,26 @@ def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
     newest = week_start(today)
     starts = [newest - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, -1, -1)]
     issued = Invoice.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
-    # The trend reads only its own weeks (and any invoice dated later), through the index on the date.
-    rows = (
-        issued.filter(date__gte=starts[0])
-        .annotate(key=_monday_of("date"))
-        .values_list("key")
-        .annotate(count=Count("pk"), invoiced=Sum("total"), unpaid=Sum(invoice_balance_due()))
-        .order_by()
-    )
+    rows: Iterable[tuple]
+    if day_totals_kept():
+        # The trend reads the kept totals of its own days (and any later), a few rows a day.
+        rows = (
+            InvoiceDayTotal.objects.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+            .filter(day__gte=starts[0])
+            .annotate(key=_monday_of("day"))
+            .values_list("key")
+            .annotate(count=Sum("count"), invoiced=Sum("total"), unpaid=Sum("owed"))
+            .order_by()
+        )
+    else:
+        # Only its own weeks (and any invoice dated later), through the index on the date.
+        rows = (
+            issued.filter(date__gte=starts[0])
+            .annotate(key=_monday_of("date"))
+            .values_list("key")
+            .annotate(count=Count("pk"), invoiced=Sum("total"), unpaid=Sum(invoice_balance_due()))
+            .order_by()
+        )
     groups: dict[date, tuple[int, Decimal, Decimal]] = {row[0]: row[1:] for row in rows}
     empty = (0, ZERO_AMOUNT, ZERO_AMOUNT)
     weeks = [
@@ -205,7 +220,7 @@ def _invoiced(today: date) -> tuple[int, Decimal, list[InvoicedWeek]]:
 
 
 def money_waiting(*, today: date) -> MoneyWaiting:
-    """Read every figure of Money waiting as of the given (local) day, in three queries."""
+    """Read every figure of Money waiting as of the given (local) day, in five queries."""
     blocked_count, blocked_amount, blocked = _blocked(today)
     unpaid_count, unpaid_amount, weeks = _invoiced(today)
     return MoneyWaiting(

@@ -1,4 +1,4 @@
-"""The purchase-order list and page: stage and status controls, the Flag backorder form (rule 1).
+"""The purchase-order page: stage and status controls, the Flag backorder form (rule 1).
 
 The page also shows what the supplier's order status proposes, for one-click confirmation.
 """
@@ -9,8 +9,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,12 +24,6 @@ from backorders.forms import (
     SupplierProposalConfirmForm,
     flag_note_text,
 )
-from backorders.inventory_sync import (
-    CHECKED_STAGES,
-    likely_backorder,
-    purchase_order_stock_check,
-    still_to_ship,
-)
 from backorders.models import Backorder, SupplierProposal
 from backorders.order_status_sync import supplier_status_latest
 from backorders.selectors import flag_moves_order_by_default, unshipped_siblings_phrase
@@ -41,6 +33,7 @@ from backorders.services import (
     backorder_offers_ready_for_billing,
     supplier_proposal_description,
 )
+from backorders.views.stock import stock_on_page
 from core.errors import DomainError, RoleRequired, TransitionNotAllowed
 from core.money import line_amount
 from core.roles import Role, has_role
@@ -50,24 +43,19 @@ from projects.selectors import sales_order_items_with_figures
 from projects.services.sales_orders import PRODUCTION_READIES_FROM
 from purchasing.figures import SHIPPED_OR_LATER
 from purchasing.forms import (
-    PurchaseOrderBulkStageForm,
-    PurchaseOrderFilterForm,
     PurchaseOrderStageForm,
     PurchaseOrderStatusForm,
 )
 from purchasing.models import PurchaseOrder
 from purchasing.pdf import purchase_order_pdf_bytes
 from purchasing.selectors import purchase_order_list as select_purchase_orders
-from purchasing.selectors import purchase_order_ship_to, purchase_order_total, shipments_of
+from purchasing.selectors import purchase_order_ship_to, shipments_of
 from purchasing.services import (
     purchase_order_allowed_stages,
     purchase_order_email_request,
     purchase_order_stage_change,
     purchase_order_status_change,
-    purchase_orders_stage_change,
 )
-
-PAGE_SIZE = 50
 
 
 def purchase_order_or_404(pk: int) -> PurchaseOrder:
@@ -79,94 +67,6 @@ def purchase_order_or_404(pk: int) -> PurchaseOrder:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-@login_required
-def purchase_order_list(request: HttpRequest) -> HttpResponse:
-    return purchase_order_list_page(request)
-
-
-def purchase_order_list_page(
-    request: HttpRequest, *, bulk_form: PurchaseOrderBulkStageForm | None = None, http_status: int = 200
-) -> HttpResponse:
-    """The list as its query filters it, with the bulk stage form the user just submitted if it was refused."""
-    form = PurchaseOrderFilterForm(request.GET or None)
-    orders = select_purchase_orders().annotate(
-        open_backorders=Count("backorders", filter=Q(backorders__status=Backorder.Status.OPEN), distinct=True),
-        total=purchase_order_total(),
-    )
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            orders = orders.filter(
-                Q(number__icontains=data["q"])
-                | Q(project__number__icontains=data["q"])
-                | Q(project__name__icontains=data["q"])
-                | Q(project__client__name__icontains=data["q"])
-            )
-        if data["stage"]:
-            orders = orders.filter(stage=data["stage"])
-        if data["status"]:
-            orders = orders.filter(status=data["status"])
-        if data["supplier"]:
-            orders = orders.filter(supplier=data["supplier"])
-    page = Paginator(orders.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    can_move = has_role(request.user, Role.PRODUCTION)
-    if can_move and bulk_form is None:
-        bulk_form = PurchaseOrderBulkStageForm()
-    ticked = set()
-    if bulk_form is not None and bulk_form.is_bound:
-        ticked = set(bulk_form.data.getlist("po"))
-    orders_shown = list(page.object_list)
-    for po in orders_shown:
-        po.ticked = str(po.pk) in ticked
-    context = {
-        "form": form,
-        "page": page,
-        "orders": orders_shown,
-        "query": query.urlencode(),
-        "bulk_form": bulk_form if can_move else None,
-        "nav_section": "purchase_orders",
-    }
-    return render(request, "projects/purchase_order_list.html", context, status=http_status)
-
-
-@role_required(Role.PRODUCTION)
-@require_POST
-def purchase_order_stage_bulk(request: HttpRequest) -> HttpResponse:
-    """Move the ticked POs of the list to one stage: each PO moves or is refused on its own, with a message."""
-    form = PurchaseOrderBulkStageForm(request.POST)
-    if not form.is_valid():
-        return purchase_order_list_page(request, bulk_form=form, http_status=400)
-    stage = form.cleaned_data["stage"]
-    try:
-        results = purchase_orders_stage_change(purchase_orders=form.cleaned_data["po"], stage=stage, by=request.user)
-    except RoleRequired as error:
-        raise PermissionDenied(str(error)) from error
-    except DomainError as error:
-        add_domain_error(form, error)
-        return purchase_order_list_page(request, bulk_form=form, http_status=_refusal_status(error))
-    label = PurchaseOrder.Stage(stage).label
-    moved = [result for result in results if result.moved]
-    if moved:
-        messages.success(
-            request,
-            f"Moved to {label}: "
-            + ", ".join(
-                f"{result.purchase_order.number} (from {PurchaseOrder.Stage(result.previous).label})"
-                for result in moved
-            )
-            + ".",
-        )
-    for result in results:
-        if not result.moved:
-            number = result.purchase_order.number
-            refusal = result.refusal if number in result.refusal else f"{number}: {result.refusal}"
-            messages.error(request, f"Not moved: {refusal}")
-    # Back to the list as it was filtered (the form posts to this URL with the list's query).
-    return redirect(reverse("purchase-order-list") + (f"?{request.GET.urlencode()}" if request.GET else ""))
 
 
 def _sales_order_items(po: PurchaseOrder) -> list[SalesOrderItem]:
@@ -265,15 +165,11 @@ def purchase_order_page(
         open_by_item[backorder.purchase_order_item_id] = (
             open_by_item.get(backorder.purchase_order_item_id, 0) + backorder.quantity
         )
-    stock_checked = [item for item in items if item.stock_checked_at is not None]
-    still = still_to_ship(purchase_order_items=stock_checked) if stock_checked else {}
     for item in items:
         item.figures = figures.get(item.sales_order_item_id)
         item.open_backordered = open_by_item.get(item.pk, 0)
         item.available = item.quantity - item.open_backordered
         item.cost = line_amount(item.quantity, item.sales_order_item.unit_cost)
-        item.likely_backorder = item.pk in still and likely_backorder(item, still[item.pk])
-    stock_service = po.supplier.inventory_enabled and bool(po.supplier.inventory_url)
     can_flag = can_act and po.stage not in READY_FOR_BILLING_OR_LATER
     allowed_stages = purchase_order_allowed_stages(purchase_order=po, user=user) if can_act else []
     if can_flag and flag_form is None:
@@ -319,13 +215,7 @@ def purchase_order_page(
         "closed_backorders": [backorder for backorder in backorders if not backorder.is_open],
         "proposals": proposals,
         "shipments": list(shipments_of(purchase_orders=[po])),
-        "stock_shown": stock_service or bool(stock_checked),
-        "can_check_stock": (
-            stock_service
-            and po.stage in CHECKED_STAGES
-            and has_role(user, Role.SALES, Role.PRODUCTION)
-            and any(item.sales_order_item.supplier_product_id for item in items)
-        ),
+        **stock_on_page(po, items, user=user),
         "supplier_status": supplier_status_latest(purchase_order=po) if po.supplier.order_status_url else None,
         "can_act": can_act,
         "can_email": has_role(user, Role.SALES, Role.PRODUCTION),
@@ -528,29 +418,6 @@ def purchase_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(purchase_order_pdf_bytes(po), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{po.number}.pdf"'
     return response
-
-
-@role_required(Role.SALES, Role.PRODUCTION)
-@require_POST
-def purchase_order_stock_check_view(request: HttpRequest, pk: int) -> HttpResponse:
-    po = purchase_order_or_404(pk)
-    try:
-        result = purchase_order_stock_check(purchase_order=po)
-    except DomainError as error:
-        report_domain_error(request, error)
-        return redirect("purchase-order-detail", pk=po.pk)
-    if result.error:
-        messages.error(
-            request, f"{po.supplier}'s stock could not be checked: {result.error} Nothing on {po.number} changed."
-        )
-        return redirect("purchase-order-detail", pk=po.pk)
-    sentences = [f"Stock checked with {po.supplier} for {_plural(result.checked, 'line')}."]
-    if result.short:
-        sentences.append(f"{_plural(len(result.short), 'line')} likely to be backordered.")
-    if result.not_listed:
-        sentences.append(f"Not listed by the supplier: {', '.join(result.not_listed)}.")
-    messages.success(request, " ".join(sentences))
-    return redirect("purchase-order-detail", pk=po.pk)
 
 
 @role_required(Role.SALES, Role.PRODUCTION)

@@ -4,8 +4,17 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, shown
-from projects.models import MAX_QUANTITY, ItemKind, SalesOrder
+from import_export import widgets
+
+from imports.cells import DateCell, MoneyCell, PercentCell, TextCell, WholeNumberCell, is_blank, shown
+from projects.models import (
+    MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
+    SUPPLIER_REF_MAX_LENGTH,
+    ItemKind,
+    SalesOrder,
+    supplier_ref_refusal,
+)
 
 PROJECT_NUMBER = re.compile(r"^(?:P-)?(\d{1,15})$", re.IGNORECASE)
 ORDER_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
@@ -14,7 +23,18 @@ NOT_IMPORTED_STATUSES = (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
 
 PROJECT_FIELDS = ("project_name", "client", "order_rep", "production_rep", "invoicing_rep")
 ORDER_FIELDS = ("project_number", "status", "in_hands_date", "client_po_number")
-ITEM_FIELDS = ("kind", "description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate")
+ITEM_FIELDS = (
+    "kind",
+    "description",
+    "supplier",
+    "supplier_product_id",
+    "supplier_part_id",
+    "supplier_units_per_pack",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "tax_rate",
+)
 
 
 def _normal(text: str) -> str:
@@ -56,6 +76,34 @@ class ChoiceCell(TextCell):
         if found is None:
             raise ValueError(f"{shown(text)} is not a {self.what}: write one of {', '.join(self.labels)}")
         return found
+
+
+class SupplierRefCell(TextCell):
+    """The supplier's product or part id: one line of plain text, as the order entry page takes it."""
+
+    def __init__(self, label: str):
+        super().__init__(max_length=SUPPLIER_REF_MAX_LENGTH)
+        self.label = label
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs)
+        if refusal := supplier_ref_refusal(self.label, text):
+            raise ValueError(refusal.rstrip("."))
+        return text
+
+
+class UnitsPerPackCell(widgets.Widget):
+    """How many items the supplier's pack holds; a blank cell is none (the supplier counts eaches)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.number = WholeNumberCell(minimum=1, maximum=MAX_UNITS_PER_PACK, default=0)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        return None if is_blank(value) else self.number.clean(value, row, **kwargs)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return "" if value is None else str(value)
 
 
 def order_columns(column_type: Any) -> tuple[Any, ...]:
@@ -176,6 +224,31 @@ def order_columns(column_type: Any) -> tuple[Any, ...]:
             TextCell(max_length=200),
             "Mugs & Co",
             note="the supplier's external reference or exact name; blank for none",
+        ),
+        C(
+            "supplier_product_id",
+            "Supplier Product ID",
+            ("supplier product id", "supplier s product id", "vendor product id", "product id", "sku"),
+            SupplierRefCell("The supplier's product id"),
+            "MUG11",
+            note="the supplier's catalogue code (PromoStandards productId); blank for none",
+        ),
+        C(
+            "supplier_part_id",
+            "Supplier Part ID",
+            ("supplier part id", "supplier s part id", "vendor part id", "part id", "part number"),
+            SupplierRefCell("The supplier's part id"),
+            "MUG11-WHT",
+            note="the colour or size's code (PromoStandards partId); blank for none",
+        ),
+        C(
+            "supplier_units_per_pack",
+            "Units Per Pack",
+            ("units per pack", "units per supplier s pack", "pack size", "case pack", "units per case"),
+            UnitsPerPackCell(),
+            "",
+            note="how many of the item one of the supplier's cases or boxes holds, when it counts stock in them; "
+            "blank for none",
         ),
         C(
             "quantity",

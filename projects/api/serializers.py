@@ -8,7 +8,16 @@ from rest_framework import serializers
 from core.api import enum_field
 from core.roles import Role
 from projects.api.fields import AmountField, PercentField, QuantityField
-from projects.models import MAX_QUANTITY, Client, Note, Project, SalesOrder, SalesOrderItem, suppliers
+from projects.models import (
+    MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
+    Client,
+    Note,
+    Project,
+    SalesOrder,
+    SalesOrderItem,
+    suppliers,
+)
 from projects.services.notes import NOTE_MAX_LENGTH
 
 SalesOrderStatusField = enum_field("SalesOrderStatus", SalesOrder.Status.choices)
@@ -36,6 +45,20 @@ def quantity(**kwargs) -> serializers.IntegerField:
 
 def user_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
     return serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), **kwargs)
+
+
+SUPPLIER_PRODUCT_ID_HELP = (
+    "The supplier's product id (PromoStandards productId): the item's stock is checked by it. Optional; up to 64 "
+    "characters of plain text (no <, > or control characters)."
+)
+UNITS_PER_PACK_HELP = (
+    "How many of this item make one of the supplier's packs (a case, a box), for a supplier whose inventory "
+    "service counts stock in them; null when it counts eaches (a dozen is 12 without it)."
+)
+SUPPLIER_PART_ID_HELP = (
+    "The supplier's part id (PromoStandards partId), e.g. a colour or size; blank counts every part of the "
+    "product. Optional; up to 64 characters of plain text."
+)
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -102,6 +125,7 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
             "supplier",
             "supplier_product_id",
             "supplier_part_id",
+            "supplier_units_per_pack",
             "quantity",
             "unit_price",
             "unit_cost",
@@ -117,6 +141,11 @@ class SalesOrderItemSerializer(serializers.ModelSerializer):
             "ready_amount",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "supplier_product_id": {"help_text": SUPPLIER_PRODUCT_ID_HELP},
+            "supplier_part_id": {"help_text": SUPPLIER_PART_ID_HELP},
+            "supplier_units_per_pack": {"help_text": UNITS_PER_PACK_HELP},
+        }
 
 
 class SalesOrderItemInputSerializer(serializers.Serializer):
@@ -132,10 +161,17 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="The supplier's product id (PromoStandards productId): its stock is checked by it.",
+        help_text=SUPPLIER_PRODUCT_ID_HELP,
     )
     supplier_part_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="The supplier's part id (PromoStandards partId)."
+        max_length=64, required=False, allow_blank=True, help_text=SUPPLIER_PART_ID_HELP
+    )
+    supplier_units_per_pack = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_UNITS_PER_PACK,
+        required=False,
+        allow_null=True,
+        help_text=UNITS_PER_PACK_HELP,
     )
     quantity = quantity()
     unit_price = money()

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -16,7 +17,15 @@ from core.roles import Role, has_role, is_manager
 from core.transactions import money_write
 from notifications.models import Notification
 from notifications.services import notify
-from projects.models import MAX_QUANTITY, SALES_ORDER_FLOW, Project, SalesOrder, SalesOrderItem
+from projects.models import (
+    MAX_QUANTITY,
+    MAX_UNITS_PER_PACK,
+    SALES_ORDER_FLOW,
+    Project,
+    SalesOrder,
+    SalesOrderItem,
+    supplier_ref_refusal,
+)
 from projects.services.common import _next_number, _require_role, activity_record
 
 SOStatus = SalesOrder.Status
@@ -37,6 +46,15 @@ BEFORE_SHIPPED = SALES_ORDER_FLOW[: SALES_ORDER_FLOW.index(SOStatus.SHIPPED)]
 PRODUCTION_READIES_FROM = (SOStatus.IN_PRODUCTION, SOStatus.SHIPPED)
 
 
+class Keep(Enum):
+    """An item's field left as the item has it (a new item: its default)."""
+
+    KEEP = "keep"
+
+
+UNITS_PER_PACK_MESSAGE = f"Units per supplier's pack must be a whole number from 1 to {MAX_UNITS_PER_PACK:,}."
+
+
 @dataclass(frozen=True)
 class ItemRequest:
     description: str
@@ -46,11 +64,20 @@ class ItemRequest:
     unit_cost: Decimal = Decimal("0.00")
     tax_rate: Decimal = Decimal("0.00")
     supplier: Any = None  # a purchasing.Supplier (an app above this one) or None
-    # The supplier's product and part ids; None keeps what a changed item has (the order entry page has no box).
+    # The supplier's product and part ids; None keeps what a changed item has.
     supplier_product_id: str | None = None
     supplier_part_id: str | None = None
+    # How many items make one of the supplier's packs (its stock counted in cases); None clears it.
+    supplier_units_per_pack: int | None | Keep = Keep.KEEP
     # The item it changes, on the sales-order page; None for a new item.
     id: int | None = None
+
+
+SUPPLIER_REFS = (("supplier_product_id", "The supplier's product id"), ("supplier_part_id", "The supplier's part id"))
+
+
+def _units_per_pack_fits(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_UNITS_PER_PACK
 
 
 def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, require_supplier: bool = False) -> None:
@@ -78,6 +105,17 @@ def _validate_item_requests(items: list[ItemRequest], field: str = "items", *, r
             raise ValidationFailed(
                 {f"{prefix}.kind": [f"Kind must be one of {', '.join(SalesOrderItem.Kind.values)}."]}
             )
+        for name, label in SUPPLIER_REFS:
+            value = getattr(item, name)
+            if value is not None and (refusal := supplier_ref_refusal(label, value.strip())):
+                raise ValidationFailed({f"{prefix}.{name}": [refusal]})
+        per_pack = item.supplier_units_per_pack
+        if isinstance(per_pack, bool) or not (
+            per_pack is None
+            or isinstance(per_pack, Keep)
+            or (isinstance(per_pack, int) and 1 <= per_pack <= MAX_UNITS_PER_PACK)
+        ):
+            raise ValidationFailed({f"{prefix}.supplier_units_per_pack": [UNITS_PER_PACK_MESSAGE]})
     # An invoice stores its totals in the same columns as a price: the whole order must fit in one.
     gross = Decimal("0")
     for item in items:
@@ -107,6 +145,9 @@ def _item_row(order: SalesOrder, position: int, item: ItemRequest) -> SalesOrder
         tax_rate=item.tax_rate,
         supplier_product_id=(item.supplier_product_id or "").strip(),
         supplier_part_id=(item.supplier_part_id or "").strip(),
+        supplier_units_per_pack=None
+        if isinstance(item.supplier_units_per_pack, Keep)
+        else item.supplier_units_per_pack,
     )
 
 
@@ -293,6 +334,7 @@ def sales_order_items_save(
                     "unit_cost",
                     "tax_rate",
                     *(name for name in ("supplier_product_id", "supplier_part_id") if getattr(item, name) is not None),
+                    *(() if isinstance(item.supplier_units_per_pack, Keep) else ("supplier_units_per_pack",)),
                 ]
             )
         else:

@@ -20,6 +20,7 @@ from projects.selectors import recent_items, sales_order_detail
 from projects.services.projects import project_create, project_update
 from projects.services.sales_orders import (
     ItemRequest,
+    Keep,
     order_total_refusal,
     sales_order_create,
     sales_order_item_locks,
@@ -106,6 +107,9 @@ def _initial_rows(order: SalesOrder | None, locks: dict[int, str], *, client: Cl
                 "unit_price": item.unit_price,
                 "unit_cost": item.unit_cost,
                 "tax_rate": item.tax_rate,
+                "supplier_product_id": item.supplier_product_id,
+                "supplier_part_id": item.supplier_part_id,
+                "supplier_units_per_pack": item.supplier_units_per_pack,
             },
         )
         for index, item in enumerate(items)
@@ -259,6 +263,10 @@ def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | 
                 unit_price=row.cleaned_data["unit_price"],
                 unit_cost=row.cleaned_data["unit_cost"] or Decimal("0.00"),
                 tax_rate=row.cleaned_data["tax_rate"] or Decimal("0.00"),
+                # A post without the boxes (a script's) keeps what the item holds.
+                supplier_product_id=_posted(row, "supplier_product_id"),
+                supplier_part_id=_posted(row, "supplier_part_id"),
+                supplier_units_per_pack=_posted(row, "supplier_units_per_pack", keep=Keep.KEEP),
             )
             for row in filled
         ]
@@ -305,8 +313,12 @@ def _save_editor(request: HttpRequest, *, project: Project, order: SalesOrder | 
     )
 
 
+def _posted(row: SalesOrderItemForm, name: str, keep=None):
+    return row.cleaned_data[name] if row.add_prefix(name) in row.data else keep
+
+
 ITEM_ERROR = re.compile(r"^items\[(\d+)\]\.(\w+)$")
-VISIBLE_ITEM_FIELDS = set(SalesOrderItemForm.TYPED) | {"kind"}
+VISIBLE_ITEM_FIELDS = set(SalesOrderItemForm.TYPED) | {"kind", *SalesOrderItemForm.SUPPLIER_FIELDS}
 
 
 def _place_item_errors(refusal: ValidationFailed, header: SalesOrderForm, rows: list[SalesOrderItemForm]) -> str:

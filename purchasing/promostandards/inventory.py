@@ -8,12 +8,13 @@ the answer, per part:
     Inventory   productId (must be the one asked about)
       PartInventoryArray/PartInventory
         partId
-        quantityAvailable/Quantity/value   (a whole number of at least 0)
+        quantityAvailable/Quantity/value, uom   (at least 0; a whole number when counted in eaches)
         InventoryLocationArray/InventoryLocation/FutureAvailabilityArray/FutureAvailability
-          Quantity/value, availableOn (the day as the supplier wrote it)
+          Quantity/value, uom, availableOn (the day as the supplier wrote it)
     ServiceMessageArray/ServiceMessage   code, description, severity (an Error is a failure)
 
-The units (uom), colours, sizes, descriptions, lead times, locations' names and quantities are not read.
+The quantities are returned in the supplier's unit (uom, units.py turns them into eaches where it can). The
+colours, sizes, descriptions, lead times, locations' names and quantities are not read.
 """
 
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 from purchasing.promostandards import failures
 from purchasing.promostandards.client import OrderStatusClient, OrderStatusServiceError, _calendar_date
 from purchasing.promostandards.statuses import CREDENTIALS_REFUSED
+from purchasing.promostandards.units import EACH, unit_of
 
 WSDL_PATH = Path(__file__).with_name("inventory.wsdl")
 WS_VERSION = "2.0.0"
@@ -32,8 +34,9 @@ BINDING = "{http://www.promostandards.org/WSDL/Inventory/2.0.0/}InventoryService
 
 @dataclass(frozen=True)
 class FutureStock:
-    quantity: int
+    quantity: Decimal | int
     available_on: date
+    uom: str = EACH
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,9 @@ class PartStock:
     """One part of a product: what the supplier has now, and what it expects and when."""
 
     part_id: str
-    available: int
+    available: Decimal | int
     future: tuple[FutureStock, ...]
+    uom: str = EACH  # the unit of `available`
 
     @property
     def next_future(self) -> FutureStock | None:
@@ -50,9 +54,8 @@ class PartStock:
         if not self.future:
             return None
         day = min(entry.available_on for entry in self.future)
-        return FutureStock(
-            quantity=sum(entry.quantity for entry in self.future if entry.available_on == day), available_on=day
-        )
+        first = [entry for entry in self.future if entry.available_on == day]
+        return FutureStock(quantity=sum(entry.quantity for entry in first), available_on=day, uom=first[0].uom)
 
 
 class InventoryClient(OrderStatusClient):
@@ -96,7 +99,7 @@ class InventoryClient(OrderStatusClient):
 
     def _part(self, part, product_id: str) -> PartStock:
         part_id = (part.partId or "").strip()
-        available = self._whole(part.quantityAvailable.Quantity, f"part {part_id} of {product_id}")
+        available, uom = self._quantity(part.quantityAvailable.Quantity, f"part {part_id} of {product_id}")
         future = []
         locations = getattr(getattr(part, "InventoryLocationArray", None), "InventoryLocation", None) or []
         for location in locations:
@@ -108,15 +111,17 @@ class InventoryClient(OrderStatusClient):
                     raise self._error(failures.UNUSABLE_INVENTORY, error.detail) from error
                 if day is None:
                     continue
-                quantity = self._whole(entry.Quantity, f"the future stock of part {part_id} of {product_id}")
-                future.append(FutureStock(quantity=quantity, available_on=day))
-        return PartStock(part_id=part_id[:64], available=available, future=tuple(future))
+                quantity, unit = self._quantity(entry.Quantity, f"the future stock of part {part_id} of {product_id}")
+                future.append(FutureStock(quantity=quantity, available_on=day, uom=unit))
+        return PartStock(part_id=part_id[:64], available=available, future=tuple(future), uom=uom)
 
-    def _whole(self, quantity, what: str) -> int:
+    def _quantity(self, quantity, what: str) -> tuple[Decimal, str]:
+        """A quantity and its unit: at least 0, and whole when counted in eaches (2.5 cases may be)."""
         try:
             value = Decimal(quantity.value)
         except (ArithmeticError, TypeError, ValueError, AttributeError) as error:
             raise self._error(failures.UNUSABLE_INVENTORY, f"No quantity for {what}.") from error
-        if value != value.to_integral_value() or value < 0:
+        unit = unit_of(getattr(quantity, "uom", None))
+        if not value.is_finite() or value < 0 or (unit == EACH and value != value.to_integral_value()):
             raise self._error(failures.UNUSABLE_INVENTORY, f"The quantity {value} for {what} is not a whole number.")
-        return int(value)
+        return value, unit

@@ -84,8 +84,9 @@ class SimulatedPart:
     """One part of a product the simulated supplier stocks: what is available now, and later (quantity, day)."""
 
     part_id: str
-    available: int
+    available: int | str  # "2.5" for a part of a case
     future: list[tuple[int, date]] = field(default_factory=list)
+    uom: str = "EA"  # the unit every quantity of the part is counted in
 
 
 class SupplierSimulator:
@@ -305,9 +306,9 @@ class SupplierSimulator:
             element.text = text
             return element
 
-        def quantity(parent, value: int):
+        def quantity(parent, value: int | str, uom: str = "EA"):
             element = etree.SubElement(parent, f"{{{INV_SHARED}}}Quantity")
-            shared(element, "uom", "EA")
+            shared(element, "uom", uom)
             shared(element, "value", str(value))
 
         def message(code: str, description: str):
@@ -335,18 +336,18 @@ class SupplierSimulator:
             element = etree.SubElement(parts, f"{{{INV_NS}}}PartInventory")
             shared(element, "partId", part.part_id)
             etree.SubElement(element, f"{{{INV_NS}}}mainPart").text = "false"
-            quantity(etree.SubElement(element, f"{{{INV_NS}}}quantityAvailable"), part.available)
+            quantity(etree.SubElement(element, f"{{{INV_NS}}}quantityAvailable"), part.available, part.uom)
             etree.SubElement(element, f"{{{INV_NS}}}manufacturedItem").text = "false"
             etree.SubElement(element, f"{{{INV_NS}}}buyToOrder").text = "false"
             locations = etree.SubElement(element, f"{{{INV_NS}}}InventoryLocationArray")
             location = etree.SubElement(locations, f"{{{INV_NS}}}InventoryLocation")
             etree.SubElement(location, f"{{{INV_NS}}}inventoryLocationId").text = "MAIN"
-            quantity(etree.SubElement(location, f"{{{INV_NS}}}inventoryLocationQuantity"), part.available)
+            quantity(etree.SubElement(location, f"{{{INV_NS}}}inventoryLocationQuantity"), part.available, part.uom)
             if part.future:
                 future = etree.SubElement(location, f"{{{INV_NS}}}FutureAvailabilityArray")
                 for amount, day in part.future:
                     entry = etree.SubElement(future, f"{{{INV_NS}}}FutureAvailability")
-                    quantity(entry, amount)
+                    quantity(entry, amount, part.uom)
                     etree.SubElement(entry, f"{{{INV_NS}}}availableOn").text = f"{day.isoformat()}T00:00:00-05:00"
         return response
 

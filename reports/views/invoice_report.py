@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from core.db_router import replica_reads
-from core.downloads import bom_wanted, csv_response, xlsx_response
+from core.downloads import bom_wanted, csv_response, xlsx_file_response
 from core.errors import DomainError, ValidationFailed
 from core.fields import LongSelect, QueryDateField
 from core.roles import Role
@@ -37,7 +37,7 @@ from reports.invoice_report import (
     report_clients,
     report_order_reps,
 )
-from reports.invoice_report_exports import XLSX_COLUMNS, invoice_report_csv, invoice_report_xlsx_rows
+from reports.invoice_report_exports import invoice_report_csv, write_invoice_report_xlsx
 from reports.models import SavedFilter
 from reports.saved_filters import saved_filters_context
 
@@ -361,11 +361,9 @@ def _csv_response(filters: InvoiceReportFilters, sort: str, *, bom: bool) -> Str
 
 def _xlsx_response(filters: InvoiceReportFilters, sort: str) -> FileResponse:
     """The CSV's rows and columns as a workbook: dates as dates, money as numbers."""
-    return xlsx_response(
-        invoice_report_xlsx_rows(filters, sort=sort),
-        columns=XLSX_COLUMNS,
+    return xlsx_file_response(
+        lambda file: write_invoice_report_xlsx(file, filters, sort=sort),
         filename=f"invoices-report-{timezone.localdate().isoformat()}.xlsx",
-        sheet_title="Invoices Report",
     )
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.db_router import replica_reads
+from core.fields import LongSelect
 from projects.models import Client, SalesOrder
 from reports.sales_order_report import (
     PAGE_SIZE,
@@ -23,7 +24,7 @@ FILTER_NAMES = ("status", "client")
 
 class SalesOrderReportForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *SalesOrder.Status.choices])
-    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None)
+    client = forms.TypedChoiceField(label="Client", required=False, coerce=int, empty_value=None, widget=LongSelect)
 
     def __init__(self, data, *, clients, **kwargs):
         super().__init__(data, **kwargs)

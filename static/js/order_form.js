@@ -42,7 +42,18 @@
   }
 
   var CARRIED = ["supplier", "tax_rate"];
-  var COPIED = ["kind", "description", "supplier", "quantity", "unit_price", "unit_cost", "tax_rate"];
+  var COPIED = [
+    "kind",
+    "description",
+    "supplier",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "tax_rate",
+    "supplier_product_id",
+    "supplier_part_id",
+    "supplier_units_per_pack",
+  ];
 
   // A new row, placed after `after` (or last); it starts with the supplier and tax rate of the row
   // above it, as most orders are several items from one supplier.

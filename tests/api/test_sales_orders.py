@@ -43,6 +43,7 @@ def test_sales_writes_an_order_and_reads_its_figures(as_sales):
         "supplier": supplier.pk,
         "supplier_product_id": "",
         "supplier_part_id": "",
+        "supplier_units_per_pack": None,
         "quantity": 500,
         "unit_price": "4.25",
         "unit_cost": "2.10",
@@ -273,3 +274,48 @@ def test_a_page_number_past_the_last_answers_404_however_long(as_manager):
         assert as_manager.get("/api/sales-orders/", {"page": page}).status_code == 404
     assert as_manager.get("/api/sales-orders/", {"page": "last"}).json()["count"] == 1
     assert as_manager.get("/api/sales-orders/", {"page_size": "9" * 5000}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("item", "key", "message"),
+    [
+        ({"supplier_product_id": "M" * 65}, "supplier_product_id", "Ensure this field has no more than 64 characters."),
+        (
+            {"supplier_part_id": "<i>WHT</i>"},
+            "supplier_part_id",
+            "The supplier's part id must be plain text: a code such as MUG11 or BLK-L, without <, > or control "
+            "characters.",
+        ),
+    ],
+)
+def test_a_bad_supplier_id_is_refused_naming_it_and_writes_nothing(as_sales, item, key, message):
+    response = as_sales.post("/api/sales-orders/", order_body(ProjectFactory(), **item), format="json")
+    assert response.status_code == 400
+    assert message in str(response.json()), response.json()
+    assert key in str(response.json())
+    assert not SalesOrder.objects.exists()
+
+
+def test_the_schema_documents_the_supplier_ids_of_an_item():
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert components["SalesOrderItemInputRequest"]["properties"]["supplier_product_id"]["maxLength"] == 64
+    for name in ("SalesOrderItem", "SalesOrderItemInputRequest"):
+        properties = components[name]["properties"]
+        assert "productId" in properties["supplier_product_id"]["description"], name
+        assert "partId" in properties["supplier_part_id"]["description"], name
+
+
+def test_an_item_carries_its_units_per_supplier_pack(as_sales):
+    response = as_sales.post(
+        "/api/sales-orders/", order_body(ProjectFactory(), supplier_units_per_pack=12), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["items"][0]["supplier_units_per_pack"] == 12
+    refused = as_sales.post(
+        "/api/sales-orders/", order_body(ProjectFactory(), supplier_units_per_pack=0), format="json"
+    )
+    assert refused.status_code == 400
+    assert "supplier_units_per_pack" in str(refused.json())
+    assert SalesOrder.objects.count() == 1

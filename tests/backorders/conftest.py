@@ -1,13 +1,17 @@
 """Fixtures of the supplier order status tests: a simulated supplier on a local port, and ours set up for it."""
 
+from datetime import date
+
 import pytest
 from django.test import Client
 
-from purchasing.promostandards.simulator import SimulatorServer, SupplierSimulator
+from projects.models import SalesOrderItem
+from purchasing.promostandards.simulator import SimulatedPart, SimulatorServer, SupplierSimulator
 from purchasing.services import supplier_update
 
 SUPPLIER_USER = "northwind-desk"
 SUPPLIER_PASSWORD = "Pa55-word!9"  # noqa: S105 - the simulated supplier's test account
+COMES_IN = date(2027, 3, 1)  # when the simulated supplier expects more white mugs
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +47,25 @@ def order_status_supplier(mug_order, simulator, settings):
         order_status_password=SUPPLIER_PASSWORD,
     )
     return supplier
+
+
+@pytest.fixture
+def inventory_supplier(order_status_supplier, simulator, mug_order):
+    """The mug order's supplier with its inventory service on; the mugs carry its product and part ids."""
+    SalesOrderItem.objects.filter(pk=mug_order.mugs.pk).update(
+        supplier_product_id="MUG11", supplier_part_id="MUG11-WHT"
+    )
+    simulator.app.stock["MUG11"] = [
+        SimulatedPart("MUG11-WHT", 120, [(400, COMES_IN), (50, date(2027, 4, 1))]),
+        SimulatedPart("MUG11-BLK", 9000),
+    ]
+    return supplier_update(
+        supplier=order_status_supplier,
+        by=None,
+        inventory_url=simulator.inventory_url,
+        inventory_enabled=True,
+        order_status_password=SUPPLIER_PASSWORD,
+    )
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ backorder"; the daily re-check proposes a backorder of the shortfall, once; a su
 changes nothing and says why on the supplier's page.
 """
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 
@@ -14,36 +12,14 @@ from backorders.inventory_sync import supplier_inventory_sync
 from backorders.models import Backorder, SupplierProposal
 from backorders.services import supplier_proposal_dismiss
 from backorders.tasks import supplier_inventory_sync_due_task, supplier_inventory_sync_task
-from projects.models import Activity, SalesOrderItem
+from projects.models import Activity
 from purchasing.models import PurchaseOrderItem, Supplier
 from purchasing.promostandards import failures
 from purchasing.promostandards.inventory import FutureStock, InventoryClient
 from purchasing.promostandards.simulator import SimulatedPart
-from purchasing.services import supplier_update
-from tests.backorders.conftest import SUPPLIER_PASSWORD, SUPPLIER_USER
+from tests.backorders.conftest import COMES_IN, SUPPLIER_PASSWORD, SUPPLIER_USER
 
 pytestmark = pytest.mark.django_db
-
-COMES_IN = date(2027, 3, 1)
-
-
-@pytest.fixture
-def inventory_supplier(order_status_supplier, simulator, mug_order):
-    """The mug order's supplier with its inventory service on; the mugs carry its product and part ids."""
-    SalesOrderItem.objects.filter(pk=mug_order.mugs.pk).update(
-        supplier_product_id="MUG11", supplier_part_id="MUG11-WHT"
-    )
-    simulator.app.stock["MUG11"] = [
-        SimulatedPart("MUG11-WHT", 120, [(400, COMES_IN), (50, date(2027, 4, 1))]),
-        SimulatedPart("MUG11-BLK", 9000),
-    ]
-    return supplier_update(
-        supplier=order_status_supplier,
-        by=None,
-        inventory_url=simulator.inventory_url,
-        inventory_enabled=True,
-        order_status_password=SUPPLIER_PASSWORD,
-    )
 
 
 def test_the_client_reads_each_part_from_the_simulator(inventory_supplier, simulator):
@@ -103,7 +79,12 @@ def stock_snapshot() -> tuple:
     return (
         list(
             PurchaseOrderItem.objects.order_by("id").values_list(
-                "stock_available", "stock_next_quantity", "stock_next_date", "stock_checked_at"
+                "stock_available",
+                "stock_next_quantity",
+                "stock_next_date",
+                "stock_uom",
+                "stock_comparable",
+                "stock_checked_at",
             )
         ),
         list(SupplierProposal.objects.values_list("id", "quantity")),
@@ -148,6 +129,9 @@ def test_a_supplier_that_misbehaves_changes_nothing_and_says_why(
     assert supplier.shipment_error == supplier.order_status_error == ""  # other services
     page = browser.get(reverse("supplier-detail", args=[supplier.pk])).content.decode()
     assert 'data-testid="inventory-error"' in page and category in page
+    # and the PO page still shows the last good reading, as it opens
+    page = browser.get(reverse("purchase-order-detail", args=[mug_order.po.pk])).content.decode()
+    assert 'data-stock-available="120"' in page and "read just now" in page
 
 
 def test_the_daily_check_proposes_a_backorder_once(inventory_supplier, simulator, mug_order, production_rep):

@@ -9,7 +9,7 @@ import pytest
 
 from backorders.models import SupplierProposal
 from projects.models import SalesOrderItem
-from purchasing.models import PurchaseOrderItem, Supplier
+from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
 from purchasing.promostandards.simulator import INVENTORY_OPERATION, SimulatedPart
 from purchasing.services import supplier_update
 from tests.backorders.conftest import SUPPLIER_PASSWORD
@@ -39,6 +39,8 @@ def test_beat_and_a_worker_recheck_the_suppliers_stock_round_after_round(
     mug_order,
 ):
     SalesOrderItem.objects.filter(pk=mug_order.mugs.pk).update(supplier_product_id="MUG11")
+    # a draft PO, not yet sent to the supplier: the daily re-check covers every PO not yet shipped
+    PurchaseOrder.objects.filter(pk=mug_order.po.pk).update(stage=PurchaseOrder.Stage.CREATED)
     supplier_update(
         supplier=order_status_supplier,
         by=None,
@@ -59,6 +61,9 @@ def test_beat_and_a_worker_recheck_the_suppliers_stock_round_after_round(
     assert wait_until(lambda: stock_rounds(simulator) >= 3, timeout=30), worker.log()[-3000:]
     assert list(SupplierProposal.objects.values_list("kind", "status", "quantity")) == [("backorder", "pending", 380)]
     assert "supplier_inventory_sync_task" in worker.log()
+    line = PurchaseOrderItem.objects.get(pk=mug_order.po_mugs.pk)
+    assert (line.stock_available, line.stock_uom, line.stock_comparable) == (120, "EA", True)
+    assert line.stock_checked_at is not None
 
     # when the supplier answers SOAP faults, nothing changes and the supplier's page says what kind of failure
     simulator.app.stock["MUG11"] = [SimulatedPart("MUG11-WHT", 0)]

@@ -173,3 +173,29 @@ def test_an_imported_order_once_invoiced_is_never_changed_by_an_import(desk, inv
     ]
     order = SalesOrder.objects.get()
     assert (order.status, order.items.get().quantity) == (SalesOrder.Status.INVOICED, 2)
+
+
+def test_the_suppliers_product_and_part_ids_are_read_checked_and_updated(desk):
+    header = HEADER.strip() + ",Supplier Product ID,Part ID,Case Pack\n"
+    rows = (
+        "P-4410,Spring Fair 2026,C-1,sam,pat,ivy,SO-7702,,,,Stainless mug,Product,Mugs & Co,250,12.50,6.20,8.25,"
+        "MUG11,MUG11-WHT,24\n"
+        "P-4410,Spring Fair 2026,C-1,sam,pat,ivy,SO-7702,,,,Setup charge,service,,1,65.00,40,8.25,,,\n"
+        "P-4410,Spring Fair 2026,C-1,sam,pat,ivy,SO-7703,,,,Cap,,,10,5.00,,,<b>CAP</b>,,\n"
+        "P-4410,Spring Fair 2026,C-1,sam,pat,ivy,SO-7704,,,,Pen,,,10,5.00,,,PEN1,,0\n"
+    )
+    outcome = run(header + rows, by=desk, commit=True)
+    assert [str(refusal) for refusal in outcome.refusals] == [
+        "row 4, Supplier Product ID: The supplier's product id must be plain text: a code such as MUG11 or BLK-L, "
+        "without <, > or control characters",
+        "row 5, Case Pack: 0 is not a whole number of at least 1",
+    ]
+    assert list(
+        SalesOrderItem.objects.order_by("position").values_list(
+            "supplier_product_id", "supplier_part_id", "supplier_units_per_pack"
+        )
+    ) == [("MUG11", "MUG11-WHT", 24), ("", "", None)]
+    corrected = run(header + rows.replace("MUG11-WHT", "MUG11-BLK"), by=desk, commit=True)
+    assert [(change.line, change.changes) for change in corrected.updated] == [
+        (2, ["Supplier Part ID: MUG11-WHT → MUG11-BLK"])
+    ]

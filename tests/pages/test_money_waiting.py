@@ -28,10 +28,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Session, user, the user's groups (the role check, cached on the user for the rest of the request),
-# the figures (ready to invoice, open backorders by expected date, the trend's weeks of invoices, what
-# is unpaid: one aggregation each, none over the whole history), and the navigation's unread count and
-# Recent menu.
-MONEY_WAITING_QUERIES = 9
+# the figures (ready to invoice: the orders' count and their open items' amounts; open backorders by
+# expected date, the trend's weeks of invoices, what is unpaid: one aggregation each, none over the
+# whole history), and the navigation's unread count and Recent menu.
+MONEY_WAITING_QUERIES = 10
 
 
 @pytest.fixture

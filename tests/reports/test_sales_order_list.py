@@ -11,9 +11,10 @@ from tests.factories import ClientFactory, ProjectFactory, SalesOrderFactory, Sa
 from tests.reports.conftest import signed_in
 
 URL = reverse("sales-order-list")
-# Session, user, the client choices, the totals (one aggregate), one page of rows with their amounts
-# as subqueries, and the navigation's role check, unread count and Recent menu.
-SALES_ORDER_LIST_QUERIES = 8
+# Session, user, the client choices, the totals (the orders' count, and the amounts of the items with
+# something left), one page of rows with their amounts as subqueries, and the navigation's role check,
+# unread count and Recent menu.
+SALES_ORDER_LIST_QUERIES = 9
 
 
 def order(*, status, client=None, items=((10, "2.50", 0, 0, 0),)) -> SalesOrder:
