@@ -6,7 +6,6 @@ A row is matched by its external reference, else by its exact name; a row whose 
 whose name is a record's that carries another reference is refused rather than guessed at.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,10 @@ from import_export import resources
 from import_export.fields import Field
 
 from imports.cells import PercentCell, TextCell, WholeNumberCell
+from imports.columns import Column, normalized
+from imports.invoices import import_invoices, import_payments, invoice_columns, payment_columns
 from imports.orders import import_orders, order_columns
+from imports.purchase_orders import PO_COLUMNS, import_purchase_orders
 from projects.models import Client
 from projects.services.clients import client_create, client_update
 from purchasing.models import Supplier
@@ -38,23 +40,6 @@ class EmailCell(TextCell):
             except ValidationError as error:
                 raise ValueError(f"{text} is not an email address") from error
         return text
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    header: str  # the template's header, and how pages name the column
-    aliases: tuple[str, ...]
-    widget: Any
-    example: str
-    required: bool = False
-    note: str = ""
-
-
-def normalized(header: str) -> str:
-    """A header as compared with the aliases: case, punctuation and spacing ignored ("E-mail:" is "e mail")."""
-    text = header.replace("%", " percent ").replace("#", " number ").casefold()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
 REFERENCE_ALIASES = (
@@ -297,4 +282,19 @@ KINDS = {
     "clients": Kind("clients", "client", "clients", CLIENT_COLUMNS, ClientResource, "client-list"),
     "suppliers": Kind("suppliers", "supplier", "suppliers", SUPPLIER_COLUMNS, SupplierResource, "supplier-list"),
     "orders": Kind("orders", "order item", "order items", ORDER_COLUMNS, None, "project-list", importer=import_orders),
+    "purchase-orders": Kind(
+        "purchase-orders",
+        "purchase order line",
+        "purchase order lines",
+        PO_COLUMNS,
+        None,
+        "purchase-order-list",
+        importer=import_purchase_orders,
+    ),
+    "invoices": Kind(
+        "invoices", "invoice line", "invoice lines", invoice_columns(), None, "invoice-report", importer=import_invoices
+    ),
+    "payments": Kind(
+        "payments", "payment", "payments", payment_columns(), None, "invoice-aging", importer=import_payments
+    ),
 }

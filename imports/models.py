@@ -12,6 +12,9 @@ class ImportKind(models.TextChoices):
     CLIENTS = "clients", "Clients"
     SUPPLIERS = "suppliers", "Suppliers"
     ORDERS = "orders", "Order items"
+    PURCHASE_ORDERS = "purchase-orders", "Purchase order lines"
+    INVOICES = "invoices", "Invoice lines"
+    PAYMENTS = "payments", "Payments"
 
 
 class ImportState(models.TextChoices):

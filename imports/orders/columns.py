@@ -18,7 +18,7 @@ from projects.models import (
 
 PROJECT_NUMBER = re.compile(r"^(?:P-)?(\d{1,15})$", re.IGNORECASE)
 ORDER_NUMBER = re.compile(r"^(?:SO-)?(\d{1,15})$", re.IGNORECASE)
-# Orders further on need their invoices, which the desk does not import yet.
+# An order further on is imported open; its invoices (Import invoice lines) then move it on.
 NOT_IMPORTED_STATUSES = (SalesOrder.Status.INVOICED, SalesOrder.Status.CLOSED)
 
 PROJECT_FIELDS = ("project_name", "client", "order_rep", "production_rep", "invoicing_rep")
@@ -61,10 +61,11 @@ class NumberCell(TextCell):
 class ChoiceCell(TextCell):
     """One of a set of choices, as the pages name them or by value; blank is the default."""
 
-    def __init__(self, choices: Any, default: str, what: str):
+    def __init__(self, choices: Any, default: str, what: str, also: dict[str, str] | None = None):
         super().__init__(max_length=60)
         self.by_name = {_normal(label): value for value, label in choices.choices}
         self.by_name.update({_normal(value): value for value in choices.values})
+        self.by_name.update({_normal(name): value for name, value in (also or {}).items()})
         self.labels = [label for _, label in choices.choices]
         self.default, self.what = default, what
 

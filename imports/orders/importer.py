@@ -1,64 +1,52 @@
 """Reading an orders file into projects, orders and items, deciding what changes, and writing it in bulk."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
 
 from core import locks
-from core.errors import TransitionNotAllowed
 from core.money import line_amount, line_tax
-from imports.cells import is_blank, shown
+from imports.cells import is_blank
 from imports.orders.columns import ITEM_FIELDS, NOT_IMPORTED_STATUSES, ORDER_FIELDS, PROJECT_FIELDS
+from imports.rows import Row, RowsImport, advance, change_text, importer, items_by_line, number_value, numbers_kept
 from invoicing.models import Invoice
 from projects.models import Activity, Client, Project, SalesOrder, SalesOrderItem
 from projects.services.sales_orders import order_total_refusal
 from purchasing.models import PurchaseOrder, Supplier
 
 
-@dataclass
-class Row:
-    line: int
-    values: dict[str, Any]
-    key: tuple[str, int] = ("", 0)  # (order number, item line)
-
-
-@dataclass
-class Planned:
-    """What the file does: each row's fate and, to write, the records new or changed."""
-
-    created: list[tuple[int, str, list[str], Any]] = field(default_factory=list)  # line, label, changes, item
-    updated: list[tuple[int, str, list[str], Any]] = field(default_factory=list)
-    unchanged: list[tuple[int, str]] = field(default_factory=list)
-    refusals: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # line: [(column, message)]
-
-
-def _change(header: str, old: Any, new: Any) -> str:
-    before = shown(old) if old is not None else ""
-    after = shown(new) if new is not None else ""
-    return f"{header}: {before or '(blank)'} → {after or '(blank)'}"
-
-
-def _number_value(number: str) -> int:
-    return int(number.split("-", 1)[1])
-
-
-class OrdersImport:
-    def __init__(self, *, rows: list[tuple[int, dict[str, Any]]], header_of: dict[str, str], columns: tuple):
-        self.header_of = header_of
-        self.columns = {column.field: column for column in columns}
-        self.raw = rows
-        self.plan = Planned()
-
-    def header(self, name: str) -> str:
-        return self.header_of.get(name) or self.columns[name].header
-
-    def refuse(self, line: int, name: str, message: str) -> None:
-        self.plan.refusals.setdefault(line, []).append((self.header(name) if name else "", message))
+class OrdersImport(RowsImport):
+    def run(self, *, file_name: str, by: User | None, commit: bool) -> None:
+        """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
+        read = self.read()
+        if commit:
+            # The lock order: the file's sales orders already in the desk, their items, then the sequences.
+            numbers = sorted({row.values["so_number"] for row in read})
+            order_ids = list(
+                locks.for_update(SalesOrder.objects.filter(number__in=numbers)).values_list("pk", flat=True)
+            )
+            list(
+                locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list(
+                    "pk", flat=True
+                )
+            )
+            sequences = {
+                prefix: locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
+                for prefix in ("P-", "SO-")
+            }
+            del sequences  # held until commit: nobody takes a number while the file's are checked and written
+        resolved = self.resolve(read)
+        projects, orders, grouped = self.group(resolved)
+        desk = self.compare(projects, orders, grouped)
+        decided = self.decide(projects, orders, grouped, desk)
+        if commit:
+            with numbers_kept():
+                self.write(decided, by=by, file_name=file_name)
+            _advance("P-", [row.values["project_number"] for row, *_ in decided[4]])
+            _advance("SO-", [row.values["so_number"] for row, *_ in decided[4]])
 
     # --- reading the cells ---------------------------------------------------------------------------
 
@@ -82,8 +70,8 @@ class OrdersImport:
                 self.refuse(
                     line,
                     "status",
-                    f"{SalesOrder.Status(values['status']).label} orders need their invoices, which the desk does "
-                    "not import yet: import open orders only",
+                    f"{SalesOrder.Status(values['status']).label} orders are not imported as such: import the order "
+                    "open, then its invoices with Import invoice lines (it becomes Invoiced when they cover it)",
                 )
             if line not in self.plan.refusals:
                 for rep in ("production_rep", "invoicing_rep"):
@@ -150,10 +138,10 @@ class OrdersImport:
         for row in rows:
             v = row.values
             first = projects.setdefault(v["project_number"], row)
-            if self._disagrees(row, first, "project_number", PROJECT_FIELDS):
+            if self.disagrees(row, first, "project_number", PROJECT_FIELDS):
                 continue
             first = orders.setdefault(v["so_number"], row)
-            if self._disagrees(row, first, "so_number", ORDER_FIELDS):
+            if self.disagrees(row, first, "so_number", ORDER_FIELDS):
                 continue
             item_line = v["line"] or next_line[v["so_number"]] + 1
             next_line[v["so_number"]] = max(next_line[v["so_number"]], item_line)
@@ -170,21 +158,6 @@ class OrdersImport:
             kept.append(row)
         return projects, orders, kept
 
-    def _disagrees(self, row: Row, first: Row, number: str, fields: tuple[str, ...]) -> bool:
-        if first is row:
-            return False
-        for name in fields:
-            if row.values[name] != first.values[name]:
-                self.refuse(
-                    row.line,
-                    name,
-                    f"{shown(row.values[name]) or '(blank)'}, where row {first.line} gives "
-                    f"{row.values[number]} the {self.columns[name].header} {shown(first.values[name]) or '(blank)'}: "
-                    "every row of it must agree",
-                )
-                return True
-        return False
-
     # --- comparing with the desk ----------------------------------------------------------------------
 
     def compare(self, projects: dict[str, Row], orders: dict[str, Row], rows: list[Row]) -> dict[str, Any]:
@@ -193,12 +166,7 @@ class OrdersImport:
         ids = [order.pk for order in existing_orders.values()]
         invoiced = set(Invoice.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
         purchased = set(PurchaseOrder.objects.filter(sales_order_id__in=ids).values_list("sales_order_id", flat=True))
-        existing_items: dict[tuple[str, int], SalesOrderItem] = {}
-        number_of = {order.pk: number for number, order in existing_orders.items()}
-        counted: dict[int, int] = defaultdict(int)
-        for item in SalesOrderItem.objects.filter(sales_order_id__in=ids).order_by("sales_order_id", "position", "id"):
-            counted[item.sales_order_id] += 1
-            existing_items[(number_of[item.sales_order_id], counted[item.sales_order_id])] = item
+        existing_items = items_by_line(existing_orders)
         return {
             "projects": existing_projects,
             "orders": existing_orders,
@@ -279,7 +247,7 @@ class OrdersImport:
                 if old != new:
                     if name == "status":
                         old, new = order.get_status_display(), SalesOrder.Status(new).label
-                    changes.append(_change(self.columns[name].header, old, new))
+                    changes.append(change_text(self.columns[name].header, old, new))
                     setattr(order, name, v[name])
             if changes:
                 changed_orders[number] = (order, changes)
@@ -312,12 +280,12 @@ class OrdersImport:
                         if item.supplier_id == new_id:
                             continue
                         old = item.supplier.name if item.supplier_id else ""
-                        item_changes.append(_change(self.columns[name].header, old, v[name] or ""))
+                        item_changes.append(change_text(self.columns[name].header, old, v[name] or ""))
                         item.supplier = v[name]
                         continue
                     old, new = getattr(item, name), v[name]
                     if old != new:
-                        item_changes.append(_change(self.columns[name].header, old, new))
+                        item_changes.append(change_text(self.columns[name].header, old, new))
                         setattr(item, name, new)
             order = desk["orders"].get(v["so_number"])
             if order is not None and order.pk in desk["fixed"] and (order_changes or item_changes or item.pk is None):
@@ -467,47 +435,7 @@ class OrdersImport:
 
 def _advance(prefix: str, numbers: list[str]) -> None:
     """Continue the desk's sequence after the highest number imported (its row locked until commit)."""
-    sequence = locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
-    highest = max((_number_value(number) for number in numbers), default=0)
-    if highest > sequence.last_value:
-        sequence.last_value = highest
-        sequence.save(update_fields=["last_value"])
+    advance("projects.NumberSequence", prefix, max((number_value(number) for number in numbers), default=0))
 
 
-def import_orders(
-    *,
-    rows: list[tuple[int, dict[str, Any]]],
-    header_of: dict[str, str],
-    columns: tuple,
-    file_name: str,
-    by: User | None,
-    commit: bool,
-) -> Planned:
-    """Read, check and compare the rows; with commit, write them (inside the caller's transaction)."""
-    job = OrdersImport(rows=rows, header_of=header_of, columns=columns)
-    read = job.read()
-    if commit:
-        # The lock order: the file's sales orders already in the desk, their items, then the sequences.
-        numbers = sorted({row.values["so_number"] for row in read})
-        order_ids = list(locks.for_update(SalesOrder.objects.filter(number__in=numbers)).values_list("pk", flat=True))
-        list(locks.for_update(SalesOrderItem.objects.filter(sales_order_id__in=order_ids)).values_list("pk", flat=True))
-        sequences = {
-            prefix: locks.lock_number_sequence("projects.NumberSequence", prefix, defaults={"last_value": 1000})
-            for prefix in ("P-", "SO-")
-        }
-        del sequences  # held until commit: nobody takes a number while the file's are checked and written
-    resolved = job.resolve(read)
-    projects, orders, grouped = job.group(resolved)
-    desk = job.compare(projects, orders, grouped)
-    decided = job.decide(projects, orders, grouped, desk)
-    if commit:
-        try:
-            with transaction.atomic():
-                job.write(decided, by=by, file_name=file_name)
-        except IntegrityError as error:
-            raise TransitionNotAllowed(
-                f"Nothing was imported: a number of the file was taken meanwhile ({error}). Preview the file again."
-            ) from error
-        _advance("P-", [row.values["project_number"] for row, *_ in decided[4]])
-        _advance("SO-", [row.values["so_number"] for row, *_ in decided[4]])
-    return job.plan
+import_orders = importer(OrdersImport)

@@ -191,3 +191,10 @@ def test_any_text_comes_back_as_written(db, value):
     assert row[2].value == (re.sub(r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", expected) or None)
     if expected:
         assert row[2].data_type == "s" and row[2].quotePrefix == (expected[:1] in ("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_money_is_shown_with_the_built_in_format_the_styles_name():
+    # The styles give money Excel's built-in number format 4, which is this format: the two must agree.
+    from core.downloads import MONEY_FORMAT
+
+    assert MONEY_FORMAT == "#,##0.00"

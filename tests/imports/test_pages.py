@@ -99,4 +99,8 @@ def test_the_import_pages_are_for_managers_only_and_linked_beside_company_settin
     assert rep.get(reverse("import-index")).status_code == 403
     assert rep.get(reverse("import-kind", args=["clients"])).status_code == 403
     assert reverse("import-index") not in rep.get(reverse("desk")).content.decode()
-    assert desk.get(reverse("import-kind", args=["invoices"])).status_code == 404
+    for kind in ("purchase-orders", "invoices", "payments"):
+        assert rep.get(reverse("import-kind", args=[kind])).status_code == 403
+        assert rep.get(reverse("import-template", args=[kind])).status_code == 403
+        assert desk.get(reverse("import-kind", args=[kind])).status_code == 200
+    assert desk.get(reverse("import-kind", args=["credit-notes"])).status_code == 404

@@ -11,7 +11,8 @@ from imports.services import import_script
 
 class Command(BaseCommand):
     help = (
-        "Preview importing a CSV or XLSX file of clients, suppliers or open orders (one row per sales order item): "
+        "Preview importing a CSV or XLSX file of clients, suppliers, open orders (one row per sales order item) or "
+        "open purchase orders (one row per PO line), unpaid invoices (one row per invoice line) or their payments: "
         "rows to create, update, unchanged and "
         "refused (each with its row, column and reason). Nothing is written without --commit."
     )
