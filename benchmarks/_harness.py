@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import socketserver
+import statistics
 import subprocess
 import threading
 import time
@@ -56,6 +57,44 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+# --- a page against its own SQL -----------------------------------------------------------------
+
+
+def execution_ms(plan: str) -> float:
+    """PostgreSQL's own execution time from an EXPLAIN ANALYZE's text."""
+    return float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+
+
+def page_against_sql(client, path: str, raw: psycopg.Connection, repetitions: int):
+    """A page's median render through Django's test client, its statements' median run alone on `raw`, and the
+    EXPLAIN (ANALYZE, BUFFERS) of its slowest statement: (response, page ms, SQL ms, (slowest ms, plan), statements).
+
+    The first render, whose statements are captured, warms the caches; renders and SQL runs then alternate, so
+    a busy machine weighs on both alike. Call it in a process where Django is set up.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    statements = [query["sql"] for query in captured.captured_queries]
+    renders, sql = [], []
+    for _ in range(repetitions):
+        started = time.perf_counter()
+        client.get(path)
+        renders.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        for statement in statements:
+            raw.execute(statement.encode()).fetchall()
+        sql.append((time.perf_counter() - started) * 1000)
+    timed = [(0.0, "(no statement)")]
+    for statement in statements:
+        plan = "\n".join(row[0] for row in raw.execute(b"EXPLAIN (ANALYZE, BUFFERS) " + statement.encode()).fetchall())
+        timed.append((execution_ms(plan), plan))
+    return response, statistics.median(renders), statistics.median(sql), max(timed), len(statements)
 
 
 # --- PostgreSQL: a cluster of its own -----------------------------------------------------------

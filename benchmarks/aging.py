@@ -31,6 +31,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import page_against_sql  # noqa: E402 - the helper module sits beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bd_aging_bench"
 MAX_ROWS = 1_000_000
@@ -78,7 +81,7 @@ def main() -> int:
     django.setup()
     history.fill(args.rows)
     receivables()
-    report = measure(args, history.execution_ms)
+    report = measure(args)
     print(report)
     if args.output:
         Path(args.output).write_text(report)
@@ -154,32 +157,7 @@ def old_statement(as_of) -> str:
         return cursor.mogrify(sql, params)
 
 
-def page_against_sql(client, path: str, raw, repetitions: int, execution_ms):
-    """The page's median render, its statements' median run alone, and its slowest statement's plan."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    statements = [query["sql"] for query in captured.captured_queries]
-    renders, sql = [], []
-    for _ in range(repetitions):  # alternating, so a busy machine weighs on both alike
-        started = time.perf_counter()
-        client.get(path)
-        renders.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        for statement in statements:
-            raw.execute(statement).fetchall()
-        sql.append((time.perf_counter() - started) * 1000)
-    timed = []
-    for statement in statements:
-        plan = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement).fetchall())
-        timed.append((execution_ms(plan), plan))
-    return response, statistics.median(renders), statistics.median(sql), max(timed)
-
-
-def measure(args, execution_ms) -> str:
+def measure(args) -> str:
     import psycopg
     from django.contrib.auth.models import User
     from django.test import Client
@@ -207,9 +185,7 @@ def measure(args, execution_ms) -> str:
     with psycopg.connect(args.database_url, autocommit=True, options="-c jit=off") as raw:
         for label, as_of in (("today", today), ("90 days ago", today - timedelta(days=90))):
             path = reverse("invoice-aging") + f"?as_of={as_of.isoformat()}"
-            response, page, own, (slowest_ms, plan) = page_against_sql(
-                client, path, raw, args.repetitions, execution_ms
-            )
+            response, page, own, (slowest_ms, plan), _statements = page_against_sql(client, path, raw, args.repetitions)
             previous = old_statement(as_of)
             old = []
             for _ in range(max(3, args.repetitions // 3)):
@@ -231,9 +207,7 @@ def measure(args, execution_ms) -> str:
             ("API invoices, first page", "/api/invoices/"),
             ("My desk (a manager)", reverse("desk")),
         ):
-            response, page, own, (slowest_ms, plan) = page_against_sql(
-                client, path, raw, args.repetitions, execution_ms
-            )
+            response, page, own, (slowest_ms, plan), _statements = page_against_sql(client, path, raw, args.repetitions)
             lines.append(f"| {label} | {page:.1f} | {own:.1f} | {page / own:.2f}x |  |  |  |")
             plans.append(f"## {label}: the slowest statement ({slowest_ms:.1f} ms)\n\n```\n{plan}\n```")
     lines.append("")

@@ -36,6 +36,9 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import execution_ms  # noqa: E402 - the helper module sits beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bd_search_bench"
@@ -115,8 +118,12 @@ def prepare(database_url: str, *, refill: bool) -> None:
     subprocess.run([str(PYTHON), "manage.py", "seed_demo", "--if-empty", "--seed", "1", "--sign-ins-file", ""], **run)
 
 
-def fill(rows: int) -> None:
-    """Add projects, sales orders, POs and issued invoices in bulk until there are `rows` of each."""
+def fill(rows: int, *, order_reps: int = 1, purchase_orders: int | None = None) -> None:
+    """Add projects, sales orders, POs and issued invoices in bulk until there are `rows` of each.
+
+    `order_reps` spreads the projects over that many of the demo's order reps (at most 4); `purchase_orders`
+    caps the purchase orders at that many in all, spread evenly over the orders (one per order without it).
+    """
     from django.contrib.auth.models import User
     from django.db import connection, transaction
     from django.utils import timezone
@@ -125,7 +132,7 @@ def fill(rows: int) -> None:
     from invoicing.services.issue import SEQUENCE_NAME, invoice_number
     from projects.models import Client, Project, SalesOrder
     from purchasing.models import PurchaseOrder, Supplier
-    from reports.demo.data import PROJECT_NAMES
+    from reports.demo.data import OTHER_ORDER_REPS, PROJECT_NAMES
 
     have = Invoice.objects.count()
     if have >= rows:
@@ -148,12 +155,15 @@ def fill(rows: int) -> None:
     )
     clients = list(Client.objects.order_by("id"))
     suppliers = list(Supplier.objects.order_by("id"))
-    sales_rep = User.objects.get(username="sam.sales")
+    rep_names = ["sam.sales", *(name for name, _first, _last in OTHER_ORDER_REPS)][: max(1, order_reps)]
+    reps = [User.objects.get(username=name) for name in rep_names]
     production_rep = User.objects.get(username="pat.production")
     invoicing_rep = User.objects.get(username="ivy.invoicing")
     sequence, _ = InvoiceNumberSequence.objects.get_or_create(name=SEQUENCE_NAME)
     first_sequence = sequence.last_value
     added = rows - have
+    po_total = added if purchase_orders is None else max(0, purchase_orders - PurchaseOrder.objects.count())
+    po_every = max(1, added // po_total) if po_total else 0
     base = 200_000 + have  # numbers go on from where an earlier, smaller fill stopped
     print(f"Adding {added:,} projects, sales orders, purchase orders and invoices", flush=True)
     for first in range(0, added, CHUNK):
@@ -167,7 +177,7 @@ def fill(rows: int) -> None:
                         number=f"P-{base + first + offset}",
                         name=f"{client.name.split()[0]} {rng.choice(PROJECT_NAMES)}",
                         client=client,
-                        order_rep=sales_rep,
+                        order_rep=reps[0] if len(reps) == 1 else rng.choice(reps),
                         production_rep=production_rep,
                         invoicing_rep=invoicing_rep,
                     )
@@ -196,6 +206,7 @@ def fill(rows: int) -> None:
                         stage=PurchaseOrder.Stage.BILLED,
                     )
                     for offset, order in enumerate(orders)
+                    if po_every and (first + offset) % po_every == 0 and (first + offset) // po_every < po_total
                 ],
                 batch_size=2000,
             )
@@ -229,8 +240,176 @@ def fill(rows: int) -> None:
     print(f"Added in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def execution_ms(plan: str) -> float:
-    return float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
+def fill_backorders(count: int, *, open_one_in: int = 20) -> None:
+    """Give each purchase order without lines one line (and its sales-order item) and spread `count` backorders
+    over them, in bulk, once; the items' counters are written as the services would keep them.
+
+    The newest POs (one in `open_one_in`) are still in production: Confirmed, flagged (Problem or Follow Up,
+    the rest declared shipping) with their backorders open and the rest of the item invoiced. The others are
+    history: Billed, their backorders resolved (one in 20 cancelled) and the rest invoiced. The invoiced part
+    is a line on the order's invoice, so `check_books` recomputes the same counters.
+    """
+    from django.contrib.auth.models import User
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from backorders.models import Backorder
+    from invoicing.models import Invoice, InvoiceLine
+    from projects.models import SalesOrder, SalesOrderItem
+    from purchasing.models import PurchaseOrder, PurchaseOrderItem
+
+    have = Backorder.objects.count()
+    if have >= count:
+        print(f"{have:,} backorders already; not adding any.", flush=True)
+        return
+    started = time.perf_counter()
+    rng = random.Random(25)
+    pos = list(
+        PurchaseOrder.objects.filter(items__isnull=True)
+        .order_by("id")
+        .values_list("id", "sales_order_id", "supplier_id")
+    )
+    if not pos:
+        print("No purchase order without lines to put backorders on.", flush=True)
+        return
+    invoice_of = dict(
+        Invoice.objects.filter(sales_order_id__in=[so for _po, so, _s in pos]).values_list("sales_order_id", "id")
+    )
+    production = User.objects.get(username="pat.production")
+    today = timezone.localdate()
+    per_po, extra = divmod(count - have, len(pos))
+    first_open = len(pos) - max(1, len(pos) // open_one_in)
+    print(f"Adding {count - have:,} backorders on {len(pos):,} purchase orders", flush=True)
+    for first in range(0, len(pos), CHUNK):
+        chunk = pos[first : first + CHUNK]
+        with transaction.atomic():
+            plans = []  # (po, order, supplier, quantity, price, [(quantity, status, expected)], open?)
+            for offset, (po_id, order_id, supplier_id) in enumerate(chunk):
+                index = first + offset
+                is_open = index >= first_open
+                quantity = rng.randint(400, 4000)
+                shortages = []
+                for _ in range(per_po + (1 if index < extra else 0)):
+                    short = rng.randint(1, quantity // 10)
+                    if is_open:
+                        status = Backorder.Status.OPEN
+                        expected = today + timedelta(days=rng.randint(-20, 40))
+                    else:
+                        status = Backorder.Status.CANCELLED if rng.random() < 0.05 else Backorder.Status.RESOLVED
+                        expected = today - timedelta(days=rng.randint(30, 3650))
+                    shortages.append((short, status, expected))
+                price = Decimal(rng.randint(150, 2500)) / 100
+                plans.append((po_id, order_id, supplier_id, quantity, price, shortages, is_open))
+            items = SalesOrderItem.objects.bulk_create(
+                [
+                    SalesOrderItem(
+                        sales_order_id=order_id,
+                        position=0,
+                        description="Tote bag, 1-colour print",
+                        quantity=quantity,
+                        unit_price=price,
+                        unit_cost=(price * Decimal("0.6")).quantize(Decimal("0.01")),
+                        tax_rate=Decimal("0.00"),
+                        invoiced_quantity=quantity - counted(shortages, "open", "cancelled"),
+                        backordered_quantity=counted(shortages, "open"),
+                        cancelled_quantity=counted(shortages, "cancelled"),
+                        purchased_quantity=quantity,
+                        shipped_quantity=quantity,  # Billed, or the rest declared shipping when it was flagged
+                    )
+                    for _po, order_id, _s, quantity, price, shortages, _open in plans
+                ],
+                batch_size=2000,
+            )
+            po_items = PurchaseOrderItem.objects.bulk_create(
+                [
+                    PurchaseOrderItem(purchase_order_id=plan[0], sales_order_item=item, quantity=plan[3])
+                    for plan, item in zip(plans, items, strict=True)
+                ],
+                batch_size=2000,
+            )
+            InvoiceLine.objects.bulk_create(
+                [
+                    InvoiceLine(
+                        invoice_id=invoice_of[item.sales_order_id],
+                        sales_order_item=item,
+                        description=item.description,
+                        quantity=item.invoiced_quantity,
+                        unit_price=item.unit_price,
+                        tax_rate=item.tax_rate,
+                        amount=(item.unit_price * item.invoiced_quantity).quantize(Decimal("0.01")),
+                        tax=Decimal("0.00"),
+                    )
+                    for item in items
+                    if item.sales_order_id in invoice_of and item.invoiced_quantity > 0
+                ],
+                batch_size=2000,
+            )
+            backorders = []
+            for plan, po_item in zip(plans, po_items, strict=True):
+                for short, status, expected in plan[5]:
+                    closed = None
+                    if status != Backorder.Status.OPEN:
+                        closed = timezone_at(expected + timedelta(days=rng.randint(-5, 20)))
+                    backorders.append(
+                        Backorder(
+                            purchase_order_id=plan[0],
+                            purchase_order_item=po_item,
+                            quantity=short,
+                            expected_date=expected,
+                            first_expected_date=expected - timedelta(days=rng.choice([0, 0, 0, 3, 7])),
+                            reason="Supplier short on stock",
+                            status=status,
+                            raised_by=production,
+                            closed_at=closed,
+                            closed_by=production if closed else None,
+                            cancel_reason="The supplier discontinued the colour"
+                            if status == Backorder.Status.CANCELLED
+                            else "",
+                        )
+                    )
+            Backorder.objects.bulk_create(backorders, batch_size=2000)
+            open_pos = [plan[0] for plan in plans if plan[6]]
+            if open_pos:
+                PurchaseOrder.objects.filter(id__in=open_pos).update(
+                    stage=PurchaseOrder.Stage.CONFIRMED,
+                    status=PurchaseOrder.Status.PROBLEM,
+                    rest_ships_declared_at=timezone_at(today - timedelta(days=3)),
+                )
+                SalesOrder.objects.filter(id__in=[plan[1] for plan in plans if plan[6]]).update(
+                    status=SalesOrder.Status.IN_PRODUCTION
+                )
+        print(f"  {min(first + CHUNK, len(pos)):,} of {len(pos):,} purchase orders", flush=True)
+    with connection.cursor() as cursor:
+        # The backorders were raised over the years: when they were expected, less a few weeks.
+        cursor.execute(
+            "UPDATE backorders_backorder SET created_at = LEAST(now(), first_expected_date - 21 + time '09:00')"
+        )
+        cursor.execute(
+            """
+            UPDATE projects_purchaseorder po SET created_at = b.raised, updated_at = b.raised
+            FROM (SELECT purchase_order_id, min(created_at) - interval '5 days' AS raised
+                  FROM backorders_backorder GROUP BY purchase_order_id) b
+            WHERE b.purchase_order_id = po.id
+            """
+        )
+        cursor.execute("UPDATE projects_purchaseorder SET status = 'follow_up' WHERE status = 'problem' AND id % 2 = 0")
+        cursor.execute("VACUUM ANALYZE")
+    print(f"Added in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def counted(shortages, *statuses: str) -> int:
+    """The backordered quantity of those shortages in one of these statuses."""
+    return sum(quantity for quantity, status, _expected in shortages if status in statuses)
+
+
+def timezone_at(day):
+    """Noon of a day in the company's zone, as an aware datetime."""
+    from datetime import datetime
+    from datetime import time as clock
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, clock(12)))
 
 
 def measure(args) -> str:
