@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import (
+    Case,
     CharField,
     Count,
     Exists,
@@ -23,6 +24,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncMonth
 
@@ -312,18 +314,25 @@ def _groups(f: InvoiceReportFilters) -> list[dict[str, Any]]:
 
 
 def _remaining_of_orders(rows: QuerySet[Invoice]) -> Decimal:
-    # Each sales order counts once, however many of its invoices the rows hold. Read from the items
-    # with something left (their partial index), each asking whether its order has one of the rows:
-    # the cost follows the open items, not the whole history of invoices.
-    amount = (
-        SalesOrderItem.objects.filter(
-            Exists(rows.filter(sales_order_id=OuterRef("sales_order_id"))),
-            quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"),
-        )
+    """What is left to invoice on the orders of the rows, each sales order counted once.
+
+    Read from the items with something left (their partial index), summed per order, each order asking
+    whether one of the rows is its invoice: the question sits in the select list, so PostgreSQL asks it
+    once per order through the index on the invoices' order, where a semi-join would hash every
+    invoice of the history. The cost follows the open items.
+    """
+    per_order = (
+        SalesOrderItem.objects.filter(quantity__gt=F("cancelled_quantity") + F("invoiced_quantity"))
         .order_by()
-        .aggregate(amount=Coalesce(Sum(_item_remaining_amount(), output_field=MONEY_FIELD), ZERO))["amount"]
+        .values("sales_order_id")
+        .annotate(
+            amount=Sum(_item_remaining_amount(), output_field=MONEY_FIELD),
+            listed=Exists(rows.filter(sales_order_id=OuterRef("sales_order_id"))),
+        )
     )
-    return Decimal(amount).quantize(Decimal("0.01"))
+    listed_amount = Case(When(listed=True, then="amount"), output_field=MONEY_FIELD)
+    total = per_order.aggregate(total=Coalesce(Sum(listed_amount), ZERO))["total"]
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 def _summarise(groups: list[dict]) -> tuple[dict, dict[date, MonthAmounts]]:
