@@ -47,6 +47,7 @@ NOT_ROUND_TRIPPED = (
     "an invoice marked paid without payments that cover it (it comes back Open)",
     "projects without orders, orders without items",
     "line breaks in an item's description (the orders import reads it as one line)",
+    "the shipped quantities a backorder recorded (a PO comes back with its stage's: nothing shipped before Shipped)",
 )
 
 
