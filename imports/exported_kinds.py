@@ -29,8 +29,10 @@ ORDER_STATUSES = labels_of(SalesOrder.Status) | {
     SalesOrder.Status.CLOSED: SalesOrder.Status.READY_TO_BE_INVOICED.label,
 }
 PO_STAGES = labels_of(PurchaseOrder.Stage) | {PurchaseOrder.Stage.BILLED: PurchaseOrder.Stage.READY_FOR_BILLING.label}
-INVOICE_STATUSES = labels_of(Invoice.Status) | {Invoice.Status.PAID: Invoice.Status.OPEN.label}
-NOT_IMPORTED_INVOICES = (Invoice.Status.DRAFT, Invoice.Status.VOID)
+NOT_IMPORTED_INVOICES = (Invoice.Status.DRAFT, Invoice.Status.VOID)  # left out of the invoices' file
+INVOICE_STATUSES = {
+    value: label for value, label in labels_of(Invoice.Status).items() if value not in NOT_IMPORTED_INVOICES
+} | {Invoice.Status.PAID: Invoice.Status.OPEN.label}
 
 
 def reference_or_name(path: str) -> Coalesce:
@@ -39,13 +41,17 @@ def reference_or_name(path: str) -> Coalesce:
     return Coalesce(NullIf(F(f"{prefix}external_ref"), Value("")), F(f"{prefix}name"))
 
 
+def _about(column) -> str:
+    return "; ".join(part for part in ("needed" if column.required else "", column.note) if part)
+
+
 def _columns(kind: str, sources: dict[str, Source]) -> tuple[Column, ...]:
     """The kind's columns, header for header, each read from its source."""
     fields = [column.field for column in KINDS[kind].columns]
     if missing := set(fields) ^ set(sources):
         raise LookupError(f"Export everything's {kind} file and its import disagree on {sorted(missing)}")
     return tuple(
-        Column(column.header, sources[column.field][0], column.note or "", sources[column.field][1])
+        Column(column.header, sources[column.field][0], _about(column), sources[column.field][1])
         for column in KINDS[kind].columns
     )
 

@@ -355,7 +355,9 @@ def readme() -> str:
         for column in export_file.columns:
             about = column.about
             if column.labels:
-                about = "; ".join(part for part in (about, "one of: " + ", ".join(column.labels.values())) if part)
+                about = "; ".join(
+                    part for part in (about, "one of: " + ", ".join(dict.fromkeys(column.labels.values()))) if part
+                )
             lines.append(f"  - {column.header}" + (f": {about}" if about else ""))
         lines.append("")
     return "\r\n".join(lines)
