@@ -1,9 +1,11 @@
 """Export everything: every record of the desk as CSV files in one ZIP, written as it is sent.
 
-The clients' and suppliers' files have exactly the columns their import reads (imports/kinds.py), so that
-an export imports into an empty desk. The other files name what they point at by number or name (P-, SO-,
-PO-, INV-, CN-, a client's or a supplier's name, a user's user name), never by database id; money is a
-plain decimal (1234.50), dates are ISO (2026-01-15), times ISO with their offset in the company's time zone.
+One file per kind of import (clients, suppliers, orders, purchase orders, invoices, payments: see
+imports/exported_kinds.py) has exactly the columns that import reads, so that an export imports into an empty
+desk. The other files (projects, orders and items apart, notes, backorders, credit notes, activity ...) name
+what they point at by number or name (P-, SO-, PO-, INV-, CN-, a client's or a supplier's name, a user name),
+never by database id; money is a plain decimal (1234.50), dates are ISO (2026-01-15), times ISO with their
+offset in the company's time zone.
 
 The ZIP is streamed: zipfile writes into an unseekable pipe (each entry then carries its sizes after its
 data), and the response sends what the pipe holds after each chunk of rows. Rows are read through a
@@ -14,93 +16,28 @@ one another however long the download takes.
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from backorders.models import Backorder
 from core.downloads import BOM, spreadsheet_safe
-from imports.kinds import CLIENT_COLUMNS, SUPPLIER_COLUMNS
+from imports.export_columns import ITEM_LINE_ABOUT, Column, ExportFile, item_line, labels_of
+from imports.exported_kinds import IMPORT_FILES
 from invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, PaymentMethod
-from projects.models import Activity, Client, ItemKind, Note, Project, SalesOrder, SalesOrderItem
-from purchasing.models import PurchaseOrder, PurchaseOrderItem, Supplier
+from projects.models import Activity, ItemKind, Note, Project, SalesOrder, SalesOrderItem
+from purchasing.models import PurchaseOrder, PurchaseOrderItem
 
 CHUNK_ROWS = 2000  # rows read per fetch from the server-side cursor, and written per CSV chunk
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    lookup: str  # the value's path from the file's model (or an annotation's name)
-    about: str
-    labels: dict[str, str] | None = None  # a choice's stored value → the name pages show
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    name: str
-    about: str
-    columns: tuple[Column, ...]
-    queryset: Callable[[], QuerySet]
-    ordering: tuple[str, ...] = field(default_factory=tuple)
-
-    def rows(self) -> QuerySet:
-        lookups = [column.lookup for column in self.columns]
-        return self.queryset().order_by(*self.ordering).values_list(*lookups)
-
-
-def _labels(choices) -> dict[str, str]:
-    return dict(choices.choices)
-
-
-def item_line(path: str = "") -> Subquery:
-    """The item's line on its sales order (1 for its first), counted in the order its pages list the items."""
-
-    def outer(name: str) -> OuterRef:
-        return OuterRef(f"{path}__{name}" if path else name)
-
-    earlier = (
-        SalesOrderItem.objects.filter(sales_order=outer("sales_order"))
-        .filter(Q(position__lt=outer("position")) | Q(position=outer("position"), id__lte=outer("id")))
-        .order_by()
-        .values("sales_order")
-        .annotate(lines=Count("id"))
-        .values("lines")
-    )
-    return Subquery(earlier)
-
-
-ITEM_LINE_ABOUT = "the item's line on its sales order (1 for the first, as the order's page lists them)"
-
-
-def _import_columns(columns) -> tuple[Column, ...]:
-    return tuple(
-        Column(column.header, column.field, column.note or ("needed" if column.required else "")) for column in columns
-    )
-
-
 FILES: tuple[ExportFile, ...] = (
-    ExportFile(
-        "clients.csv",
-        "Every client, in the columns Settings → Import data → Import clients reads.",
-        _import_columns(CLIENT_COLUMNS),
-        lambda: Client.objects.all(),
-        ("name",),
-    ),
-    ExportFile(
-        "suppliers.csv",
-        "Every supplier, in the columns Settings → Import data → Import suppliers reads.",
-        _import_columns(SUPPLIER_COLUMNS),
-        lambda: Supplier.objects.all(),
-        ("name",),
-    ),
+    *IMPORT_FILES.values(),
     ExportFile(
         "projects.csv",
         "Every project.",
@@ -122,7 +59,7 @@ FILES: tuple[ExportFile, ...] = (
         (
             Column("Sales Order Number", "number", "SO-"),
             Column("Project Number", "project__number", "as in projects.csv"),
-            Column("Status", "status", "", _labels(SalesOrder.Status)),
+            Column("Status", "status", "", labels_of(SalesOrder.Status)),
             Column("In-Hands Date", "in_hands_date", "ISO date"),
             Column("Ship To", "ship_to", "blank: the client's billing address"),
             Column("Client's PO Number", "client_po_number", ""),
@@ -138,7 +75,7 @@ FILES: tuple[ExportFile, ...] = (
         (
             Column("Sales Order Number", "sales_order__number", "as in sales_orders.csv"),
             Column("Line", "line", ITEM_LINE_ABOUT),
-            Column("Kind", "kind", "", _labels(ItemKind)),
+            Column("Kind", "kind", "", labels_of(ItemKind)),
             Column("Description", "description", ""),
             Column("Supplier Name", "supplier__name", "as in suppliers.csv; blank for none"),
             Column("Supplier Product ID", "supplier_product_id", "the supplier's catalogue code; blank for none"),
@@ -166,8 +103,8 @@ FILES: tuple[ExportFile, ...] = (
             Column("Sales Order Number", "sales_order__number", "as in sales_orders.csv"),
             Column("Supplier Name", "supplier__name", "as in suppliers.csv"),
             Column("Production Rep", "production_rep__username", "a user name; blank for none"),
-            Column("Stage", "stage", "", _labels(PurchaseOrder.Stage)),
-            Column("Status", "status", "", _labels(PurchaseOrder.Status)),
+            Column("Stage", "stage", "", labels_of(PurchaseOrder.Stage)),
+            Column("Status", "status", "", labels_of(PurchaseOrder.Status)),
             Column("Expected Date", "expected_date", "ISO date: when the supplier should ship"),
             Column("Ship To", "ship_to", ""),
             Column("Emailed To", "email_to", "where the PO was last emailed"),
@@ -200,7 +137,7 @@ FILES: tuple[ExportFile, ...] = (
             Column("Item Line", "item_line", ITEM_LINE_ABOUT),
             Column("Item Description", "purchase_order_item__sales_order_item__description", ""),
             Column("Quantity", "quantity", "whole number"),
-            Column("Status", "status", "", _labels(Backorder.Status)),
+            Column("Status", "status", "", labels_of(Backorder.Status)),
             Column("Expected Date", "expected_date", "ISO date"),
             Column("First Expected Date", "first_expected_date", "ISO date: the supplier's first promise"),
             Column("Expected Date Changes", "expected_date_changes", "how often the date moved"),
@@ -237,8 +174,8 @@ FILES: tuple[ExportFile, ...] = (
             Column("Client Name", "sales_order__project__client__name", "as in clients.csv"),
             Column("Date", "date", "ISO date"),
             Column("Due Date", "due_date", "ISO date"),
-            Column("Kind", "kind", "", _labels(Invoice.Kind)),
-            Column("Status", "status", "", _labels(Invoice.Status)),
+            Column("Kind", "kind", "", labels_of(Invoice.Kind)),
+            Column("Status", "status", "", labels_of(Invoice.Status)),
             Column("Subtotal", "subtotal", "money"),
             Column("Tax", "tax", "money"),
             Column("Total", "total", "money"),
@@ -285,7 +222,7 @@ FILES: tuple[ExportFile, ...] = (
             Column("Invoice Number", "invoice__number", "as in invoices.csv"),
             Column("Date", "date", "ISO date"),
             Column("Amount", "amount", "money"),
-            Column("Method", "method", "", _labels(PaymentMethod)),
+            Column("Method", "method", "", labels_of(PaymentMethod)),
             Column("Reference", "reference", "check number, transfer id"),
             Column("Recorded By", "recorded_by__username", "a user name"),
             Column("Created At", "created_at", "ISO date and time"),
@@ -401,8 +338,16 @@ def readme() -> str:
         "Text starting with = + - or @ is written with an apostrophe first, so that a spreadsheet shows it",
         "rather than running it as a formula; the desk's import takes the apostrophe off.",
         "",
-        "clients.csv and suppliers.csv have the columns Settings → Import data reads: they import into an",
-        "empty desk as they are. The other files cannot be imported yet; they will be when their kinds are.",
+        "These files have the columns Settings → Import data (or manage.py import_data KIND FILE --commit)",
+        "reads, and import into an empty desk as they are, in this order:",
+        *(f"  {i}. {kind}: {f.name}" for i, (kind, f) in enumerate(IMPORT_FILES.items(), start=1)),
+        "An Invoiced or Closed order is written Ready to be Invoiced (its final invoice makes it Invoiced again),",
+        "a Billed PO Ready for Billing, a Paid invoice Open (its payments make it Paid again). Draft and void",
+        "invoices, and the payments of void ones, cannot be imported and are left out of import_invoices.csv",
+        "and import_payments.csv (invoices.csv lists the void ones).",
+        "The other files (projects, sales orders and items apart, POs and lines apart, invoices and lines apart,",
+        "backorders, notes, credit notes, activity) cannot be imported yet: they keep what the import files do",
+        "not (counters, backorders, notes, credit notes, the activity log, who issued what and when).",
         "",
     ]
     for export_file in FILES:
@@ -410,7 +355,9 @@ def readme() -> str:
         for column in export_file.columns:
             about = column.about
             if column.labels:
-                about = "; ".join(part for part in (about, "one of: " + ", ".join(column.labels.values())) if part)
+                about = "; ".join(
+                    part for part in (about, "one of: " + ", ".join(dict.fromkeys(column.labels.values()))) if part
+                )
             lines.append(f"  - {column.header}" + (f": {about}" if about else ""))
         lines.append("")
     return "\r\n".join(lines)

@@ -216,3 +216,26 @@ def test_an_exported_desk_imports_into_an_empty_one_row_for_row(manager):
         "8.25",
         "19.99",
     ]
+
+
+def test_each_import_file_has_its_kinds_own_columns_and_a_kind_without_a_source_is_refused():
+    from imports import exported_kinds
+
+    assert list(exported_kinds.IMPORT_FILES) == [
+        "clients",
+        "suppliers",
+        "orders",
+        "purchase-orders",
+        "invoices",
+        "payments",
+    ]
+    for kind, export_file in exported_kinds.IMPORT_FILES.items():
+        assert [column.header for column in export_file.columns] == [column.header for column in KINDS[kind].columns]
+        assert export_file in exporting.FILES
+    readme = exporting.readme()
+    assert "  3. orders: import_orders.csv" in readme and "cannot be imported yet" in readme
+    # One source of truth: a column the import reads and the export does not write stops the desk at start-up.
+    sources = dict(exported_kinds.PAYMENTS)
+    del sources["reference"]
+    with pytest.raises(LookupError, match="reference"):
+        exported_kinds._columns("payments", sources)
