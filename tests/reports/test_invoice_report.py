@@ -113,6 +113,19 @@ def test_the_api_selectors_keep_their_shape(report_data):
     }
 
 
+def test_the_remaining_amount_follows_the_rep_and_the_other_filters_together(report_data):
+    def remaining(**filters) -> Decimal:
+        return invoice_report_totals(filters)["remaining_amount"]
+
+    # Rep A: order a is wholly invoiced, order c has 7 of 10 × 7.50 left; rep B: order b, 5 × 20.00.
+    assert remaining(rep=report_data.rep_a) == Decimal("52.50")
+    assert remaining(rep=report_data.rep_b) == Decimal("100.00")
+    assert remaining(rep=report_data.rep_a, status="paid") == Decimal("0.00")  # only order a's paid partial
+    assert remaining(rep=report_data.rep_b, status="paid") == Decimal("0.00")  # none of rep B's is paid
+    assert remaining(rep=report_data.rep_a, client=report_data.globex) == Decimal("52.50")
+    assert remaining() == Decimal("152.50")
+
+
 # --- filters ------------------------------------------------------------------------------------
 
 
