@@ -178,7 +178,9 @@ def test_a_streamed_download_reads_inside_its_views_scope(replica):
 
 @pytest.mark.django_db
 def test_a_signed_in_users_successful_write_marks_them(replica):
-    user = User.objects.create(username=f"writer{next(user_ids)}")
+    # Its own id, never another test's: on SQLite ids start again at 1, and the cache outlives the test.
+    pk = next(user_ids)
+    user = User.objects.create(pk=pk, username=f"writer{pk}")
     factory = RequestFactory()
 
     def request(method: str, status: int, who=user) -> None:
@@ -198,7 +200,8 @@ def test_a_signed_in_users_successful_write_marks_them(replica):
 
 @pytest.mark.django_db
 def test_an_api_write_with_a_token_marks_its_user(replica):
-    user = UserFactory(username=f"script{next(user_ids)}", roles=["Sales"])
+    pk = next(user_ids)
+    user = UserFactory(pk=pk, username=f"script{pk}", roles=["Sales"])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     assert api.get("/api/clients/").status_code == 200
