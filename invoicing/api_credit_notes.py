@@ -153,7 +153,10 @@ class InvoiceCreditNotesView(ApiViewMixin, generics.GenericAPIView):  # type: ig
 
 
 class CreditNoteFilter(filters.FilterSet):
-    invoice = filters.NumberFilter(field_name="invoice_id", help_text="Invoice id.")
+    # A whole number an id can be (64 bits): a larger one is refused naming the field, on any database.
+    invoice = filters.NumberFilter(
+        field_name="invoice_id", help_text="Invoice id.", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
     updated_since = UpdatedSinceFilter()
 
     class Meta:
