@@ -75,7 +75,7 @@ def sales_order_items_with_figures(queryset: QuerySet[SalesOrderItem] | None = N
     )
 
 
-def _per_order(figure, zero, output_field):
+def order_items_sum(figure, zero=ZERO_MONEY, output_field=MONEY_FIELD):
     """The sum of an item figure over the outer order's items, as a subquery (zero without items).
 
     A subquery per figure rather than a join grouped by order: a page of 50 orders sums the items of
@@ -96,13 +96,13 @@ def sales_orders_with_figures(queryset: QuerySet[SalesOrder] | None = None) -> Q
     queryset = SalesOrder.objects.all() if queryset is None else queryset
     whole = IntegerField()
     return queryset.annotate(
-        subtotal=_per_order(_amount(F("quantity")), ZERO_MONEY, MONEY_FIELD),
-        remaining_amount=_per_order(_amount(_remaining()), ZERO_MONEY, MONEY_FIELD),
-        remaining_amount_gross=_per_order(_gross(_remaining()), ZERO_MONEY, MONEY_FIELD),
-        ready_amount=_per_order(_amount(_ready()), ZERO_MONEY, MONEY_FIELD),
-        remaining_quantity=_per_order(_remaining(), Value(0), whole),
-        invoiced_quantity=_per_order(F("invoiced_quantity"), Value(0), whole),
-        backordered_quantity=_per_order(F("backordered_quantity"), Value(0), whole),
+        subtotal=order_items_sum(_amount(F("quantity"))),
+        remaining_amount=order_items_sum(_amount(_remaining())),
+        remaining_amount_gross=order_items_sum(_gross(_remaining())),
+        ready_amount=order_items_sum(_amount(_ready())),
+        remaining_quantity=order_items_sum(_remaining(), Value(0), whole),
+        invoiced_quantity=order_items_sum(F("invoiced_quantity"), Value(0), whole),
+        backordered_quantity=order_items_sum(F("backordered_quantity"), Value(0), whole),
     ).annotate(
         billing_status=Case(
             When(invoiced_quantity=0, then=Value(SalesOrder.BillingStatus.NOT_INVOICED.value)),

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from projects.models import SalesOrder, SalesOrderItem
-from projects.selectors import MONEY_FIELD, ZERO_MONEY, _amount, _ready, _remaining
+from projects.selectors import ZERO_MONEY, _amount, _ready, _remaining, order_items_sum
 
 PAGE_SIZE = 50
 
@@ -83,18 +83,6 @@ def sales_order_report_totals(filters=None) -> SalesOrderTotals:
     return SalesOrderTotals(count=sales_order_report_filtered(f).count(), **sums)
 
 
-def _per_order(amount) -> Coalesce:
-    """A sum over the row's items, as a subquery: the page's 50 rows, not every order, are summed."""
-    per_order = (
-        SalesOrderItem.objects.filter(sales_order_id=OuterRef("pk"))
-        .order_by()
-        .values("sales_order_id")
-        .annotate(amount=Sum(amount))
-        .values("amount")
-    )
-    return Coalesce(Subquery(per_order, output_field=MONEY_FIELD), ZERO_MONEY)
-
-
 def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict[str, Any]]:
     """One page of matching orders, newest first, with project, client and amounts, as dicts."""
     offset = (max(page, 1) - 1) * PAGE_SIZE
@@ -102,8 +90,8 @@ def sales_order_report_page(filters=None, *, page: int = 1) -> list[dict[str, An
         project_number=F("project__number"),
         project_name=F("project__name"),
         client_name=F("project__client__name"),
-        remaining_amount=_per_order(_amount(_remaining())),
-        ready_amount=_per_order(_amount(_ready())),
+        remaining_amount=order_items_sum(_amount(_remaining())),
+        ready_amount=order_items_sum(_amount(_ready())),
     )
     return [
         dict(row)
